@@ -1,9 +1,9 @@
 import CZlib
 
-/// Renders a QR symbol as a 1-bit greyscale PNG, compressed with the system's zlib.
+/// Renders a QR symbol as a 1-bit greyscale PNG.
 ///
-/// Each module row is drawn once; the `moduleSize - 1` pixel rows that repeat it use
-/// PNG's "Up" filter and so become rows of zeros, which deflate to almost nothing.
+/// Each module row is drawn once; the pixel rows that repeat it become deflate
+/// back-references (see `ScanlineDeflater`). zlib computes the CRC-32 of each chunk.
 public enum QRPNG {
     public static func render(_ symbol: QRSymbol, moduleSize: Int = 8, dotsPerInch: Int? = nil) -> [UInt8] {
         let scale = max(1, moduleSize)
@@ -12,28 +12,23 @@ public enum QRPNG {
         let rowBytes = (pixels + 7) / 8
         let stride = rowBytes + 1 // filter byte + pixels
 
-        // Raw scanlines: 0 bits are black, 1 bits white (greyscale, bit depth 1).
-        var raw = [UInt8](repeating: 0, count: stride * pixels)
-        raw.withUnsafeMutableBufferPointer { raw in
-            var moduleRow = [UInt8](repeating: 0xFF, count: rowBytes)
-            for moduleY in 0..<(symbol.width + 2 * quiet) {
-                let y = moduleY - quiet
-                for i in 0..<rowBytes { moduleRow[i] = 0xFF }
-                if y >= 0 && y < symbol.width {
-                    for x in 0..<symbol.width where symbol.isDark(x: x, y: y) {
-                        let first = (x + quiet) * scale
-                        for px in first..<(first + scale) {
-                            moduleRow[px >> 3] &= ~(0x80 >> UInt8(px & 7))
-                        }
+        // Scanlines are 1 bit per pixel: 0 is black, 1 white. Filter type 0 (None) throughout:
+        // repeated rows are left to the deflater's back-references.
+        var deflater = ScanlineDeflater(expectedRows: pixels, rowLength: stride)
+        var row = [UInt8](repeating: 0xFF, count: stride)
+        for moduleY in 0..<(symbol.width + 2 * quiet) {
+            let y = moduleY - quiet
+            for i in 1..<stride { row[i] = 0xFF }
+            row[0] = 0
+            if y >= 0 && y < symbol.width {
+                for x in 0..<symbol.width where symbol.isDark(x: x, y: y) {
+                    let first = (x + quiet) * scale
+                    for px in first..<(first + scale) {
+                        row[1 + px >> 3] &= ~(0x80 >> UInt8(px & 7))
                     }
                 }
-                let top = moduleY * scale * stride
-                raw[top] = 0 // filter: None
-                for i in 0..<rowBytes { raw[top + 1 + i] = moduleRow[i] }
-                for repeatRow in 1..<scale {
-                    raw[top + repeatRow * stride] = 2 // filter: Up; the row bytes stay zero
-                }
             }
+            for _ in 0..<scale { deflater.append(row: row) }
         }
 
         var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
@@ -50,23 +45,9 @@ public enum QRPNG {
             physical.append(1) // unit: metre
             appendChunk("pHYs", physical, to: &png)
         }
-        appendChunk("IDAT", deflate(raw), to: &png)
+        appendChunk("IDAT", deflater.finish(), to: &png)
         appendChunk("IEND", [], to: &png)
         return png
-    }
-
-    private static func deflate(_ data: [UInt8]) -> [UInt8] {
-        var length = compressBound(uLong(data.count))
-        var out = [UInt8](repeating: 0, count: Int(length))
-        let status = out.withUnsafeMutableBufferPointer { out in
-            data.withUnsafeBufferPointer { data in
-                compress2(out.baseAddress, &length, data.baseAddress, uLong(data.count), Z_BEST_SPEED)
-            }
-        }
-        // compress2 only fails for lack of memory or a too-small buffer; compressBound rules out the latter.
-        precondition(status == Z_OK, "zlib compress2 failed with \(status)")
-        out.removeSubrange(Int(length)...)
-        return out
     }
 
     private static func appendChunk(_ type: String, _ data: [UInt8], to png: inout [UInt8]) {

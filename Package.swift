@@ -48,6 +48,7 @@ let package = Package(
             name: "TallyCore",
             dependencies: [
                 "TallyCodes",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -65,10 +66,15 @@ let package = Package(
         .executableTarget(
             name: "tally",
             dependencies: [
+                "CQRencode",
                 "TallyCodes",
+                .product(name: "Crypto", package: "swift-crypto"),
                 "TallyCore",
                 "TallyServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -77,15 +83,32 @@ let package = Package(
             dependencies: ["TallyCodes", "CZlib"],
             swiftSettings: swiftSettings
         ),
+        // A fresh PostgreSQL database per test, for every test target that needs storage.
+        .target(
+            name: "TallyTestSupport",
+            dependencies: [
+                "TallyCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/TallyTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TallyCoreTests",
-            dependencies: ["TallyCore"],
+            dependencies: [
+                "TallyCore",
+                "TallyTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TallyServerTests",
             dependencies: [
                 "TallyServer",
+                "TallyCodes",
+                "TallyTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TallyCore
+
+/// A fresh, empty PostgreSQL database for one test, dropped afterwards.
+///
+/// Connects to the cluster named by `TALLY_TEST_DATABASE_URL` (default: the local
+/// cluster that `ops/db start` runs on port 54329).
+public enum TestDatabase {
+    public static let logger = Logger(label: "tally.test")
+
+    public static var adminURL: String {
+        ProcessInfo.processInfo.environment["TALLY_TEST_DATABASE_URL"]
+            ?? "postgres://tally@127.0.0.1:54329/postgres?sslmode=disable"
+    }
+
+    /// `db/migrations` of this checkout.
+    public static var migrationsDirectory: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("db/migrations").path
+    }
+
+    public static func url(database: String) -> String {
+        var components = URLComponents(string: adminURL)!
+        components.path = "/" + database
+        return components.string!
+    }
+
+    /// Runs `body` against a new empty database (`migrated: true` applies db/migrations first).
+    public static func withFresh<T: Sendable>(
+        migrated: Bool = true,
+        _ body: @Sendable (_ client: PostgresClient, _ url: String) async throws -> T
+    ) async throws -> T {
+        let name = "tally_t_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
+        try await admin("CREATE DATABASE \(name)")
+        let url = url(database: name)
+        do {
+            let client = PostgresClient(configuration: try DatabaseURL.configuration(url, maximumConnections: 10))
+            let result = try await client.whileRunning { client in
+                if migrated {
+                    try await Migrator(client: client, logger: logger).migrate(Migration.load(directory: migrationsDirectory))
+                }
+                return try await body(client, url)
+            }
+            try await admin("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            return result
+        } catch {
+            try? await admin("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            throw error
+        }
+    }
+
+    /// Runs one statement on the cluster's maintenance database (a client runs only once).
+    private static func admin(_ sql: String) async throws {
+        let admin = PostgresClient(configuration: try DatabaseURL.configuration(adminURL, maximumConnections: 1))
+        try await admin.whileRunning { admin in
+            try await admin.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+
+@main
+struct Tally: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tally",
+        abstract: "Tally: signed QR codes on every package, points in one member account.",
+        subcommands: [
+            ServeCommand.self,
+            MigrateCommand.self,
+            MintCommand.self,
+            QRCommand.self,
+            VerifyCommand.self,
+            KeysCommand.self,
+            BenchCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,47 @@
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+import TallyCodes
+import TallyServer
+import TallyTestSupport
+
+@Suite("Health and readiness over real HTTP")
+struct HealthTests {
+    static let keyRing = try! KeyRing([SigningKey(kid: 1, bytes: Array(0..<32))])
+
+    @Test("/healthz answers 200 and /readyz 200 when the database is reachable")
+    func ready() async throws {
+        try await TestDatabase.withFresh { _, url in
+            let app = try buildApplication(
+                ServerConfig(port: 0, databaseURL: url, keyRing: Self.keyRing),
+                logger: Logger(label: "test")
+            )
+            try await app.test(.live) { client in
+                try await client.execute(uri: "/healthz", method: .get) { response in
+                    #expect(response.status == .ok)
+                }
+                try await client.execute(uri: "/readyz", method: .get) { response in
+                    #expect(response.status == .ok)
+                }
+            }
+        }
+    }
+
+    @Test("/readyz answers 503 when the database cannot be reached, /healthz still 200")
+    func notReady() async throws {
+        // Port 9 (discard) on loopback: nothing listens there.
+        let app = try buildApplication(
+            ServerConfig(port: 0, databaseURL: "postgres://tally@127.0.0.1:9/none?sslmode=disable", keyRing: Self.keyRing),
+            logger: Logger(label: "test")
+        )
+        try await app.test(.live) { client in
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+            }
+        }
+    }
+}

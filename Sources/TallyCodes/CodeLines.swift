@@ -1,4 +1,5 @@
-/// Writes codes as lines of text for printers: CSV (`serial,code,grouped,url`) or plain URLs.
+/// Writes codes as lines of text for printers: CSV (`serial,code,grouped,url`, with a leading
+/// `sequence` column for batch exports) or plain URLs.
 ///
 /// Appends bytes straight into a caller's buffer so that a stream of millions of codes
 /// costs one HMAC and a few dozen byte writes each, with memory bounded by the buffer.
@@ -12,10 +13,15 @@ public struct CodeLines: Sendable {
 
     public let format: Format
     private let urlPrefix: [UInt8]
+    /// The serial of sequence 0, when lines carry a sequence column.
+    private let sequenceOrigin: UInt64?
 
-    /// - Parameter gtin: when given, URLs take the GS1 Digital Link form, else the short form.
-    public init(format: Format, host: String, gtin: GTIN? = nil) {
+    /// - Parameters:
+    ///   - gtin: when given, URLs take the GS1 Digital Link form, else the short form.
+    ///   - sequenceOrigin: the first serial of a batch: CSV lines then start with the code's sequence in it.
+    public init(format: Format, host: String, gtin: GTIN? = nil, sequenceOrigin: UInt64? = nil) {
         self.format = format
+        self.sequenceOrigin = sequenceOrigin
         let host = host.lowercased()
         if let gtin {
             urlPrefix = Array("https://\(host)/01/\(gtin.digits)/21/".utf8)
@@ -26,7 +32,8 @@ public struct CodeLines: Sendable {
 
     /// The header row, if the format has one.
     public var header: [UInt8] {
-        format == .csv ? Array("serial,code,grouped,url\n".utf8) : []
+        guard format == .csv else { return [] }
+        return Array((sequenceOrigin == nil ? "serial,code,grouped,url\n" : "sequence,serial,code,grouped,url\n").utf8)
     }
 
     /// The URL that `append` writes for `code`.
@@ -38,6 +45,10 @@ public struct CodeLines: Sendable {
     public func append(_ code: Code, to buffer: inout [UInt8]) {
         withUnsafeTemporaryAllocation(byteCount: Code.symbolCount + 2, alignment: 1) { scratch in
             if format == .csv {
+                if let sequenceOrigin {
+                    appendDecimal(code.serial - sequenceOrigin, to: &buffer)
+                    buffer.append(UInt8(ascii: ","))
+                }
                 appendDecimal(code.serial, to: &buffer)
                 buffer.append(UInt8(ascii: ","))
                 code.writeASCII(into: scratch)

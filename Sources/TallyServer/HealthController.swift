@@ -4,10 +4,10 @@ import PostgresNIO
 
 /// `/healthz`: the process is up. `/readyz`: it can reach its database, so a load
 /// balancer should send it traffic. Answers within about two seconds either way.
-struct HealthController<Context: RequestContext> {
+struct HealthController {
     let database: PostgresClient
 
-    func addRoutes(to router: Router<Context>) {
+    func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/healthz") { _, _ -> HTTPResponse.Status in .ok }
         router.get("/readyz") { _, context -> Response in
             do {

@@ -1,0 +1,133 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+
+/// An API key as stored: the secret itself is never kept, only its SHA-256.
+public struct APIKey: Sendable, Equatable {
+    public let id: UUID
+    public let name: String
+    /// The public part of the secret (`tly_XXXXXXXX`), safe for logs and listings.
+    public let prefix: String
+    public let scopes: Set<Scope>
+    public let createdAt: Date
+    public let expiresAt: Date?
+    public let revokedAt: Date?
+
+    /// True when the key grants `scope` (admin grants everything).
+    public func allows(_ scope: Scope) -> Bool {
+        scopes.contains(scope) || scopes.contains(.admin)
+    }
+
+    /// How the key is named in audit records.
+    public var actor: String { "key:\(prefix)" }
+}
+
+/// Creates, finds, lists and revokes API keys.
+///
+/// A secret is `tly_` + 8 public characters + `_` + 43 secret characters (256 random bits,
+/// base32). Only a SHA-256 of the whole secret is stored; with that much entropy a slow
+/// password hash would add latency to every request and no safety.
+public struct APIKeyStore: Sendable {
+    let database: PostgresClient
+    let logger: Logger
+
+    public init(database: PostgresClient, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    /// Creates a key and returns it with its secret: the only time the secret exists outside the caller.
+    public func create(name: String, scopes: Set<Scope>, expiresAt: Date? = nil) async throws -> (APIKey, secret: String) {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard (1...100).contains(trimmed.count) else {
+            throw StoreError(.invalid, "invalid_name", "a key name has 1 to 100 characters")
+        }
+        guard !scopes.isEmpty else { throw StoreError(.invalid, "invalid_scopes", "a key needs at least one scope") }
+        if let expiresAt, expiresAt <= Date() {
+            throw StoreError(.invalid, "invalid_expiry", "the expiry must be in the future")
+        }
+        let prefix = "tly_" + Self.randomBase32(count: 8)
+        let secret = prefix + "_" + Self.randomBase32(count: 43)
+        let hash = Self.hash(secret)
+        let scopeNames = scopes.map(\.rawValue).sorted()
+        let rows = try await database.query("""
+            INSERT INTO api_keys (name, prefix, secret_hash, scopes, expires_at)
+            VALUES (\(trimmed), \(prefix), \(hash), \(scopeNames), \(expiresAt))
+            RETURNING \(unescaped: Self.columns)
+            """, logger: logger)
+        for try await row in rows { return (try Self.decode(row), secret) }
+        throw StoreError(.conflict, "not_created", "the key was not created")
+    }
+
+    /// The key a presented secret belongs to, if it is known, unrevoked and unexpired.
+    public func authenticate(secret: String) async throws -> APIKey? {
+        // Reject obviously malformed secrets without a database round trip.
+        guard secret.count == 56, secret.hasPrefix("tly_") else { return nil }
+        let prefix = String(secret.prefix(12))
+        let rows = try await database.query("""
+            SELECT \(unescaped: Self.columns), secret_hash FROM api_keys WHERE prefix = \(prefix)
+            """, logger: logger)
+        for try await row in rows {
+            let (id, name, prefix, scopes, createdAt, expiresAt, revokedAt, stored) =
+                try row.decode((UUID, String, String, [String], Date, Date?, Date?, [UInt8]).self)
+            let key = Self.key(id, name, prefix, scopes, createdAt, expiresAt, revokedAt)
+            guard Self.constantTimeEqual(stored, Self.hash(secret)) else { return nil }
+            if key.revokedAt != nil { return nil }
+            if let expiresAt = key.expiresAt, expiresAt <= Date() { return nil }
+            return key
+        }
+        return nil
+    }
+
+    public func list() async throws -> [APIKey] {
+        let rows = try await database.query("SELECT \(unescaped: Self.columns) FROM api_keys ORDER BY created_at", logger: logger)
+        var keys: [APIKey] = []
+        for try await row in rows { keys.append(try Self.decode(row)) }
+        return keys
+    }
+
+    /// Revokes a key by its prefix; revoking twice is fine.
+    public func revoke(prefix: String) async throws -> APIKey {
+        let rows = try await database.query("""
+            UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE prefix = \(prefix)
+            RETURNING \(unescaped: Self.columns)
+            """, logger: logger)
+        for try await row in rows { return try Self.decode(row) }
+        throw StoreError(.notFound, "key_not_found", "no API key with prefix \(prefix)")
+    }
+
+    static let columns = "id, name, prefix, scopes, created_at, expires_at, revoked_at"
+
+    static func decode(_ row: PostgresRow) throws -> APIKey {
+        let (id, name, prefix, scopes, createdAt, expiresAt, revokedAt) =
+            try row.decode((UUID, String, String, [String], Date, Date?, Date?).self)
+        return key(id, name, prefix, scopes, createdAt, expiresAt, revokedAt)
+    }
+
+    private static func key(
+        _ id: UUID, _ name: String, _ prefix: String, _ scopes: [String], _ createdAt: Date, _ expiresAt: Date?, _ revokedAt: Date?
+    ) -> APIKey {
+        APIKey(
+            id: id, name: name, prefix: prefix, scopes: Set(scopes.compactMap(Scope.init(rawValue:))),
+            createdAt: createdAt, expiresAt: expiresAt, revokedAt: revokedAt
+        )
+    }
+
+    static func hash(_ secret: String) -> [UInt8] {
+        Array(SHA256.hash(data: Data(secret.utf8)))
+    }
+
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for i in a.indices { difference |= a[i] ^ b[i] }
+        return difference == 0
+    }
+
+    static func randomBase32(count: Int) -> String {
+        let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<count).map { _ in alphabet[Int(generator.next() % 32)] })
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Creates batches (allocating serial ranges), changes their state and reads them.
+public struct BatchStore: Sendable {
+    public static let maxPageSize = 200
+
+    let database: PostgresClient
+    let logger: Logger
+
+    public init(database: PostgresClient, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    /// Creates a batch under `kid` inside the caller's transaction `tx`.
+    ///
+    /// The serial range comes from one `UPDATE … RETURNING` on the kid's counter row, which
+    /// serialises concurrent creations; the exclusion constraint on `batches` would refuse an
+    /// overlap even if that were ever wrong.
+    public func create(_ new: NewBatch, kid: UInt8, actor: String, in tx: PostgresConnection) async throws -> Batch {
+        try Self.validate(new)
+        let product = try await tx.query("SELECT id, default_points, gtin FROM products WHERE sku = \(new.sku)", logger: logger)
+        var found: (Int64, Int, String?)?
+        for try await row in product.decode((Int64, Int, String?).self) { found = row }
+        guard let (productID, defaultPoints, gtin) = found else {
+            throw StoreError(.notFound, "product_not_found", "no product with sku \(new.sku)")
+        }
+        let urlForm = new.urlForm ?? "short"
+        if urlForm == "gs1" && gtin == nil {
+            throw StoreError(.invalid, "product_has_no_gtin", "url_form gs1 needs a product with a gtin")
+        }
+        let firstSerial: Int64
+        do {
+            let allocated = try await tx.query("""
+                INSERT INTO serial_counters AS c (kid, next_serial) VALUES (\(Int(kid)), \(new.quantity))
+                ON CONFLICT (kid) DO UPDATE SET next_serial = c.next_serial + EXCLUDED.next_serial
+                RETURNING next_serial - \(new.quantity)
+                """, logger: logger)
+            var first: Int64?
+            for try await value in allocated.decode(Int64.self) { first = value }
+            firstSerial = first!
+        } catch let error where DatabaseError(error)?.sqlState == DatabaseError.checkViolation {
+            throw StoreError(.conflict, "serial_space_exhausted", "key id \(kid) has no room for \(new.quantity) more serials; rotate the key")
+        }
+        let rows: PostgresRowSequence
+        do {
+            rows = try await tx.query("""
+                INSERT INTO batches (product_id, kid, first_serial, quantity, points_per_code, lot,
+                                     production_date, expiry_date, region, channel, url_form, created_by)
+                VALUES (\(productID), \(Int(kid)), \(firstSerial), \(new.quantity), \(new.pointsPerCode ?? defaultPoints),
+                        \(new.lot), \(new.productionDate)::date, \(new.expiryDate)::date, \(new.region), \(new.channel),
+                        \(urlForm), \(actor))
+                RETURNING id
+                """, logger: logger)
+        } catch let error where DatabaseError(error)?.sqlState?.hasPrefix("22") == true {
+            throw StoreError(.invalid, "invalid_date", "dates are YYYY-MM-DD calendar dates")
+        } catch let error where DatabaseError(error)?.sqlState == DatabaseError.checkViolation {
+            throw StoreError(.invalid, "invalid_dates", "expiry_date cannot be before production_date")
+        }
+        var batchID: Int64 = 0
+        for try await id in rows.decode(Int64.self) { batchID = id }
+        return try await get(id: batchID, on: tx)
+    }
+
+    /// Creates a batch in a transaction of its own.
+    public func create(_ new: NewBatch, kid: UInt8, actor: String) async throws -> Batch {
+        try await database.transaction(logger: logger) { tx in try await create(new, kid: kid, actor: actor, in: tx) }
+    }
+
+    public func get(id: Int64) async throws -> Batch {
+        try await database.withConnection { try await get(id: id, on: $0) }
+    }
+
+    /// Batches newest first, before the cursor `before` (the last id of the previous page).
+    public func list(before: Int64?, limit: Int, sku: String? = nil) async throws -> [Batch] {
+        try await database.withConnection { connection in
+            let rows = try await connection.query("""
+                SELECT b.id FROM batches b JOIN products p ON p.id = b.product_id
+                WHERE (\(before)::bigint IS NULL OR b.id < \(before)) AND (\(sku)::text IS NULL OR p.sku = \(sku))
+                ORDER BY b.id DESC LIMIT \(min(max(limit, 1), Self.maxPageSize))
+                """, logger: logger)
+            var ids: [Int64] = []
+            for try await id in rows.decode(Int64.self) { ids.append(id) }
+            var batches: [Batch] = []
+            for id in ids { batches.append(try await get(id: id, on: connection)) }
+            return batches
+        }
+    }
+
+    /// Sets codes `from ..< from + count` (default: the whole batch) to `state`.
+    ///
+    /// Activation is refused where any of the codes is voided: voiding is final.
+    public func changeState(
+        batchID: Int64, to state: CodeState, from: Int64?, count: Int64?, reason: String?, actor: String
+    ) async throws -> Batch {
+        guard state != .created else { throw StoreError(.invalid, "invalid_state", "codes can be activated or voided") }
+        if let reason, reason.count > 500 { throw StoreError(.invalid, "invalid_reason", "reason has at most 500 characters") }
+        if state == .voided && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            throw StoreError(.invalid, "missing_reason", "voiding needs a reason (e.g. \"roll stolen from line 3\")")
+        }
+        return try await database.transaction(logger: logger) { tx in
+            // Lock the batch: state changes to one batch happen one at a time.
+            let locked = try await tx.query("SELECT kid, first_serial, quantity FROM batches WHERE id = \(batchID) FOR UPDATE", logger: logger)
+            var found: (Int, Int64, Int64)?
+            for try await row in locked.decode((Int, Int64, Int64).self) { found = row }
+            guard let (kid, firstSerial, quantity) = found else {
+                throw StoreError(.notFound, "batch_not_found", "no batch \(batchID)")
+            }
+            let (start, length) = try Self.subrange(from: from, count: count, quantity: quantity)
+            let lower = firstSerial + start, upper = firstSerial + start + length
+            if state == .active {
+                let voided = try await tx.query("""
+                    SELECT 1 FROM batch_state_changes
+                    WHERE batch_id = \(batchID) AND state = 'voided' AND serials && int8range(\(lower), \(upper)) LIMIT 1
+                    """, logger: logger)
+                for try await _ in voided {
+                    throw StoreError(.conflict, "codes_voided", "part of this range is voided; voided codes cannot be activated")
+                }
+            }
+            try await tx.query("""
+                INSERT INTO batch_state_changes (batch_id, kid, serials, state, reason, actor)
+                VALUES (\(batchID), \(kid), int8range(\(lower), \(upper)), \(state.rawValue), \(reason), \(actor))
+                """, logger: logger)
+            return try await get(id: batchID, on: tx)
+        }
+    }
+
+    /// Validates an optional sub-range of a batch; returns (from, count), the whole batch by default.
+    public static func subrange(from: Int64?, count: Int64?, quantity: Int64) throws -> (Int64, Int64) {
+        let start = from ?? 0
+        let length = count ?? (quantity - start)
+        guard start >= 0, start < quantity else {
+            throw StoreError(.invalid, "invalid_range", "from must be between 0 and \(quantity - 1)")
+        }
+        guard length >= 1, length <= quantity - start else {
+            throw StoreError(.invalid, "invalid_range", "count must be between 1 and \(quantity - start) from sequence \(start)")
+        }
+        return (start, length)
+    }
+
+    func get(id: Int64, on connection: PostgresConnection) async throws -> Batch {
+        let rows = try await connection.query("""
+            SELECT b.id, p.sku, b.kid, b.first_serial, b.quantity, b.points_per_code, b.lot,
+                   to_char(b.production_date, 'YYYY-MM-DD'), to_char(b.expiry_date, 'YYYY-MM-DD'),
+                   b.region, b.channel, b.url_form, p.gtin, b.created_by, b.created_at
+            FROM batches b JOIN products p ON p.id = b.product_id WHERE b.id = \(id)
+            """, logger: logger)
+        var batch: Batch?
+        for try await row in rows {
+            let (id, sku, kid, first, quantity, points, lot, produced, expires, region, channel, form, gtin, by, at) =
+                try row.decode((Int64, String, Int, Int64, Int64, Int, String?, String?, String?, String?, String?, String, String?, String?, Date).self)
+            batch = Batch(
+                id: id, sku: sku, kid: kid, firstSerial: first, quantity: quantity, pointsPerCode: points, lot: lot,
+                productionDate: produced, expiryDate: expires, region: region, channel: channel, urlForm: form,
+                gtin: gtin, createdBy: by, createdAt: at, ranges: []
+            )
+        }
+        guard var batch else { throw StoreError(.notFound, "batch_not_found", "no batch \(id)") }
+        let changes = try await connection.query("""
+            SELECT lower(serials), upper(serials), state FROM batch_state_changes WHERE batch_id = \(id) ORDER BY id
+            """, logger: logger)
+        var applied: [(from: Int64, to: Int64, state: CodeState)] = []
+        for try await (lower, upper, state) in changes.decode((Int64, Int64, String).self) {
+            applied.append((lower - batch.firstSerial, upper - batch.firstSerial, CodeState(rawValue: state) ?? .created))
+        }
+        batch.ranges = Batch.ranges(quantity: batch.quantity, changes: applied)
+        return batch
+    }
+
+    static func validate(_ new: NewBatch) throws {
+        guard (1...NewBatch.maxQuantity).contains(new.quantity) else {
+            throw StoreError(.invalid, "invalid_quantity", "quantity is between 1 and \(NewBatch.maxQuantity)")
+        }
+        if let points = new.pointsPerCode, !(0...1_000_000).contains(points) {
+            throw StoreError(.invalid, "invalid_points", "points_per_code is between 0 and 1000000")
+        }
+        for (field, value) in [("lot", new.lot), ("region", new.region), ("channel", new.channel)] {
+            if let value, !(1...64).contains(value.count) {
+                throw StoreError(.invalid, "invalid_\(field)", "\(field) has 1 to 64 characters")
+            }
+        }
+        for (field, value) in [("production_date", new.productionDate), ("expiry_date", new.expiryDate)] {
+            if let value, value.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) == nil {
+                throw StoreError(.invalid, "invalid_\(field)", "\(field) is a date written YYYY-MM-DD")
+            }
+        }
+        if let form = new.urlForm, form != "short" && form != "gs1" {
+            throw StoreError(.invalid, "invalid_url_form", "url_form is short or gs1")
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import Logging
+import PostgresNIO
+
+/// Records every export of codes: who took which range of which batch, and when.
+public struct ExportAudit: Sendable {
+    public enum Kind: String, Sendable { case csv, txt, svg, png, zip }
+
+    let database: PostgresClient
+    let logger: Logger
+
+    public init(database: PostgresClient, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    /// Written before the first byte is sent, so that no export goes unrecorded.
+    public func record(batchID: Int64, actor: String, kind: Kind, from: Int64, count: Int64) async throws {
+        try await database.query("""
+            INSERT INTO export_audit (batch_id, actor, kind, first_sequence, count)
+            VALUES (\(batchID), \(actor), \(kind.rawValue), \(from), \(count))
+            """, logger: logger)
+    }
+}

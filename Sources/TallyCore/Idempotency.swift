@@ -1,0 +1,82 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A write's first answer, kept so that a retry with the same Idempotency-Key gets it again.
+public struct RecordedResponse: Sendable, Equatable {
+    public let status: Int
+    public let body: [UInt8]
+
+    public init(status: Int, body: [UInt8]) {
+        self.status = status
+        self.body = body
+    }
+}
+
+/// Runs writes at most once per (actor, Idempotency-Key).
+///
+/// The key's row is inserted first, in the same transaction as the write: a concurrent
+/// retry blocks on the primary key until the first commits, then reads its answer. If the
+/// write fails, the key's row rolls back with it, and a retry runs the write again.
+public struct IdempotencyStore: Sendable {
+    public static let maxKeyLength = 200
+
+    let database: PostgresClient
+    let logger: Logger
+
+    public init(database: PostgresClient, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    /// SHA-256 over method, path and body: what makes two requests "the same".
+    public static func requestHash(method: String, path: String, body: [UInt8]) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: Data(method.utf8))
+        hasher.update(data: [0])
+        hasher.update(data: Data(path.utf8))
+        hasher.update(data: [0])
+        hasher.update(data: body)
+        return Array(hasher.finalize())
+    }
+
+    /// Performs `write` once; returns its response and whether it is a replay of an earlier one.
+    public func perform(
+        actor: String,
+        key: String,
+        requestHash: [UInt8],
+        write: (PostgresConnection) async throws -> RecordedResponse
+    ) async throws -> (response: RecordedResponse, replayed: Bool) {
+        guard (1...Self.maxKeyLength).contains(key.utf8.count) else {
+            throw StoreError(.invalid, "invalid_idempotency_key", "Idempotency-Key has 1 to \(Self.maxKeyLength) bytes")
+        }
+        let logger = self.logger
+        return try await database.transaction(logger: logger) { tx in
+            let claimed = try await tx.query("""
+                INSERT INTO idempotency_keys (actor, key, request_hash, status, response)
+                VALUES (\(actor), \(key), \(requestHash), 0, ''::bytea)
+                ON CONFLICT DO NOTHING RETURNING true
+                """, logger: logger)
+            var isFirst = false
+            for try await _ in claimed { isFirst = true }
+            if !isFirst {
+                let rows = try await tx.query("""
+                    SELECT request_hash, status, response FROM idempotency_keys WHERE actor = \(actor) AND key = \(key)
+                    """, logger: logger)
+                for try await (hash, status, body) in rows.decode(([UInt8], Int, [UInt8]).self) {
+                    guard hash == requestHash else {
+                        throw StoreError(.invalid, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
+                    }
+                    return (RecordedResponse(status: status, body: body), true)
+                }
+            }
+            let response = try await write(tx)
+            try await tx.query("""
+                UPDATE idempotency_keys SET status = \(response.status), response = \(response.body)
+                WHERE actor = \(actor) AND key = \(key)
+                """, logger: logger)
+            return (response, false)
+        }
+    }
+}

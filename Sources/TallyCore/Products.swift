@@ -1,0 +1,165 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TallyCodes
+
+public struct Product: Sendable, Equatable, Codable {
+    public var sku: String
+    public var name: String
+    /// GTIN-14, check digit verified.
+    public var gtin: String?
+    public var imageURL: String?
+    public var description: String
+    public var defaultPoints: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+/// The fields a client sets on a product; nil means "not given" (kept on update).
+public struct ProductFields: Sendable, Codable {
+    public var sku: String?
+    public var name: String?
+    public var gtin: String?
+    public var imageURL: String?
+    public var description: String?
+    public var defaultPoints: Int?
+
+    public init(
+        sku: String? = nil, name: String? = nil, gtin: String? = nil, imageURL: String? = nil,
+        description: String? = nil, defaultPoints: Int? = nil
+    ) {
+        self.sku = sku
+        self.name = name
+        self.gtin = gtin
+        self.imageURL = imageURL
+        self.description = description
+        self.defaultPoints = defaultPoints
+    }
+}
+
+public struct ProductStore: Sendable {
+    public static let maxPageSize = 200
+
+    let database: PostgresClient
+    let logger: Logger
+
+    public init(database: PostgresClient, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    public func create(_ fields: ProductFields) async throws -> Product {
+        guard let sku = fields.sku else { throw StoreError(.invalid, "missing_sku", "sku is required") }
+        guard let name = fields.name else { throw StoreError(.invalid, "missing_name", "name is required") }
+        guard let points = fields.defaultPoints else {
+            throw StoreError(.invalid, "missing_default_points", "default_points is required")
+        }
+        let gtin = try Self.validate(fields)
+        return try await translatingConflicts {
+            let rows = try await database.query("""
+                INSERT INTO products (sku, name, gtin, image_url, description, default_points)
+                VALUES (\(sku), \(name), \(gtin), \(fields.imageURL), \(fields.description ?? ""), \(points))
+                RETURNING \(unescaped: Self.columns)
+                """, logger: logger)
+            return try await Self.single(rows)!
+        }
+    }
+
+    /// Changes the given fields of the product `sku`; the SKU itself cannot change.
+    public func update(sku: String, _ fields: ProductFields) async throws -> Product {
+        if let newSKU = fields.sku, newSKU != sku {
+            throw StoreError(.invalid, "sku_immutable", "a product's sku cannot change")
+        }
+        let gtin = try Self.validate(fields)
+        return try await translatingConflicts {
+            let rows = try await database.query("""
+                UPDATE products SET
+                    name = coalesce(\(fields.name), name),
+                    gtin = coalesce(\(gtin), gtin),
+                    image_url = coalesce(\(fields.imageURL), image_url),
+                    description = coalesce(\(fields.description), description),
+                    default_points = coalesce(\(fields.defaultPoints), default_points),
+                    updated_at = now()
+                WHERE sku = \(sku)
+                RETURNING \(unescaped: Self.columns)
+                """, logger: logger)
+            guard let product = try await Self.single(rows) else {
+                throw StoreError(.notFound, "product_not_found", "no product with sku \(sku)")
+            }
+            return product
+        }
+    }
+
+    public func get(sku: String) async throws -> Product {
+        let rows = try await database.query("SELECT \(unescaped: Self.columns) FROM products WHERE sku = \(sku)", logger: logger)
+        guard let product = try await Self.single(rows) else {
+            throw StoreError(.notFound, "product_not_found", "no product with sku \(sku)")
+        }
+        return product
+    }
+
+    /// Products in SKU order, after `after` (a cursor: the last SKU of the previous page).
+    public func list(after: String?, limit: Int) async throws -> [Product] {
+        let rows = try await database.query("""
+            SELECT \(unescaped: Self.columns) FROM products
+            WHERE \(after) IS NULL OR sku > \(after)
+            ORDER BY sku LIMIT \(min(max(limit, 1), Self.maxPageSize))
+            """, logger: logger)
+        var products: [Product] = []
+        for try await row in rows { products.append(try Self.decode(row)) }
+        return products
+    }
+
+    static let columns = "sku, name, gtin, image_url, description, default_points, created_at, updated_at"
+
+    static func decode(_ row: PostgresRow) throws -> Product {
+        let (sku, name, gtin, imageURL, description, points, createdAt, updatedAt) =
+            try row.decode((String, String, String?, String?, String, Int, Date, Date).self)
+        return Product(
+            sku: sku, name: name, gtin: gtin, imageURL: imageURL, description: description,
+            defaultPoints: points, createdAt: createdAt, updatedAt: updatedAt
+        )
+    }
+
+    static func single(_ rows: PostgresRowSequence) async throws -> Product? {
+        for try await row in rows { return try decode(row) }
+        return nil
+    }
+
+    /// Checks every given field; returns the GTIN, if given, in its 14-digit form.
+    static func validate(_ fields: ProductFields) throws -> String? {
+        if let sku = fields.sku, sku.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]{0,63}/) == nil {
+            throw StoreError(.invalid, "invalid_sku", "sku has 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        }
+        if let name = fields.name, !(1...200).contains(name.count) {
+            throw StoreError(.invalid, "invalid_name", "name has 1 to 200 characters")
+        }
+        if let points = fields.defaultPoints, !(0...1_000_000).contains(points) {
+            throw StoreError(.invalid, "invalid_default_points", "default_points is between 0 and 1000000")
+        }
+        if let description = fields.description, description.count > 4000 {
+            throw StoreError(.invalid, "invalid_description", "description has at most 4000 characters")
+        }
+        if let imageURL = fields.imageURL {
+            guard imageURL.count <= 2000, let url = URL(string: imageURL), url.scheme == "https" || url.scheme == "http",
+                  url.host != nil
+            else { throw StoreError(.invalid, "invalid_image_url", "image_url must be an http(s) URL") }
+        }
+        guard let text = fields.gtin else { return nil }
+        do { return try GTIN(text).digits } catch {
+            throw StoreError(.invalid, "invalid_gtin", "gtin: \(error)")
+        }
+    }
+
+    private func translatingConflicts<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error where DatabaseError(error)?.sqlState == DatabaseError.uniqueViolation {
+            let constraint = DatabaseError(error)?.constraint ?? ""
+            if constraint.contains("gtin") {
+                throw StoreError(.conflict, "gtin_taken", "another product already has this gtin")
+            }
+            throw StoreError(.conflict, "sku_taken", "a product with this sku already exists")
+        }
+    }
+}

@@ -1,0 +1,12 @@
+/// What an API key may do. Every API route names the one scope it needs.
+public enum Scope: String, Sendable, CaseIterable, Codable {
+    /// Create products' batches, activate and void them, export codes (the packaging line).
+    case mint
+    /// Claim codes on behalf of members (trusted channel backends).
+    case claim
+    case crmRead = "crm:read"
+    case crmWrite = "crm:write"
+    case redeem
+    /// Everything, including products and API keys.
+    case admin
+}

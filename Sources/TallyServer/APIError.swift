@@ -1,0 +1,47 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TallyCore
+
+/// An API error, sent as `{"error": {"code": "…", "message": "…"}}` with its status.
+public struct APIError: HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    init(_ error: StoreError) {
+        switch error.kind {
+        case .invalid: self.init(.unprocessableContent, error.code, error.message)
+        case .notFound: self.init(.notFound, error.code, error.message)
+        case .conflict: self.init(.conflict, error.code, error.message)
+        }
+    }
+
+    public var headers: HTTPFields { [.contentType: "application/json; charset=utf-8"] }
+
+    /// The JSON error shape: `{"error": {"code", "message"}}`.
+    private struct Body: Encodable {
+        struct Detail: Encodable {
+            let code: String
+            let message: String
+        }
+        let error: Detail
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let data = try JSONEncoder().encode(Body(error: .init(code: code, message: message)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func badRequest(_ code: String, _ message: String) -> APIError { APIError(.badRequest, code, message) }
+    static let unauthorized = APIError(.unauthorized, "unauthorized", "a valid API key is required: Authorization: Bearer tly_…")
+    static func forbidden(_ scope: Scope) -> APIError {
+        APIError(.forbidden, "forbidden", "this API key lacks the scope \(scope.rawValue)")
+    }
+}

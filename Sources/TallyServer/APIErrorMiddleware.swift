@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+import Logging
+import TallyCore
+
+/// Turns every error on an API route into the JSON error shape: domain refusals, Hummingbird's
+/// own errors (unknown route, body too large, undecodable JSON), and unexpected failures,
+/// which are logged with the request id and answered with a 500 that reveals nothing.
+struct APIErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as StoreError {
+            throw APIError(error)
+        } catch let error as DecodingError {
+            throw APIError.badRequest("invalid_json", Self.describe(error))
+        } catch let error as HTTPError {
+            throw Self.translate(error)
+        } catch {
+            context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            throw APIError(.internalServerError, "internal", "something went wrong on our side (request \(context.id))")
+        }
+    }
+
+    static func translate(_ error: HTTPError) -> APIError {
+        switch error.status {
+        case .notFound: APIError(.notFound, "not_found", error.body ?? "no such resource")
+        case .contentTooLarge: APIError(.contentTooLarge, "body_too_large", "the request body is larger than 64 KiB")
+        case .badRequest: APIError(.badRequest, "bad_request", error.body ?? "the request is malformed")
+        case .unsupportedMediaType: APIError(.unsupportedMediaType, "unsupported_media_type", "send JSON (Content-Type: application/json)")
+        default: APIError(error.status, "http_\(error.status.code)", error.body ?? error.status.reasonPhrase)
+        }
+    }
+
+    /// A decoding error in words a client developer can act on.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map(String.init) ?? snakeCase($0.stringValue) }
+            return keys.isEmpty ? "the body" : keys.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, _): return "\(snakeCase(key.stringValue)) is required"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context): return "\(path(context)) has the wrong type"
+        case .dataCorrupted(let context): return context.codingPath.isEmpty ? "the body is not valid JSON" : "\(path(context)) is invalid"
+        @unknown default: return "the body could not be read"
+        }
+    }
+
+    static func snakeCase(_ key: String) -> String {
+        key.reduce(into: "") { out, c in
+            if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Metrics
+import TallyCodes
+import TallyCore
+
+/// `/api/v1/batches`: create (allocating a serial range), read, activate and void.
+struct BatchController {
+    let batches: BatchStore
+    let idempotency: IdempotencyStore
+    let keyRing: KeyRing
+
+    /// What activate and void take: a sub-range by sequence (default: the whole batch).
+    struct StateChange: Decodable {
+        var from: Int64?
+        var count: Int64?
+        var reason: String?
+    }
+
+    func addRoutes(to routes: APIRoutes) {
+        routes.add(.post, "/api/v1/batches", scope: .mint) { request, context in
+            try await create(request, context: context)
+        }
+        routes.add(.get, "/api/v1/batches", scope: .mint) { request, context in
+            let limit = try request.integer("limit", in: 1...Int64(BatchStore.maxPageSize)) ?? 50
+            let cursor = try request.integer("cursor", in: 1...Int64.max)
+            let sku = request.uri.queryParameters["sku"].map(String.init)
+            let items = try await batches.list(before: cursor, limit: Int(limit), sku: sku)
+            let next = items.count == Int(limit) ? items.last.map { String($0.id) } : nil
+            return try .json(Page(items: items, nextCursor: next), context: context)
+        }
+        routes.add(.get, "/api/v1/batches/{id}", scope: .mint) { _, context in
+            try .json(try await batches.get(id: try context.parameters.id("id", what: "batch")), context: context)
+        }
+        routes.add(.post, "/api/v1/batches/{id}/activate", scope: .mint) { request, context in
+            try await changeState(request, context: context, to: .active)
+        }
+        routes.add(.post, "/api/v1/batches/{id}/void", scope: .mint) { request, context in
+            try await changeState(request, context: context, to: .voided)
+        }
+    }
+
+    /// Creates a batch under the newest key. Idempotency-Key is required: a retry after a lost
+    /// answer must return the same batch, never allocate a second range.
+    private func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let key = request.headers[.idempotencyKey], !key.isEmpty else {
+            throw APIError.badRequest("missing_idempotency_key", "creating a batch needs an Idempotency-Key header (e.g. a UUID)")
+        }
+        let actor = context.apiKey!.actor
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        let bytes = Array(buffer: body)
+        let order = try context.requestDecoder.decode(NewBatch.self, from: Data(bytes))
+        let hash = IdempotencyStore.requestHash(method: "POST", path: "/api/v1/batches", body: bytes)
+        let kid = keyRing.newestKid
+        let (recorded, replayed) = try await idempotency.perform(actor: actor, key: key, requestHash: hash) { tx in
+            let batch = try await batches.create(order, kid: kid, actor: actor, in: tx)
+            return RecordedResponse(status: 201, body: Array(try context.responseEncoder.encode(batch)))
+        }
+        if !replayed {
+            Counter(label: "tally_batches_created_total").increment()
+            Counter(label: "tally_codes_allocated_total").increment(by: Int64(order.quantity))
+        }
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if replayed { headers[.idempotentReplayed] = "true" }
+        return Response(
+            status: HTTPResponse.Status(code: recorded.status),
+            headers: headers,
+            body: .init(byteBuffer: ByteBuffer(bytes: recorded.body))
+        )
+    }
+
+    private func changeState(_ request: Request, context: AppRequestContext, to state: CodeState) async throws -> Response {
+        let id = try context.parameters.id("id", what: "batch")
+        // An empty body means the whole batch.
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        let change = body.readableBytes == 0
+            ? StateChange()
+            : try context.requestDecoder.decode(StateChange.self, from: Data(Array(buffer: body)))
+        let batch = try await batches.changeState(
+            batchID: id, to: state, from: change.from, count: change.count, reason: change.reason, actor: context.apiKey!.actor
+        )
+        return try .json(batch, context: context)
+    }
+}
+
+extension HTTPField.Name {
+    static let idempotencyKey = Self("Idempotency-Key")!
+    /// Set on a response that repeats the stored answer to an earlier request with the same key.
+    static let idempotentReplayed = Self("Idempotent-Replayed")!
+}

@@ -121,6 +121,7 @@ let package = Package(
                 "TallyCodes",
                 "TallyTestSupport",
                 "TallyCore",
+                "CZlib",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -49,7 +49,7 @@ public struct APIKeyStore: Sendable {
         }
         let prefix = "tly_" + Self.randomBase32(count: 8)
         let secret = prefix + "_" + Self.randomBase32(count: 43)
-        let hash = Self.hash(secret)
+        let hash = ByteBuffer(bytes: Self.hash(secret))
         let scopeNames = scopes.map(\.rawValue).sorted()
         let rows = try await database.query("""
             INSERT INTO api_keys (name, prefix, secret_hash, scopes, expires_at)
@@ -70,9 +70,9 @@ public struct APIKeyStore: Sendable {
             """, logger: logger)
         for try await row in rows {
             let (id, name, prefix, scopes, createdAt, expiresAt, revokedAt, stored) =
-                try row.decode((UUID, String, String, [String], Date, Date?, Date?, [UInt8]).self)
+                try row.decode((UUID, String, String, [String], Date, Date?, Date?, ByteBuffer).self)
             let key = Self.key(id, name, prefix, scopes, createdAt, expiresAt, revokedAt)
-            guard Self.constantTimeEqual(stored, Self.hash(secret)) else { return nil }
+            guard Self.constantTimeEqual(Array(buffer: stored), Self.hash(secret)) else { return nil }
             if key.revokedAt != nil { return nil }
             if let expiresAt = key.expiresAt, expiresAt <= Date() { return nil }
             return key

@@ -44,9 +44,9 @@ public struct BatchStore: Sendable {
         } catch let error where DatabaseError(error)?.sqlState == DatabaseError.checkViolation {
             throw StoreError(.conflict, "serial_space_exhausted", "key id \(kid) has no room for \(new.quantity) more serials; rotate the key")
         }
-        let rows: PostgresRowSequence
+        var batchID: Int64 = 0
         do {
-            rows = try await tx.query("""
+            let rows = try await tx.query("""
                 INSERT INTO batches (product_id, kid, first_serial, quantity, points_per_code, lot,
                                      production_date, expiry_date, region, channel, url_form, created_by)
                 VALUES (\(productID), \(Int(kid)), \(firstSerial), \(new.quantity), \(new.pointsPerCode ?? defaultPoints),
@@ -54,13 +54,13 @@ public struct BatchStore: Sendable {
                         \(urlForm), \(actor))
                 RETURNING id
                 """, logger: logger)
+            // Errors can arrive with the rows, so read them inside the do.
+            for try await id in rows.decode(Int64.self) { batchID = id }
         } catch let error where DatabaseError(error)?.sqlState?.hasPrefix("22") == true {
             throw StoreError(.invalid, "invalid_date", "dates are YYYY-MM-DD calendar dates")
         } catch let error where DatabaseError(error)?.sqlState == DatabaseError.checkViolation {
             throw StoreError(.invalid, "invalid_dates", "expiry_date cannot be before production_date")
         }
-        var batchID: Int64 = 0
-        for try await id in rows.decode(Int64.self) { batchID = id }
         return try await get(id: batchID, on: tx)
     }
 

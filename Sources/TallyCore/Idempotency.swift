@@ -52,10 +52,11 @@ public struct IdempotencyStore: Sendable {
             throw StoreError(.invalid, "invalid_idempotency_key", "Idempotency-Key has 1 to \(Self.maxKeyLength) bytes")
         }
         let logger = self.logger
+        let hashBytes = ByteBuffer(bytes: requestHash)
         return try await database.transaction(logger: logger) { tx in
             let claimed = try await tx.query("""
                 INSERT INTO idempotency_keys (actor, key, request_hash, status, response)
-                VALUES (\(actor), \(key), \(requestHash), 0, ''::bytea)
+                VALUES (\(actor), \(key), \(hashBytes), 0, ''::bytea)
                 ON CONFLICT DO NOTHING RETURNING true
                 """, logger: logger)
             var isFirst = false
@@ -64,16 +65,16 @@ public struct IdempotencyStore: Sendable {
                 let rows = try await tx.query("""
                     SELECT request_hash, status, response FROM idempotency_keys WHERE actor = \(actor) AND key = \(key)
                     """, logger: logger)
-                for try await (hash, status, body) in rows.decode(([UInt8], Int, [UInt8]).self) {
-                    guard hash == requestHash else {
+                for try await (hash, status, body) in rows.decode((ByteBuffer, Int, ByteBuffer).self) {
+                    guard Array(buffer: hash) == requestHash else {
                         throw StoreError(.invalid, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
                     }
-                    return (RecordedResponse(status: status, body: body), true)
+                    return (RecordedResponse(status: status, body: Array(buffer: body)), true)
                 }
             }
             let response = try await write(tx)
             try await tx.query("""
-                UPDATE idempotency_keys SET status = \(response.status), response = \(response.body)
+                UPDATE idempotency_keys SET status = \(response.status), response = \(ByteBuffer(bytes: response.body))
                 WHERE actor = \(actor) AND key = \(key)
                 """, logger: logger)
             return (response, false)

@@ -13,6 +13,12 @@ public struct Product: Sendable, Equatable, Codable {
     public var defaultPoints: Int
     public var createdAt: Date
     public var updatedAt: Date
+
+    /// `imageUrl`, so that snake_case JSON (`image_url`) round-trips.
+    enum CodingKeys: String, CodingKey {
+        case sku, name, gtin, description, defaultPoints, createdAt, updatedAt
+        case imageURL = "imageUrl"
+    }
 }
 
 /// The fields a client sets on a product; nil means "not given" (kept on update).
@@ -23,6 +29,11 @@ public struct ProductFields: Sendable, Codable {
     public var imageURL: String?
     public var description: String?
     public var defaultPoints: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case sku, name, gtin, description, defaultPoints
+        case imageURL = "imageUrl"
+    }
 
     public init(
         sku: String? = nil, name: String? = nil, gtin: String? = nil, imageURL: String? = nil,
@@ -102,7 +113,7 @@ public struct ProductStore: Sendable {
     public func list(after: String?, limit: Int) async throws -> [Product] {
         let rows = try await database.query("""
             SELECT \(unescaped: Self.columns) FROM products
-            WHERE \(after) IS NULL OR sku > \(after)
+            WHERE \(after)::text IS NULL OR sku > \(after)
             ORDER BY sku LIMIT \(min(max(limit, 1), Self.maxPageSize))
             """, logger: logger)
         var products: [Product] = []

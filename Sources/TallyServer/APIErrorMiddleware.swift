@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import TallyCore
 
 /// Turns every error on an API route into the JSON error shape: domain refusals, Hummingbird's
@@ -20,6 +21,8 @@ struct APIErrorMiddleware: RouterMiddleware {
             throw APIError.badRequest("invalid_json", Self.describe(error))
         } catch let error as HTTPError {
             throw Self.translate(error)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "body_too_large", "the request body is larger than 64 KiB")
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
             throw APIError(.internalServerError, "internal", "something went wrong on our side (request \(context.id))")
@@ -30,7 +33,8 @@ struct APIErrorMiddleware: RouterMiddleware {
         switch error.status {
         case .notFound: APIError(.notFound, "not_found", error.body ?? "no such resource")
         case .contentTooLarge: APIError(.contentTooLarge, "body_too_large", "the request body is larger than 64 KiB")
-        case .badRequest: APIError(.badRequest, "bad_request", error.body ?? "the request is malformed")
+        // Hummingbird reports JSON it cannot decode as a 400.
+        case .badRequest: APIError(.badRequest, "invalid_json", error.body ?? "the body is not the JSON expected")
         case .unsupportedMediaType: APIError(.unsupportedMediaType, "unsupported_media_type", "send JSON (Content-Type: application/json)")
         default: APIError(error.status, "http_\(error.status.code)", error.body ?? error.status.reasonPhrase)
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import TallyCodes
+import PostgresNIO
 import TallyCore
 
 /// Where the signing keys come from: `--keys FILE`, else `TALLY_KEY_FILE`, else `TALLY_KEYS`.
@@ -39,4 +40,25 @@ func makeLogger(_ label: String) -> Logger {
         return handler
     }
     return Logger(label: label)
+}
+
+extension DatabaseOptions {
+    /// Runs `body` with a connected database client, for commands that work on the database directly.
+    func withDatabase<T: Sendable>(_ body: @Sendable (PostgresClient, Logger) async throws -> T) async throws -> T {
+        let logger = makeLogger("tally")
+        let client = PostgresClient(configuration: try DatabaseURL.configuration(try resolvedURL(), maximumConnections: 2))
+        do {
+            return try await client.whileRunning { try await body($0, logger) }
+        } catch let error as StoreError {
+            throw CommandFailure(error.message)
+        } catch let error where DatabaseError(error) != nil {
+            throw CommandFailure(error.databaseDescription)
+        }
+    }
+}
+
+/// Who a command acts as, in audit records: the Unix user and host.
+var commandLineActor: String {
+    let user = ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.userName
+    return "cli:\(user)@\(ProcessInfo.processInfo.hostName)"
 }

@@ -12,6 +12,9 @@ struct Tally: AsyncParsableCommand {
             QRCommand.self,
             VerifyCommand.self,
             KeysCommand.self,
+            APIKeyCommand.self,
+            ProductCommand.self,
+            BatchCommand.self,
             BenchCommand.self,
         ]
     )

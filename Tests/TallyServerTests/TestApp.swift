@@ -1,0 +1,123 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import PostgresNIO
+import Testing
+import TallyCodes
+import TallyCore
+import TallyServer
+import TallyTestSupport
+
+/// The published test key (bytes 0x00…0x1f) under kid 1.
+let testKeyRing = try! KeyRing([SigningKey(kid: 1, bytes: Array(0..<32))])
+
+/// A running Tally server on a fresh database, with one API key per scope and a product.
+struct TestApp {
+    let client: any TestClientProtocol
+    let database: PostgresClient
+    /// Secrets by scope: `secrets[.mint]` is a key holding only `mint`.
+    let secrets: [Scope: String]
+
+    /// Runs `body` against a live server (real HTTP on loopback) and a fresh database.
+    static func run(
+        keyRing: KeyRing = testKeyRing,
+        _ body: @Sendable (TestApp) async throws -> Void
+    ) async throws {
+        try await TestDatabase.withFresh { database, url in
+            var secrets: [Scope: String] = [:]
+            let keys = APIKeyStore(database: database, logger: TestDatabase.logger)
+            for scope in Scope.allCases {
+                secrets[scope] = try await keys.create(name: "test \(scope.rawValue)", scopes: [scope]).secret
+            }
+            let app = try buildApplication(
+                ServerConfig(port: 0, publicHost: "tally.cn", databaseURL: url, keyRing: keyRing),
+                logger: Logger(label: "test")
+            )
+            let frozen = secrets
+            try await app.test(.live) { client in
+                try await body(TestApp(client: client, database: database, secrets: frozen))
+            }
+        }
+    }
+
+    /// Sends a request as the key with `scope` (nil: no Authorization header).
+    @discardableResult
+    func request(
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        as scope: Scope? = .mint,
+        json: String? = nil,
+        headers extra: HTTPFields = [:]
+    ) async throws -> TestResponse {
+        var headers = extra
+        if let scope { headers[.authorization] = "Bearer \(secrets[scope]!)" }
+        if json != nil { headers[.contentType] = "application/json" }
+        return try await client.execute(
+            uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }
+        )
+    }
+
+    /// Downloads a large answer with curl from the live server, as the `mint` key; fails on a non-200.
+    func download(_ uri: String) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = [
+            "--silent", "--show-error", "--fail", "--max-time", "600",
+            "-H", "Authorization: Bearer \(secrets[.mint]!)", "http://127.0.0.1:\(client.port!)\(uri)",
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "curl failed for \(uri)")
+        return data
+    }
+
+    /// Creates the product RICE-5KG (10 points, with a GTIN).
+    func createProduct(sku: String = "RICE-5KG", gtin: String? = "09506000134352") async throws {
+        let gtinField = gtin.map { #", "gtin": "\#($0)""# } ?? ""
+        let response = try await request(.post, "/api/v1/products", as: .admin, json: """
+            {"sku": "\(sku)", "name": "Rice 5 kg", "default_points": 10\(gtinField)}
+            """)
+        #expect(response.status == .created)
+    }
+
+    /// Creates a batch and returns it.
+    func createBatch(_ json: String, key: String = UUID().uuidString) async throws -> Batch {
+        let response = try await request(.post, "/api/v1/batches", json: json, headers: [HTTPField.Name("Idempotency-Key")!: key])
+        try #require(response.status == .created, "\(String(buffer: response.body))")
+        return try decode(Batch.self, response)
+    }
+
+    /// A count from the database, for checking that a refused request changed nothing.
+    func count(_ table: String) async throws -> Int {
+        let rows = try await database.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(table)"), logger: TestDatabase.logger)
+        for try await n in rows.decode(Int.self) { return n }
+        return -1
+    }
+}
+
+func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T {
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    decoder.dateDecodingStrategy = .iso8601
+    return try decoder.decode(type, from: Data(Array(buffer: response.body)))
+}
+
+/// The error code of a JSON error response, checking the `{"error": {"code", "message"}}` shape.
+func errorCode(_ response: TestResponse) throws -> String {
+    struct Body: Decodable {
+        struct Detail: Decodable {
+            let code: String
+            let message: String
+        }
+        let error: Detail
+    }
+    let body = try JSONDecoder().decode(Body.self, from: Data(Array(buffer: response.body)))
+    #expect(!body.error.message.isEmpty)
+    return body.error.code
+}

@@ -23,7 +23,12 @@ public struct APIError: HTTPResponseError, Sendable {
         }
     }
 
-    public var headers: HTTPFields { [.contentType: "application/json; charset=utf-8"] }
+    public var headers: HTTPFields {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        // RFC 9110: a 401 says how to authenticate.
+        if status == .unauthorized { headers[.wwwAuthenticate] = #"Bearer realm="tally""# }
+        return headers
+    }
 
     /// The JSON error shape: `{"error": {"code", "message"}}`.
     private struct Body: Encodable {

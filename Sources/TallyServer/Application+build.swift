@@ -47,8 +47,10 @@ func buildRouter(_ config: ServerConfig, database: PostgresClient, logger: Logge
     let api = router.group("/api")
         .add(middleware: APIErrorMiddleware())
         .add(middleware: APIKeyMiddleware(keys: APIKeyStore(database: database, logger: logger)))
-    // Unknown paths under /api get the JSON error shape too.
-    api.get("**") { _, _ -> Response in throw APIError(.notFound, "not_found", "no such API route") }
+    // Unknown paths under /api get the JSON error shape too, whatever the method.
+    for method: HTTPRequest.Method in [.get, .post, .put, .patch, .delete] {
+        api.on("**", method: method) { _, _ -> Response in throw APIError(.notFound, "not_found", "no such API route") }
+    }
 
     let routes = APIRoutes(router: router, group: api)
     let batches = BatchStore(database: database, logger: logger)

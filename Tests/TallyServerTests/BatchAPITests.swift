@@ -179,4 +179,18 @@ struct BatchAPITests {
             #expect(response.headers[HTTPField.Name("X-Request-Id")!]?.count == 32)
         }
     }
+
+    @Test("unknown API paths answer the JSON error for any method; a 401 says how to authenticate")
+    func unknownPathsAndChallenge() async throws {
+        try await TestApp.run { app in
+            for method: HTTPRequest.Method in [.get, .post, .put, .patch, .delete] {
+                let response = try await app.request(method, "/api/v1/nothing-here", json: method == .get ? nil : "{}")
+                #expect(response.status == .notFound, "\(method)")
+                #expect(try errorCode(response) == "not_found")
+            }
+            let anonymous = try await app.request(.get, "/api/v1/batches", as: nil)
+            #expect(anonymous.status == .unauthorized)
+            #expect(anonymous.headers[.wwwAuthenticate] == #"Bearer realm="tally""#)
+        }
+    }
 }

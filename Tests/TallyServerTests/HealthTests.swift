@@ -15,7 +15,7 @@ struct HealthTests {
         try await TestDatabase.withFresh { _, url in
             let app = try buildApplication(
                 ServerConfig(port: 0, databaseURL: url, keyRing: Self.keyRing),
-                logger: Logger(label: "test")
+                logger: quietLogger
             )
             try await app.test(.live) { client in
                 try await client.execute(uri: "/healthz", method: .get) { response in
@@ -23,6 +23,8 @@ struct HealthTests {
                 }
                 try await client.execute(uri: "/readyz", method: .get) { response in
                     #expect(response.status == .ok)
+                    #expect(response.headers[.contentType] == "text/plain; charset=utf-8")
+                    #expect(String(buffer: response.body) == "ready\n")
                 }
             }
         }
@@ -33,7 +35,7 @@ struct HealthTests {
         // Port 9 (discard) on loopback: nothing listens there.
         let app = try buildApplication(
             ServerConfig(port: 0, databaseURL: "postgres://tally@127.0.0.1:9/none?sslmode=disable", keyRing: Self.keyRing),
-            logger: Logger(label: "test")
+            logger: quietLogger
         )
         try await app.test(.live) { client in
             try await client.execute(uri: "/healthz", method: .get) { response in

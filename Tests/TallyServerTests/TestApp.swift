@@ -11,6 +11,13 @@ import TallyCore
 import TallyServer
 import TallyTestSupport
 
+/// Application logs at warning and above: test output stays readable.
+let quietLogger: Logger = {
+    var logger = Logger(label: "test")
+    logger.logLevel = .warning
+    return logger
+}()
+
 /// The published test key (bytes 0x00…0x1f) under kid 1.
 let testKeyRing = try! KeyRing([SigningKey(kid: 1, bytes: Array(0..<32))])
 
@@ -34,7 +41,7 @@ struct TestApp {
             }
             let app = try buildApplication(
                 ServerConfig(port: 0, publicHost: "tally.cn", databaseURL: url, keyRing: keyRing),
-                logger: Logger(label: "test")
+                logger: quietLogger
             )
             let frozen = secrets
             try await app.test(.live) { client in

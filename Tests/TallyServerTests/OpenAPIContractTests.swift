@@ -1,0 +1,292 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+import TallyCodes
+import TallyCore
+import TallyServer
+import TallyTestSupport
+import Yams
+
+/// The OpenAPI document served at `/openapi.yaml` against the routes really served:
+/// the same operations with the same scopes, and authentication refusals as documented.
+@Suite("OpenAPI contract")
+struct OpenAPIContractTests {
+    static let keyRing = testKeyRing
+    /// Nothing listens on port 9: the document and the route list need no database.
+    static let offlineConfig = ServerConfig(
+        port: 0, databaseURL: "postgres://tally@127.0.0.1:9/none?sslmode=disable", keyRing: keyRing
+    )
+    /// Request logs of hundreds of refused requests would drown the test output.
+    static let logger = quietLogger
+
+    // MARK: The document
+
+    @Test("the served document is OpenAPI 3.1 YAML")
+    func parses() async throws {
+        let (text, contentType) = try await Self.fetchDocument()
+        #expect(contentType?.hasPrefix("application/yaml") == true)
+        let document = try #require(try Yams.compose(yaml: text), "the document is empty")
+        let version = try #require(document["openapi"]?.string, "no openapi field")
+        #expect(version.hasPrefix("3.1."), "openapi is \(version), not 3.1.x")
+        #expect(document["info"]?["title"]?.string != nil)
+        #expect(document["paths"]?.mapping != nil)
+    }
+
+    @Test("the /api operations in the document are exactly the routes served")
+    func sameOperations() async throws {
+        let contract = try await Self.contract()
+        let served = Set(try apiRoutes(Self.offlineConfig).map(\.operation))
+        let documented = Set(contract.keys.filter { $0.contains(" /api/") })
+        let missing = served.subtracting(documented).sorted()
+        let extra = documented.subtracting(served).sorted()
+        #expect(missing.isEmpty, "served but not in the contract: \(missing)")
+        #expect(extra.isEmpty, "in the contract but not served: \(extra)")
+        #expect(!served.isEmpty)
+    }
+
+    @Test("each /api operation's x-tally-scope is the scope its route demands")
+    func scopes() async throws {
+        let contract = try await Self.contract()
+        for route in try apiRoutes(Self.offlineConfig) {
+            guard let operation = contract[route.operation] else { continue } // reported by sameOperations
+            #expect(operation.scope == route.scope.rawValue, "\(route.operation): x-tally-scope \(operation.scope ?? "missing"), served with \(route.scope.rawValue)")
+        }
+        for (name, operation) in contract where name.contains(" /api/") {
+            #expect(operation.scope.flatMap(Scope.init(rawValue:)) != nil, "\(name): x-tally-scope \(operation.scope ?? "missing") is not a scope")
+        }
+    }
+
+    @Test("each /api operation declares 401 and 403")
+    func authResponsesDeclared() async throws {
+        for (name, operation) in try await Self.contract() where name.contains(" /api/") {
+            #expect(operation.statuses.contains(401), "\(name) does not declare 401")
+            #expect(operation.statuses.contains(403), "\(name) does not declare 403")
+        }
+    }
+
+    @Test("every $ref resolves within the document")
+    func referencesResolve() async throws {
+        let document = try #require(try Yams.compose(yaml: await Self.fetchDocument().text))
+        var references: [String] = []
+        Self.collectReferences(in: document, into: &references)
+        #expect(references.count > 10)
+        for reference in references {
+            #expect(Self.resolve(reference, in: document) != nil, "$ref \(reference) does not resolve")
+        }
+    }
+
+    // MARK: Authentication over real HTTP
+
+    @Test("without Authorization every route answers 401 unauthorized, as documented")
+    func noKey() async throws {
+        let contract = try await Self.contract()
+        try await Self.withLiveServer { client, _, routes in
+            for route in routes {
+                let response = try await client.execute(uri: route.concretePath, method: route.httpMethod)
+                #expect(response.status == .unauthorized, "\(route.operation) without a key: \(response.status)")
+                #expect(Self.errorCode(response) == "unauthorized", "\(route.operation): \(String(buffer: response.body))")
+                #expect(contract[route.operation]?.statuses.contains(401) == true, "\(route.operation) does not declare 401")
+            }
+        }
+    }
+
+    @Test("an unknown or malformed key is refused with 401 on every route")
+    func badKey() async throws {
+        try await Self.withLiveServer { client, _, routes in
+            let unknown = "tly_AAAAAAAA_" + String(repeating: "A", count: 43) // well-formed, never issued
+            for authorization in ["Bearer tly_nope", "Bearer \(unknown)", "Basic dGFsbHk6dGFsbHk=", "Bearer "] {
+                for route in routes {
+                    let response = try await client.execute(
+                        uri: route.concretePath, method: route.httpMethod, headers: [.authorization: authorization]
+                    )
+                    #expect(response.status == .unauthorized, "\(route.operation) with \(authorization): \(response.status)")
+                    #expect(Self.errorCode(response) == "unauthorized", "\(route.operation): \(String(buffer: response.body))")
+                }
+            }
+        }
+    }
+
+    @Test("a key without the route's scope is refused with 403 forbidden on every route")
+    func wrongScope() async throws {
+        let contract = try await Self.contract()
+        try await Self.withLiveServer { client, keys, routes in
+            for scope in Scope.allCases where scope != .admin {
+                let (_, secret) = try await keys.create(name: "only \(scope.rawValue)", scopes: [scope])
+                for route in routes where route.scope != scope {
+                    let response = try await client.execute(
+                        uri: route.concretePath, method: route.httpMethod, headers: [.authorization: "Bearer \(secret)"]
+                    )
+                    #expect(response.status == .forbidden, "\(route.operation) with a \(scope.rawValue) key: \(response.status)")
+                    #expect(Self.errorCode(response) == "forbidden", "\(route.operation): \(String(buffer: response.body))")
+                    #expect(contract[route.operation]?.statuses.contains(403) == true, "\(route.operation) does not declare 403")
+                }
+            }
+        }
+    }
+
+    @Test("a mint key is refused with 403 on admin routes")
+    func mintKeyOnAdminRoutes() async throws {
+        try await Self.withLiveServer { client, keys, routes in
+            let (_, secret) = try await keys.create(name: "packaging line", scopes: [.mint])
+            let adminRoutes = routes.filter { $0.scope == .admin }
+            #expect(!adminRoutes.isEmpty)
+            for route in adminRoutes {
+                let response = try await client.execute(
+                    uri: route.concretePath, method: route.httpMethod, headers: [.authorization: "Bearer \(secret)"]
+                )
+                #expect(response.status == .forbidden, "\(route.operation) with a mint key: \(response.status)")
+                #expect(Self.errorCode(response) == "forbidden", "\(route.operation): \(String(buffer: response.body))")
+            }
+        }
+    }
+
+    @Test("a key with the route's scope, or admin, gets past authorization to a documented status")
+    func rightScope() async throws {
+        let contract = try await Self.contract()
+        try await Self.withLiveServer { client, keys, routes in
+            let (_, admin) = try await keys.create(name: "admin", scopes: [.admin])
+            for route in routes {
+                let (_, own) = try await keys.create(name: "only \(route.scope.rawValue)", scopes: [route.scope])
+                for secret in [own, admin] {
+                    let response = try await client.execute(
+                        uri: route.concretePath, method: route.httpMethod, headers: [.authorization: "Bearer \(secret)"]
+                    )
+                    #expect(response.status != .unauthorized && response.status != .forbidden, "\(route.operation): \(response.status)")
+                    #expect(
+                        contract[route.operation]?.statuses.contains(response.status.code) == true,
+                        "\(route.operation) answered \(response.status.code), which the contract does not declare"
+                    )
+                }
+            }
+        }
+    }
+
+    @Test("a revoked key is refused with 401 on every route")
+    func revokedKey() async throws {
+        try await Self.withLiveServer { client, keys, routes in
+            let (key, secret) = try await keys.create(name: "revoked", scopes: [.admin])
+            let headers: HTTPFields = [.authorization: "Bearer \(secret)"]
+            let before = try await client.execute(uri: "/api/v1/products", method: .get, headers: headers)
+            #expect(before.status == .ok, "the key works before it is revoked")
+            _ = try await keys.revoke(prefix: key.prefix)
+            for route in routes {
+                let response = try await client.execute(uri: route.concretePath, method: route.httpMethod, headers: headers)
+                #expect(response.status == .unauthorized, "\(route.operation) with a revoked key: \(response.status)")
+                #expect(Self.errorCode(response) == "unauthorized", "\(route.operation): \(String(buffer: response.body))")
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    /// What the tests need of one operation in the document (Sendable, unlike Yams' nodes).
+    struct Operation: Sendable {
+        var scope: String?
+        var statuses: Set<Int>
+    }
+
+    /// `/openapi.yaml` as served, with its Content-Type.
+    static func fetchDocument() async throws -> (text: String, contentType: String?) {
+        let app = try buildApplication(offlineConfig, logger: logger)
+        return try await app.test(.live) { client in
+            let response = try await client.execute(uri: "/openapi.yaml", method: .get)
+            #expect(response.status == .ok)
+            return (String(buffer: response.body), response.headers[.contentType])
+        }
+    }
+
+    /// The served document's operations by "METHOD /path".
+    static func contract() async throws -> [String: Operation] {
+        let document = try #require(try Yams.compose(yaml: await fetchDocument().text))
+        let paths = try #require(document["paths"]?.mapping, "no paths")
+        let methods: Set<String> = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
+        var operations: [String: Operation] = [:]
+        for (path, item) in paths {
+            for (method, operation) in item.mapping ?? [:] {
+                guard let method = method.string, methods.contains(method), let path = path.string else { continue }
+                let statuses = operation["responses"]?.mapping?.keys.compactMap { $0.string.flatMap { Int($0) } } ?? []
+                operations["\(method.uppercased()) \(path)"] = Operation(scope: operation["x-tally-scope"]?.string, statuses: Set(statuses))
+            }
+        }
+        return operations
+    }
+
+    /// Every `$ref` value in the document.
+    static func collectReferences(in node: Node, into references: inout [String]) {
+        switch node {
+        case .scalar: break
+        case .sequence(let items): for item in items { collectReferences(in: item, into: &references) }
+        case .mapping(let pairs):
+            for (key, value) in pairs {
+                if key.string == "$ref", let reference = value.string {
+                    references.append(reference)
+                } else {
+                    collectReferences(in: value, into: &references)
+                }
+            }
+        }
+    }
+
+    /// The node a local reference (`#/a/b~1c`) points to, or nil.
+    static func resolve(_ reference: String, in document: Node) -> Node? {
+        guard reference.hasPrefix("#/") else { return nil }
+        var node = document
+        for token in reference.dropFirst(2).split(separator: "/", omittingEmptySubsequences: false) {
+            let key = token.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            switch node {
+            case .mapping(let pairs):
+                guard let next = pairs[key] else { return nil }
+                node = next
+            case .sequence(let items):
+                guard let index = Int(key), items.indices.contains(index) else { return nil }
+                node = items[index]
+            case .scalar:
+                return nil
+            }
+        }
+        return node
+    }
+
+    /// Runs `body` against the server on a fresh database, over real HTTP.
+    static func withLiveServer(
+        _ body: @Sendable (_ client: any TestClientProtocol, _ keys: APIKeyStore, _ routes: [APIRoute]) async throws -> Void
+    ) async throws {
+        try await TestDatabase.withFresh { database, url in
+            let config = ServerConfig(port: 0, databaseURL: url, keyRing: keyRing)
+            let routes = try apiRoutes(config)
+            let keys = APIKeyStore(database: database, logger: TestDatabase.logger)
+            let app = try buildApplication(config, logger: logger)
+            try await app.test(.live) { client in try await body(client, keys, routes) }
+        }
+    }
+
+    /// `error.code` of a JSON error body, or nil if the body is not one.
+    static func errorCode(_ response: TestResponse) -> String? {
+        struct ErrorBody: Decodable {
+            struct Detail: Decodable {
+                let code: String
+                let message: String
+            }
+            let error: Detail
+        }
+        return try? JSONDecoder().decode(ErrorBody.self, from: Data(String(buffer: response.body).utf8)).error.code
+    }
+}
+
+extension APIRoute {
+    /// "METHOD /path", as the contract's operations are named.
+    var operation: String { "\(method) \(path)" }
+
+    var httpMethod: HTTPRequest.Method { HTTPRequest.Method(rawValue: method)! }
+
+    /// The path with its parameters filled in: {id} → 1, {sku} → X, {seq} → 0.
+    var concretePath: String {
+        path.replacingOccurrences(of: "{id}", with: "1")
+            .replacingOccurrences(of: "{sku}", with: "X")
+            .replacingOccurrences(of: "{seq}", with: "0")
+    }
+}

@@ -72,7 +72,7 @@ public struct APIKeyStore: Sendable {
             let (id, name, prefix, scopes, createdAt, expiresAt, revokedAt, stored) =
                 try row.decode((UUID, String, String, [String], Date, Date?, Date?, ByteBuffer).self)
             let key = Self.key(id, name, prefix, scopes, createdAt, expiresAt, revokedAt)
-            guard Self.constantTimeEqual(Array(buffer: stored), Self.hash(secret)) else { return nil }
+            guard constantTimeEqual(Array(buffer: stored), Self.hash(secret)) else { return nil }
             if key.revokedAt != nil { return nil }
             if let expiresAt = key.expiresAt, expiresAt <= Date() { return nil }
             return key
@@ -116,13 +116,6 @@ public struct APIKeyStore: Sendable {
 
     static func hash(_ secret: String) -> [UInt8] {
         Array(SHA256.hash(data: Data(secret.utf8)))
-    }
-
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for i in a.indices { difference |= a[i] ^ b[i] }
-        return difference == 0
     }
 
     static func randomBase32(count: Int) -> String {

@@ -27,6 +27,9 @@ public struct BatchStore: Sendable {
         guard let (productID, defaultPoints, gtin) = found else {
             throw StoreError(.notFound, "product_not_found", "no product with sku \(new.sku)")
         }
+        guard (new.pointsPerCode ?? defaultPoints) >= 1 else {
+            throw StoreError(.invalid, "invalid_points", "product \(new.sku) earns 0 points by default: give points_per_code")
+        }
         let urlForm = new.urlForm ?? "short"
         if urlForm == "gs1" && gtin == nil {
             throw StoreError(.invalid, "product_has_no_gtin", "url_form gs1 needs a product with a gtin")
@@ -173,8 +176,8 @@ public struct BatchStore: Sendable {
         guard (1...NewBatch.maxQuantity).contains(new.quantity) else {
             throw StoreError(.invalid, "invalid_quantity", "quantity is between 1 and \(NewBatch.maxQuantity)")
         }
-        if let points = new.pointsPerCode, !(0...1_000_000).contains(points) {
-            throw StoreError(.invalid, "invalid_points", "points_per_code is between 0 and 1000000")
+        if let points = new.pointsPerCode, !(1...1_000_000).contains(points) {
+            throw StoreError(.invalid, "invalid_points", "points_per_code is between 1 and 1000000")
         }
         for (field, value) in [("lot", new.lot), ("region", new.region), ("channel", new.channel)] {
             if let value, !(1...64).contains(value.count) {

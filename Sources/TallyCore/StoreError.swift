@@ -8,6 +8,8 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case notFound
         /// The request conflicts with the current state (HTTP 409).
         case conflict
+        /// Too many requests of this kind, from this phone or address (HTTP 429).
+        case rateLimited
     }
 
     public let kind: Kind

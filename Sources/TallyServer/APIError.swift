@@ -20,6 +20,7 @@ public struct APIError: HTTPResponseError, Sendable {
         case .invalid: self.init(.unprocessableContent, error.code, error.message)
         case .notFound: self.init(.notFound, error.code, error.message)
         case .conflict: self.init(.conflict, error.code, error.message)
+        case .rateLimited: self.init(.tooManyRequests, error.code, error.message)
         }
     }
 

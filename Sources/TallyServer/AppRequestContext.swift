@@ -1,16 +1,29 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import TallyCore
 
-/// Per-request state: the core context, and the API key that authenticated the request.
-public struct AppRequestContext: RequestContext {
+/// Per-request state: the core context, the peer's address, and the API key that
+/// authenticated the request.
+public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `APIKeyMiddleware` when a valid `Authorization: Bearer` key was presented.
     public var apiKey: APIKey?
+    public let remoteAddress: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.apiKey = nil
+        self.remoteAddress = source.channel.remoteAddress
+    }
+
+    /// The client's IP address: the peer's, or behind a trusted proxy the first X-Forwarded-For entry.
+    func clientIP(request: Request, trustForwardedFor: Bool) -> String? {
+        if trustForwardedFor, let forwarded = request.headers[.xForwardedFor]?.split(separator: ",").first {
+            let address = forwarded.trimmingCharacters(in: .whitespaces)
+            if (try? SocketAddress(ipAddress: address, port: 0)) != nil { return address }
+        }
+        return remoteAddress?.ipAddress
     }
 
     /// JSON request bodies are small: products and batch orders, not uploads.

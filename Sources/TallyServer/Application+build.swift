@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import Metrics
 import PostgresNIO
+import Crypto
 import TallyCore
 
 /// Builds the Tally HTTP application: routes, database client and services.
@@ -10,13 +11,14 @@ public func buildApplication(_ config: ServerConfig, logger: Logger) throws -> s
         configuration: try DatabaseURL.configuration(config.databaseURL, maximumConnections: config.databaseConnections),
         backgroundLogger: logger
     )
-    let (router, _) = buildRouter(config, database: database, logger: logger)
+    let scans = ScanRecorder(database: database, logger: logger)
+    let (router, _) = buildRouter(config, database: database, scans: scans, logger: logger)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(config.hostname, port: config.port), serverName: "Tally"),
         logger: logger
     )
-    app.addServices(database)
+    app.addServices(database, scans)
     return app
 }
 
@@ -24,10 +26,13 @@ public func buildApplication(_ config: ServerConfig, logger: Logger) throws -> s
 public func apiRoutes(_ config: ServerConfig) throws -> [APIRoute] {
     // The client is never run: building routes does not touch the database.
     let database = PostgresClient(configuration: try DatabaseURL.configuration(config.databaseURL))
-    return buildRouter(config, database: database, logger: Logger(label: "tally.routes")).1.all
+    let logger = Logger(label: "tally.routes")
+    return buildRouter(config, database: database, scans: ScanRecorder(database: database, logger: logger), logger: logger).1.all
 }
 
-func buildRouter(_ config: ServerConfig, database: PostgresClient, logger: Logger) -> (Router<AppRequestContext>, APIRoutes) {
+func buildRouter(
+    _ config: ServerConfig, database: PostgresClient, scans: ScanRecorder, logger: Logger
+) -> (Router<AppRequestContext>, APIRoutes) {
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
         RequestIDMiddleware()
@@ -59,6 +64,19 @@ func buildRouter(_ config: ServerConfig, database: PostgresClient, logger: Logge
         .addRoutes(to: routes)
     ExportController(batches: batches, audit: ExportAudit(database: database, logger: logger), keyRing: config.keyRing, publicHost: config.publicHost)
         .addRoutes(to: routes)
+    let signer = SessionSigner(key: config.sessionKey)
+    let members = MemberStore(database: database, logger: logger)
+    let claims = ClaimStore(database: database, logger: logger, dailyCap: config.dailyClaimCap, timeZone: config.timeZone)
+    ClaimController(claims: claims, members: members, idempotency: IdempotencyStore(database: database, logger: logger), keyRing: config.keyRing)
+        .addRoutes(to: routes)
+    LandingController(config: config, claims: claims, members: members, scans: scans, signer: signer)
+        .addRoutes(to: router)
+    let sender: any CodeSender = switch config.codeDelivery {
+    case .log: LogCodeSender()
+    case .webhook(let url, let secret): WebhookCodeSender(url: url, secret: SymmetricKey(data: secret))
+    }
+    let otp = OTPStore(database: database, logger: logger, secret: SymmetricKey(data: config.sessionKey))
+    SignInController(config: config, otp: otp, members: members, sender: sender, signer: signer).addRoutes(to: router)
     _ = PrometheusMetrics.registry // bootstrap metrics before the first request
     return (router, routes)
 }

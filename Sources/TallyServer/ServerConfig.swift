@@ -1,3 +1,4 @@
+import Foundation
 import TallyCodes
 
 /// Everything the server needs, read once at start-up by the `tally serve` command.
@@ -10,6 +11,21 @@ public struct ServerConfig: Sendable {
     public var databaseURL: String
     public var databaseConnections: Int
     public var keyRing: KeyRing
+    /// The consumer pages' look.
+    public var brand: Brand
+    /// 32 bytes that sign session cookies and one-time-code hashes. Keep it secret and stable:
+    /// changing it signs everybody out.
+    public var sessionKey: [UInt8]
+    /// Claims one member may make per day (0: no cap).
+    public var dailyClaimCap: Int
+    /// The time zone "today" is counted in (daily caps, batch expiry).
+    public var timeZone: String
+    /// How one-time sign-in codes reach the phone.
+    public var codeDelivery: CodeDelivery
+    /// Take the client address from X-Forwarded-For (only behind a proxy you run).
+    public var trustForwardedFor: Bool
+    /// Mark cookies Secure (serve over HTTPS in production).
+    public var secureCookies: Bool
 
     public init(
         hostname: String = "127.0.0.1",
@@ -17,7 +33,14 @@ public struct ServerConfig: Sendable {
         publicHost: String = "localhost",
         databaseURL: String,
         databaseConnections: Int = 20,
-        keyRing: KeyRing
+        keyRing: KeyRing,
+        brand: Brand = Brand(),
+        sessionKey: [UInt8] = SigningKey.randomBytes(),
+        dailyClaimCap: Int = 0,
+        timeZone: String = "Asia/Shanghai",
+        codeDelivery: CodeDelivery = .log,
+        trustForwardedFor: Bool = false,
+        secureCookies: Bool = false
     ) {
         self.hostname = hostname
         self.port = port
@@ -25,5 +48,35 @@ public struct ServerConfig: Sendable {
         self.databaseURL = databaseURL
         self.databaseConnections = databaseConnections
         self.keyRing = keyRing
+        self.brand = brand
+        self.sessionKey = sessionKey
+        self.dailyClaimCap = dailyClaimCap
+        self.timeZone = timeZone
+        self.codeDelivery = codeDelivery
+        self.trustForwardedFor = trustForwardedFor
+        self.secureCookies = secureCookies
     }
+}
+
+/// Brand name, colour and logo for the consumer pages.
+public struct Brand: Sendable {
+    public var name: String
+    /// `#RRGGBB`
+    public var color: String
+    /// A PNG or SVG file served at `/brand/logo`, so pages load nothing from elsewhere.
+    public var logoPath: String?
+
+    public init(name: String = "Tally", color: String = "#C8102E", logoPath: String? = nil) {
+        self.name = name
+        self.color = color.wholeMatch(of: /#[0-9A-Fa-f]{6}/) != nil ? color : "#C8102E"
+        self.logoPath = logoPath
+    }
+}
+
+/// Where one-time sign-in codes go.
+public enum CodeDelivery: Sendable {
+    /// Written to the server log (development only).
+    case log
+    /// POSTed as JSON to the brand's SMS gateway, signed with HMAC-SHA256 of `secret`.
+    case webhook(url: String, secret: [UInt8])
 }

@@ -31,7 +31,18 @@ struct ServeCommand: AsyncParsableCommand {
             port: port ?? environment["TALLY_PORT"].flatMap { Int($0) } ?? 8080,
             publicHost: publicHost ?? environment["TALLY_PUBLIC_HOST"] ?? "localhost",
             databaseURL: try database.resolvedURL(),
-            keyRing: try keys.loadRing()
+            keyRing: try keys.loadRing(),
+            brand: Brand(
+                name: environment["TALLY_BRAND_NAME"] ?? "Tally",
+                color: environment["TALLY_BRAND_COLOR"] ?? "#C8102E",
+                logoPath: environment["TALLY_BRAND_LOGO"]
+            ),
+            sessionKey: try sessionKey(environment, logger: logger),
+            dailyClaimCap: try integer(environment, "TALLY_DAILY_CLAIM_CAP", default: 0),
+            timeZone: try timeZone(environment),
+            codeDelivery: try codeDelivery(environment),
+            trustForwardedFor: environment["TALLY_TRUST_PROXY"] == "1",
+            secureCookies: environment["TALLY_SECURE_COOKIES"] == "1"
         )
         logger.info("starting", metadata: [
             "listen": "\(config.hostname):\(config.port)",
@@ -39,5 +50,56 @@ struct ServeCommand: AsyncParsableCommand {
         ])
         let app = try buildApplication(config, logger: logger)
         try await app.runService()
+    }
+
+    /// TALLY_SESSION_KEY (64 hex digits) or the file TALLY_SESSION_KEY_FILE; without either,
+    /// a random key, so sessions end when the server restarts.
+    private func sessionKey(_ environment: [String: String], logger: Logger) throws -> [UInt8] {
+        var text = environment["TALLY_SESSION_KEY"]
+        if text == nil, let path = environment["TALLY_SESSION_KEY_FILE"] {
+            text = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        guard let text else {
+            logger.warning("no TALLY_SESSION_KEY: using a random one, so consumers are signed out when the server restarts")
+            return SigningKey.randomBytes()
+        }
+        let invalid = CommandFailure("TALLY_SESSION_KEY must be 64 hexadecimal digits (32 bytes)")
+        let digits = Array(text)
+        guard digits.count == 64 else { throw invalid }
+        var bytes: [UInt8] = []
+        for i in stride(from: 0, to: 64, by: 2) {
+            guard let byte = UInt8(String(digits[i...(i + 1)]), radix: 16) else { throw invalid }
+            bytes.append(byte)
+        }
+        return bytes
+    }
+
+    private func integer(_ environment: [String: String], _ name: String, default value: Int) throws -> Int {
+        guard let text = environment[name] else { return value }
+        guard let number = Int(text), number >= 0 else { throw CommandFailure("\(name) must be a whole number ≥ 0") }
+        return number
+    }
+
+    private func timeZone(_ environment: [String: String]) throws -> String {
+        let name = environment["TALLY_TIME_ZONE"] ?? "Asia/Shanghai"
+        guard TimeZone(identifier: name) != nil else { throw CommandFailure("TALLY_TIME_ZONE \(name) is not a time zone") }
+        return name
+    }
+
+    /// TALLY_CODE_DELIVERY=log (development) or webhook, with TALLY_SMS_WEBHOOK_URL and TALLY_SMS_WEBHOOK_SECRET.
+    private func codeDelivery(_ environment: [String: String]) throws -> CodeDelivery {
+        switch environment["TALLY_CODE_DELIVERY"] ?? "log" {
+        case "log":
+            return .log
+        case "webhook":
+            guard let url = environment["TALLY_SMS_WEBHOOK_URL"], url.hasPrefix("http"),
+                  let secret = environment["TALLY_SMS_WEBHOOK_SECRET"], secret.count >= 16
+            else {
+                throw CommandFailure("webhook delivery needs TALLY_SMS_WEBHOOK_URL and TALLY_SMS_WEBHOOK_SECRET (16+ characters)")
+            }
+            return .webhook(url: url, secret: Array(secret.utf8))
+        case let other:
+            throw CommandFailure("TALLY_CODE_DELIVERY must be log or webhook, not \(other)")
+        }
     }
 }

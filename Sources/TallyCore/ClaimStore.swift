@@ -1,0 +1,122 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TallyCodes
+
+/// Where and how a claim was made, recorded with it.
+public struct ClaimContext: Sendable {
+    /// `web` for the landing page, else the trusted channel (e.g. `wechat_miniprogram`).
+    public var channel: String
+    public var ip: String?
+    public var userAgent: String?
+    public var latitude: Double?
+    public var longitude: Double?
+    public var accuracy: Float?
+
+    public init(
+        channel: String, ip: String? = nil, userAgent: String? = nil,
+        latitude: Double? = nil, longitude: Double? = nil, accuracy: Float? = nil
+    ) {
+        self.channel = channel
+        self.ip = ip
+        self.userAgent = userAgent
+        self.latitude = latitude
+        self.longitude = longitude
+        self.accuracy = accuracy
+    }
+}
+
+public enum ClaimOutcome: Equatable, Sendable {
+    case claimed(points: Int, balance: Int64)
+    /// Claimed before (by `member`, maybe the same person), at `at`.
+    case alreadyClaimed(member: UUID, at: Date)
+    /// A genuine code outside every batch: signed but never issued in a batch.
+    case unknownBatch
+    case notActive
+    case voided
+    case expired
+    case dailyCap
+}
+
+/// What the landing page shows about a genuine code.
+public struct CodeStatus: Sendable, Equatable {
+    public var batchID: Int64
+    public var productName: String
+    public var imageURL: String?
+    public var lot: String?
+    public var productionDate: String?
+    public var pointsPerCode: Int
+    public var state: CodeState
+    public var expired: Bool
+    public var claimedBy: UUID?
+    public var claimedAt: Date?
+}
+
+/// Claims codes for members, exactly once per code. See `claim_code` in db/migrations.
+public struct ClaimStore: Sendable {
+    let database: PostgresClient
+    let logger: Logger
+    /// Claims one member may make per day (0: no cap).
+    let dailyCap: Int
+    /// The time zone that "today" (daily caps, batch expiry) is counted in.
+    let timeZone: String
+
+    public init(database: PostgresClient, logger: Logger, dailyCap: Int = 0, timeZone: String = "Asia/Shanghai") {
+        self.database = database
+        self.logger = logger
+        self.dailyCap = dailyCap
+        self.timeZone = timeZone
+    }
+
+    /// Claims `code` for `member` in one round trip.
+    public func claim(_ code: Code, for member: UUID, context: ClaimContext) async throws -> ClaimOutcome {
+        try await database.withConnection { try await claim(code, for: member, context: context, on: $0) }
+    }
+
+    /// The same, on the caller's connection (inside its transaction, if it has one).
+    public func claim(_ code: Code, for member: UUID, context: ClaimContext, on connection: PostgresConnection) async throws -> ClaimOutcome {
+        let rows = try await connection.query("""
+            SELECT outcome, points, balance, claimed_by, claimed_at FROM claim_code(
+                \(Int16(code.kid)), \(Int64(code.serial)), \(member), \(context.channel), \(dailyCap)::int, \(timeZone),
+                \(context.ip)::inet, \(context.userAgent)::text,
+                \(context.latitude)::float8, \(context.longitude)::float8, \(context.accuracy)::float4)
+            """, logger: logger)
+        for try await (outcome, points, balance, claimedBy, claimedAt) in rows.decode((String, Int?, Int64?, UUID?, Date?).self) {
+            switch outcome {
+            case "claimed": return .claimed(points: points ?? 0, balance: balance ?? 0)
+            case "already_claimed": return .alreadyClaimed(member: claimedBy!, at: claimedAt!)
+            case "unknown_batch": return .unknownBatch
+            case "not_active": return .notActive
+            case "voided": return .voided
+            case "expired": return .expired
+            case "daily_cap": return .dailyCap
+            default: break
+            }
+        }
+        throw StoreError(.conflict, "claim_failed", "the claim returned no outcome")
+    }
+
+    /// The product, batch and claim behind a genuine code, or nil if no batch holds it.
+    public func status(of code: Code) async throws -> CodeStatus? {
+        let rows = try await database.query("""
+            SELECT b.id, p.name, p.image_url, b.lot, to_char(b.production_date, 'YYYY-MM-DD'), b.points_per_code,
+                   coalesce((SELECT c.state FROM batch_state_changes c
+                             WHERE c.kid = b.kid AND c.serials @> \(Int64(code.serial))::int8 ORDER BY c.id DESC LIMIT 1), 'created'),
+                   b.expiry_date IS NOT NULL AND b.expiry_date < (now() AT TIME ZONE \(timeZone))::date,
+                   cl.member_id, cl.claimed_at
+            FROM batches b JOIN products p ON p.id = b.product_id
+            LEFT JOIN claims cl ON cl.kid = \(Int16(code.kid)) AND cl.serial = \(Int64(code.serial))
+            WHERE b.kid = \(Int16(code.kid)) AND b.serials @> \(Int64(code.serial))::int8
+            """, logger: logger)
+        for try await row in rows {
+            let (batch, name, image, lot, produced, points, state, expired, member, at) =
+                try row.decode((Int64, String, String?, String?, String?, Int, String, Bool, UUID?, Date?).self)
+            return CodeStatus(
+                batchID: batch, productName: name, imageURL: image, lot: lot, productionDate: produced,
+                pointsPerCode: points, state: CodeState(rawValue: state) ?? .created, expired: expired,
+                claimedBy: member, claimedAt: at
+            )
+        }
+        return nil
+    }
+}

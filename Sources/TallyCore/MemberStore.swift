@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A member's identity in one channel: `phone` (E.164), `wechat_unionid`, `tmall`, `jd`, …
+public struct Identity: Hashable, Sendable, Codable {
+    public var channel: String
+    public var externalId: String
+
+    public init(channel: String, externalId: String) {
+        self.channel = channel
+        self.externalId = externalId
+    }
+
+    public static func phone(_ number: PhoneNumber) -> Identity {
+        Identity(channel: "phone", externalId: number.e164)
+    }
+
+    func validate() throws {
+        guard channel.wholeMatch(of: /[a-z][a-z0-9_]{1,31}/) != nil else {
+            throw StoreError(.invalid, "invalid_channel", "channel is 2 to 32 lower-case letters, digits or _")
+        }
+        guard (1...200).contains(externalId.count) else {
+            throw StoreError(.invalid, "invalid_external_id", "external_id has 1 to 200 characters")
+        }
+    }
+}
+
+/// Finds members by identity and creates them on first sight.
+public struct MemberStore: Sendable {
+    let database: PostgresClient
+    let logger: Logger
+
+    public init(database: PostgresClient, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    /// The member holding `identity`, created (with the identity) if there is none.
+    /// Two concurrent first sightings of one identity end with one member.
+    public func findOrCreate(_ identity: Identity) async throws -> UUID {
+        try identity.validate()
+        return try await database.withConnection { try await findOrCreate(identity, on: $0) }
+    }
+
+    /// The member a trusted channel claims for: found by phone first (the identity that unifies
+    /// channels), else by the channel identity; created if neither is known. The channel
+    /// identity is linked to that member; if it already belongs to another member, that is a
+    /// conflict a CRM merge must resolve.
+    public func resolve(identity: Identity, phone: PhoneNumber?, on connection: PostgresConnection) async throws -> UUID {
+        try identity.validate()
+        let member: UUID
+        if let phone {
+            member = try await findOrCreate(.phone(phone), on: connection)
+        } else {
+            member = try await findOrCreate(identity, on: connection)
+        }
+        let linked = try await link(identity, to: member, on: connection)
+        guard linked == member else {
+            throw StoreError(.conflict, "identity_conflict",
+                             "\(identity.channel) \(identity.externalId) belongs to another member than this phone; merge them first")
+        }
+        return member
+    }
+
+    func findOrCreate(_ identity: Identity, on connection: PostgresConnection) async throws -> UUID {
+        if let existing = try await memberID(of: identity, on: connection) { return existing }
+        // The identity goes in first, pointing at a new member id; the member row follows in
+        // the same statement (foreign keys are checked at its end). If another request holds the
+        // identity already, neither row is written and the winner is read back.
+        let rows = try await connection.query("""
+            WITH linked AS (
+                INSERT INTO member_identities (channel, external_id, member_id)
+                VALUES (\(identity.channel), \(identity.externalId), \(UUID()))
+                ON CONFLICT DO NOTHING RETURNING member_id)
+            INSERT INTO members (id) SELECT member_id FROM linked RETURNING id
+            """, logger: logger)
+        for try await id in rows.decode(UUID.self) { return id }
+        guard let winner = try await memberID(of: identity, on: connection) else {
+            throw StoreError(.conflict, "member_not_created", "the member could not be created; try again")
+        }
+        return winner
+    }
+
+    /// Links `identity` to `member` unless it is linked already; returns the member it belongs to.
+    func link(_ identity: Identity, to member: UUID, on connection: PostgresConnection) async throws -> UUID {
+        try await connection.query("""
+            INSERT INTO member_identities (channel, external_id, member_id)
+            VALUES (\(identity.channel), \(identity.externalId), \(member)) ON CONFLICT DO NOTHING
+            """, logger: logger)
+        return try await memberID(of: identity, on: connection) ?? member
+    }
+
+    func memberID(of identity: Identity, on connection: PostgresConnection) async throws -> UUID? {
+        let rows = try await connection.query("""
+            SELECT member_id FROM member_identities WHERE channel = \(identity.channel) AND external_id = \(identity.externalId)
+            """, logger: logger)
+        for try await id in rows.decode(UUID.self) { return id }
+        return nil
+    }
+
+    /// A member's balance, for pages.
+    public func balance(of member: UUID) async throws -> Int64 {
+        let rows = try await database.query("SELECT balance FROM members WHERE id = \(member)", logger: logger)
+        for try await balance in rows.decode(Int64.self) { return balance }
+        throw StoreError(.notFound, "member_not_found", "no member \(member)")
+    }
+}

@@ -1,0 +1,106 @@
+/// The consumer page: one mobile-first template, server-rendered, with inline CSS and a few
+/// lines of script for the optional location share. No framework and nothing loaded from
+/// elsewhere, so it is fast on a slow phone and works in WeChat's built-in browser.
+enum PageTemplate {
+    static let page = #"""
+        <!DOCTYPE html>
+        <html lang="{{s.htmlLang}}">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="robots" content="noindex">
+        <title>{{heading}} · {{brandName}}</title>
+        <style>
+        :root{--brand:{{brandColor}}}
+        *{box-sizing:border-box}
+        body{margin:0;font:16px/1.5 -apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;background:#f4f4f5;color:#18181b}
+        header{display:flex;align-items:center;justify-content:space-between;padding:12px 16px;background:var(--brand);color:#fff}
+        header img{height:28px}
+        header b{font-size:18px}
+        header a{color:#fff;font-size:14px}
+        main{max-width:480px;margin:0 auto;padding:16px}
+        .card{background:#fff;border-radius:12px;padding:20px;margin-bottom:16px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
+        .state{border-left:6px solid #a1a1aa}
+        .good{border-color:#16a34a}.warn{border-color:#d97706}.bad{border-color:#dc2626}.info{border-color:var(--brand)}
+        h1{font-size:22px;margin:0 0 8px}
+        p{margin:0 0 12px}
+        .big{font-size:28px;font-weight:700;color:var(--brand)}
+        dl{display:grid;grid-template-columns:auto 1fr;gap:4px 12px;margin:12px 0 0;font-size:14px}
+        dt{color:#71717a}dd{margin:0}
+        .product{display:flex;gap:12px;align-items:center}
+        .product img{width:72px;height:72px;object-fit:cover;border-radius:8px}
+        .code{font-family:ui-monospace,Menlo,monospace;letter-spacing:.05em}
+        label{display:block;font-size:14px;color:#52525b;margin-bottom:4px}
+        input[type=tel],input[type=text]{width:100%;font-size:18px;padding:12px;border:1px solid #d4d4d8;border-radius:8px;margin-bottom:12px}
+        button{width:100%;font-size:18px;padding:14px;border:0;border-radius:8px;background:var(--brand);color:#fff}
+        .link{background:none;color:var(--brand);padding:8px;font-size:15px}
+        .check{display:flex;gap:8px;align-items:center;font-size:14px;margin-bottom:12px;color:#52525b}
+        .error{color:#dc2626;font-size:14px}
+        footer{text-align:center;font-size:13px;color:#71717a;padding:8px 16px 24px}
+        </style>
+        </head>
+        <body>
+        <header>{{#hasLogo}}<img src="/brand/logo" alt="{{brandName}}">{{/hasLogo}}{{^hasLogo}}<b>{{brandName}}</b>{{/hasLogo}}<a href="{{switchURL}}">{{s.switchLabel}}</a></header>
+        <main>
+        <section class="card state {{tone}}">
+        <h1>{{heading}}</h1>
+        {{#message}}<p>{{message}}</p>{{/message}}
+        {{#result}}<p class="big">{{earned}}</p><p>{{balance}}</p>{{/result}}
+        {{#codeGrouped}}<dl><dt>{{s.code}}</dt><dd class="code">{{codeGrouped}}</dd></dl>{{/codeGrouped}}
+        </section>
+        {{#product}}
+        <section class="card"><div class="product">{{#imageURL}}<img src="{{imageURL}}" alt="">{{/imageURL}}<div><b>{{name}}</b>
+        <dl>{{#lot}}<dt>{{s.lot}}</dt><dd>{{lot}}</dd>{{/lot}}{{#productionDate}}<dt>{{s.produced}}</dt><dd>{{productionDate}}</dd>{{/productionDate}}<dt>{{s.points}}</dt><dd>{{points}}</dd></dl>
+        </div></div></section>
+        {{/product}}
+        {{#claimForm}}
+        <form class="card" method="post" action="{{action}}">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <input type="hidden" name="latitude" id="lat"><input type="hidden" name="longitude" id="lon"><input type="hidden" name="accuracy" id="acc">
+        <label class="check"><input type="checkbox" id="geo"> {{s.shareLocation}}</label>
+        <button type="submit">{{s.claimButton}}</button>
+        </form>
+        <script>
+        document.getElementById("geo").addEventListener("change",function(e){if(!e.target.checked||!navigator.geolocation)return;
+        navigator.geolocation.getCurrentPosition(function(p){lat.value=p.coords.latitude;lon.value=p.coords.longitude;acc.value=p.coords.accuracy},function(){e.target.checked=false},{timeout:8000})});
+        </script>
+        {{/claimForm}}
+        {{#signInForm}}
+        <form class="card" method="post" action="/signin/code">
+        <h1>{{s.signInTitle}}</h1>
+        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="return_to" value="{{returnTo}}">
+        <label for="phone">{{s.phoneLabel}}</label>
+        <input type="tel" id="phone" name="phone" inputmode="tel" autocomplete="tel" placeholder="{{s.phonePlaceholder}}" value="{{phone}}" required>
+        {{#error}}<p class="error">{{error}}</p>{{/error}}
+        <button type="submit">{{s.sendCode}}</button>
+        </form>
+        {{/signInForm}}
+        {{#codeForm}}
+        <form class="card" method="post" action="/signin/verify">
+        <h1>{{s.codeTitle}}</h1>
+        <p>{{sentTo}}</p>
+        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="return_to" value="{{returnTo}}"><input type="hidden" name="phone" value="{{phone}}">
+        <label for="otp">{{s.codeLabel}}</label>
+        <input type="text" id="otp" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="8" required autofocus>
+        {{#error}}<p class="error">{{error}}</p>{{/error}}
+        <button type="submit">{{s.verifyButton}}</button>
+        </form>
+        {{/codeForm}}
+        {{#manualForm}}
+        <form class="card" method="get" action="/Q">
+        <h1>{{s.manualTitle}}</h1>
+        <p>{{s.manualBody}}</p>
+        <label for="typed">{{s.manualLabel}}</label>
+        <input type="text" id="typed" name="code" autocapitalize="characters" autocomplete="off" spellcheck="false" placeholder="XXXXXX-XXXXXX-XXXXXX" value="{{value}}" required>
+        <button type="submit">{{s.checkButton}}</button>
+        </form>
+        {{/manualForm}}
+        {{#signedIn}}
+        <form method="post" action="/signout"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="return_to" value="{{returnTo}}">
+        <footer>{{label}} <button class="link" type="submit">{{s.signOut}}</button></footer></form>
+        {{/signedIn}}
+        </main>
+        </body>
+        </html>
+        """#
+}

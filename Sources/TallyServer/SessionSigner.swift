@@ -1,0 +1,45 @@
+import Crypto
+import Foundation
+
+/// Signs and checks the consumer's session cookie and CSRF tokens with the session key.
+///
+/// A session is `<member uuid>.<expiry, unix seconds>.<HMAC, 32 hex>`: stateless, so the
+/// landing page needs no database read to know who is signed in.
+struct SessionSigner: Sendable {
+    static let sessionCookie = "tally_session"
+    static let csrfCookie = "tally_csrf"
+    static let lifetime: TimeInterval = 30 * 24 * 3600
+
+    private let key: SymmetricKey
+
+    init(key: [UInt8]) {
+        self.key = SymmetricKey(data: key)
+    }
+
+    func session(for member: UUID, now: Date = Date()) -> String {
+        let payload = "\(member.uuidString.lowercased()).\(Int(now.timeIntervalSince1970 + Self.lifetime))"
+        return payload + "." + mac(payload)
+    }
+
+    /// The member a session cookie names, if its signature is right and it has not expired.
+    func member(fromSession value: String, now: Date = Date()) -> UUID? {
+        let parts = value.split(separator: ".")
+        guard parts.count == 3, let member = UUID(uuidString: String(parts[0])), let expiry = Int(parts[1]),
+              Double(expiry) > now.timeIntervalSince1970
+        else { return nil }
+        let expected = Array(mac("\(parts[0]).\(parts[1])").utf8)
+        let given = Array(parts[2].utf8)
+        guard given.count == expected.count else { return nil }
+        return zip(given, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0 ? member : nil
+    }
+
+    /// A new random CSRF token (double-submit: in a cookie and in every form).
+    static func newCSRFToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
+    }
+
+    private func mac(_ payload: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: key).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+}

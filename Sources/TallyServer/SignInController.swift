@@ -1,0 +1,142 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import TallyCore
+
+/// Phone sign-in with a one-time code, then a signed session cookie.
+///
+/// `POST /signin/code` sends a code and shows the page to type it; `POST /signin/verify`
+/// checks it, finds or creates the member for the phone, sets the session and returns to
+/// the code's page. Every form carries the visitor's CSRF token.
+struct SignInController {
+    let config: ServerConfig
+    let otp: OTPStore
+    let members: MemberStore
+    let sender: any CodeSender
+    let signer: SessionSigner
+
+    struct PhoneForm: Decodable {
+        var csrf: String?
+        var phone: String?
+        var returnTo: String?
+
+        enum CodingKeys: String, CodingKey {
+            case csrf, phone
+            case returnTo = "return_to"
+        }
+    }
+
+    struct CodeForm: Decodable {
+        var csrf: String?
+        var phone: String?
+        var code: String?
+        var returnTo: String?
+
+        enum CodingKeys: String, CodingKey {
+            case csrf, phone, code
+            case returnTo = "return_to"
+        }
+    }
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.post("/signin/code") { request, context in try await sendCode(request, context: context) }
+        router.post("/signin/verify") { request, context in try await verify(request, context: context) }
+        router.post("/signout") { request, context in try await signOut(request, context: context) }
+    }
+
+    /// Only our own code pages are places to return to: no open redirects.
+    static func safeReturn(_ path: String?) -> String {
+        guard let path, path.hasPrefix("/Q/"), path.count <= 40,
+              path.dropFirst(3).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+        else { return "/Q" }
+        return path
+    }
+
+    private func sendCode(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let visit = ConsumerVisit(request: request, context: context, signer: signer, trustForwardedFor: config.trustForwardedFor)
+        let form = try await FormBody.decode(PhoneForm.self, from: request, context: context)
+        let returnTo = Self.safeReturn(form.returnTo)
+        guard visit.acceptsForm(token: form.csrf) else { return expired(visit, returnTo: returnTo) }
+        let phone: PhoneNumber
+        do {
+            phone = try PhoneNumber(form.phone ?? "")
+        } catch {
+            return phoneForm(visit, returnTo: returnTo, phone: form.phone ?? "", error: visit.strings.badPhone, status: .unprocessableContent)
+        }
+        do {
+            let (code, expiresAt) = try await otp.issue(phone: phone, ip: visit.ip)
+            try await sender.send(code: code, to: phone, expiresAt: expiresAt, logger: context.logger)
+        } catch let error as StoreError where error.kind == .rateLimited {
+            return phoneForm(visit, returnTo: returnTo, phone: form.phone ?? "", error: error.message, status: .tooManyRequests)
+        } catch {
+            context.logger.error("sign-in code not sent", metadata: ["phone": "\(phone.masked)", "error": "\(error.databaseDescription)"])
+            return phoneForm(visit, returnTo: returnTo, phone: form.phone ?? "", error: visit.strings.sendFailed, status: .serviceUnavailable)
+        }
+        return codeForm(visit, phone: phone, returnTo: returnTo, error: nil, status: .ok)
+    }
+
+    private func verify(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let visit = ConsumerVisit(request: request, context: context, signer: signer, trustForwardedFor: config.trustForwardedFor)
+        let form = try await FormBody.decode(CodeForm.self, from: request, context: context)
+        let returnTo = Self.safeReturn(form.returnTo)
+        guard visit.acceptsForm(token: form.csrf) else { return expired(visit, returnTo: returnTo) }
+        guard let phone = try? PhoneNumber(form.phone ?? "") else {
+            return phoneForm(visit, returnTo: returnTo, phone: "", error: visit.strings.badPhone, status: .unprocessableContent)
+        }
+        let s = visit.strings
+        switch try await otp.verify(phone: phone, code: form.code ?? "") {
+        case .verified:
+            let member = try await members.findOrCreate(.phone(phone))
+            var response = visit.redirect(to: returnTo, secureCookies: config.secureCookies)
+            response.setCookie(Cookie(
+                name: SessionSigner.sessionCookie, value: signer.session(for: member),
+                maxAge: Int(SessionSigner.lifetime), path: "/", secure: config.secureCookies, httpOnly: true, sameSite: .lax
+            ))
+            return response
+        case .wrongCode(let left):
+            return codeForm(visit, phone: phone, returnTo: returnTo, error: s.format(s.wrongCode, String(left)), status: .unprocessableContent)
+        case .expired:
+            return phoneForm(visit, returnTo: returnTo, phone: phone.e164, error: s.codeExpired, status: .unprocessableContent)
+        case .tooManyAttempts:
+            return phoneForm(visit, returnTo: returnTo, phone: phone.e164, error: s.tooManyAttempts, status: .tooManyRequests)
+        }
+    }
+
+    private func signOut(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let visit = ConsumerVisit(request: request, context: context, signer: signer, trustForwardedFor: config.trustForwardedFor)
+        let form = try await FormBody.decode(PhoneForm.self, from: request, context: context)
+        let returnTo = Self.safeReturn(form.returnTo)
+        guard visit.acceptsForm(token: form.csrf) else { return expired(visit, returnTo: returnTo) }
+        var response = visit.redirect(to: returnTo, secureCookies: config.secureCookies)
+        response.setCookie(Cookie(name: SessionSigner.sessionCookie, value: "", maxAge: 0, path: "/", secure: config.secureCookies, httpOnly: true, sameSite: .lax))
+        return response
+    }
+
+    private func phoneForm(_ visit: ConsumerVisit, returnTo: String, phone: String, error: String?, status: HTTPResponse.Status) -> Response {
+        var page = visit.page(brand: config.brand, heading: visit.strings.signInTitle, tone: "info")
+        page.signInForm = .init(csrf: visit.csrf, returnTo: returnTo, phone: phone, error: error)
+        return visit.respond(page, status: status, secureCookies: config.secureCookies)
+    }
+
+    private func codeForm(_ visit: ConsumerVisit, phone: PhoneNumber, returnTo: String, error: String?, status: HTTPResponse.Status) -> Response {
+        var page = visit.page(brand: config.brand, heading: visit.strings.codeTitle, tone: "info")
+        page.codeForm = .init(
+            csrf: visit.csrf, returnTo: returnTo, phone: phone.e164,
+            sentTo: visit.strings.format(visit.strings.codeSentTo, phone.masked), error: error
+        )
+        return visit.respond(page, status: status, secureCookies: config.secureCookies)
+    }
+
+    /// A form whose CSRF token does not match: nothing happens; the visitor starts again.
+    private func expired(_ visit: ConsumerVisit, returnTo: String) -> Response {
+        let page = visit.page(brand: config.brand, heading: visit.strings.sessionExpired, tone: "warn")
+        var response = visit.respond(page, status: .forbidden, secureCookies: config.secureCookies)
+        response.headers[.refresh] = "3; url=\(returnTo)"
+        return response
+    }
+}
+
+extension HTTPField.Name {
+    static let refresh = Self("Refresh")!
+}

@@ -133,6 +133,7 @@ let package = Package(
                 "TallyTestSupport",
                 "TallyCore",
                 "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

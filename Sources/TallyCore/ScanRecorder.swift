@@ -81,7 +81,8 @@ public actor ScanRecorder: Service {
         while !buffer.isEmpty {
             let batch = Array(buffer.prefix(Self.rowsPerInsert))
             do {
-                try await database.query(Self.insert(batch), logger: logger)
+                let (database, logger) = (self.database, self.logger)
+                try await withDeadline(.seconds(5)) { try await database.query(Self.insert(batch), logger: logger) }
             } catch {
                 logger.warning("scans not written; will retry", metadata: ["pending": "\(buffer.count)", "error": "\(error.databaseDescription)"])
                 return

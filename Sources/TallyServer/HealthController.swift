@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import PostgresNIO
+import TallyCore
 
 /// `/healthz`: the process is up. `/readyz`: it can reach its database, so a load
 /// balancer should send it traffic. Answers within about two seconds either way.

@@ -16,6 +16,9 @@ struct LandingController {
     let scans: ScanRecorder
     let signer: SessionSigner
 
+    /// How long a page waits for the database before answering "try again shortly".
+    static let databaseDeadline: Duration = .seconds(3)
+
     struct ClaimFormBody: Decodable {
         var csrf: String?
         var latitude: String?
@@ -78,7 +81,9 @@ struct LandingController {
             return visit.redirect(to: "/Q/\(code.text)", secureCookies: config.secureCookies)
         }
         do {
-            let status = try await claims.status(of: code)
+            // A person is waiting on a phone: if the database does not answer soon, say so.
+            let claims = self.claims
+            let status = try await withDeadline(Self.databaseDeadline) { try await claims.status(of: code) }
             let page = try await statusPage(code: code, status: status, visit: visit)
             return visit.respond(page, secureCookies: config.secureCookies)
         } catch {
@@ -155,7 +160,10 @@ struct LandingController {
         )
         let outcome: ClaimOutcome
         do {
-            outcome = try await claims.claim(code, for: member, context: claimContext)
+            let claims = self.claims
+            outcome = try await withDeadline(Self.databaseDeadline) {
+                try await claims.claim(code, for: member, context: claimContext)
+            }
         } catch {
             context.logger.error("claim failed", metadata: ["error": "\(error.databaseDescription)"])
             let page = visit.page(brand: config.brand, heading: s.unavailableTitle, tone: "warn", message: s.unavailableBody)

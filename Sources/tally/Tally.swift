@@ -15,6 +15,7 @@ struct Tally: AsyncParsableCommand {
             APIKeyCommand.self,
             ProductCommand.self,
             BatchCommand.self,
+            CheckCommand.self,
             BenchCommand.self,
         ]
     )

@@ -31,6 +31,7 @@ struct TestApp {
     /// Runs `body` against a live server (real HTTP on loopback) and a fresh database.
     static func run(
         keyRing: KeyRing = testKeyRing,
+        configure: @Sendable (inout ServerConfig) -> Void = { _ in },
         _ body: @Sendable (TestApp) async throws -> Void
     ) async throws {
         try await TestDatabase.withFresh { database, url in
@@ -39,10 +40,9 @@ struct TestApp {
             for scope in Scope.allCases {
                 secrets[scope] = try await keys.create(name: "test \(scope.rawValue)", scopes: [scope]).secret
             }
-            let app = try buildApplication(
-                ServerConfig(port: 0, publicHost: "tally.cn", databaseURL: url, keyRing: keyRing),
-                logger: quietLogger
-            )
+            var config = ServerConfig(port: 0, publicHost: "tally.cn", databaseURL: url, keyRing: keyRing)
+            configure(&config)
+            let app = try buildApplication(config, logger: quietLogger)
             let frozen = secrets
             try await app.test(.live) { client in
                 try await body(TestApp(client: client, database: database, secrets: frozen))
@@ -91,6 +91,19 @@ struct TestApp {
             {"sku": "\(sku)", "name": "Rice 5 kg", "default_points": 10\(gtinField)}
             """)
         #expect(response.status == .created)
+    }
+
+    /// Creates a batch, activates all its codes, and returns it.
+    func createActiveBatch(_ json: String) async throws -> Batch {
+        let batch = try await createBatch(json)
+        let response = try await request(.post, "/api/v1/batches/\(batch.id)/activate")
+        try #require(response.status == .ok)
+        return try decode(Batch.self, response)
+    }
+
+    /// The code of `sequence` in `batch`, signed with the test key.
+    func code(_ batch: Batch, _ sequence: Int64) -> Code {
+        testKeyRing.mint(kid: UInt8(batch.kid), serial: UInt64(batch.firstSerial + sequence))!
     }
 
     /// Creates a batch and returns it.

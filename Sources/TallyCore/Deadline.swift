@@ -1,10 +1,11 @@
 /// Thrown when an operation did not finish within its deadline.
-struct DeadlineExceeded: Error {}
+public struct DeadlineExceeded: Error {}
 
 /// Runs `operation`, giving up after `duration`: a probe must answer even when the
-/// database does not (the connection pool would otherwise wait for its circuit breaker).
+/// database does not (the connection pool would otherwise wait for its circuit breaker,
+/// about a minute).
 @discardableResult
-func withDeadline<T: Sendable>(_ duration: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+public func withDeadline<T: Sendable>(_ duration: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await operation() }
         group.addTask {

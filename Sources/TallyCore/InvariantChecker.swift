@@ -1,0 +1,87 @@
+import Logging
+import PostgresNIO
+
+/// Reads the database and reports whether the invariants of DESIGN.md hold.
+///
+/// I5 (every acknowledged write is stored once) and I6 (no code with a bad tag is claimed)
+/// need what clients were told and what they sent, so tests and fault runs check those by
+/// comparing their own records with the database.
+public struct InvariantChecker: Sendable {
+    public struct Finding: Sendable, CustomStringConvertible {
+        public let invariant: String
+        public let holds: Bool
+        public let detail: String
+
+        public var description: String { "\(holds ? "ok  " : "FAIL") \(invariant): \(detail)" }
+    }
+
+    let database: PostgresClient
+    let logger: Logger
+
+    public init(database: PostgresClient, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    public func check() async throws -> [Finding] {
+        var findings: [Finding] = []
+
+        let claimsWithoutEntry = try await count("""
+            SELECT count(*) FROM claims c WHERE (
+                SELECT count(*) FROM ledger_entries l
+                WHERE l.member_id = c.member_id AND l.id = c.ledger_entry_id AND l.kind = 'claim'
+                  AND l.kid = c.kid AND l.serial = c.serial AND l.points = c.points) <> 1
+            """)
+        let entriesWithoutClaim = try await count("""
+            SELECT count(*) FROM ledger_entries l WHERE l.kind = 'claim' AND NOT EXISTS (
+                SELECT 1 FROM claims c WHERE c.kid = l.kid AND c.serial = l.serial AND c.ledger_entry_id = l.id)
+            """)
+        let claims = try await count("SELECT count(*) FROM claims")
+        findings.append(Finding(
+            invariant: "I1 each code is claimed at most once; each claim has exactly one ledger entry",
+            holds: claimsWithoutEntry == 0 && entriesWithoutClaim == 0,
+            detail: "\(claims) claims; \(claimsWithoutEntry) without exactly one matching entry; \(entriesWithoutClaim) claim entries without a claim"
+        ))
+
+        let wrongBalances = try await count("""
+            SELECT count(*) FROM members m
+            LEFT JOIN (SELECT member_id, sum(points) AS total FROM ledger_entries GROUP BY member_id) l ON l.member_id = m.id
+            WHERE m.balance <> coalesce(l.total, 0) OR m.balance < 0
+            """)
+        let brokenChains = try await count("""
+            SELECT count(*) FROM members m
+            JOIN LATERAL (SELECT balance_after FROM ledger_entries l WHERE l.member_id = m.id ORDER BY l.id DESC LIMIT 1) last ON true
+            WHERE last.balance_after <> m.balance
+            """)
+        let members = try await count("SELECT count(*) FROM members")
+        findings.append(Finding(
+            invariant: "I2 each member's balance = sum of their ledger entries, and ≥ 0",
+            holds: wrongBalances == 0 && brokenChains == 0,
+            detail: "\(members) members; \(wrongBalances) with balance ≠ sum(ledger) or < 0; \(brokenChains) whose last entry's balance_after ≠ balance"
+        ))
+
+        let rows = try await database.query("""
+            SELECT coalesce(sum(lifetime_earned), 0)::bigint, coalesce(sum(lifetime_redeemed), 0)::bigint,
+                   coalesce(sum(lifetime_expired), 0)::bigint, coalesce(sum(balance), 0)::bigint
+            FROM members
+            """, logger: logger)
+        for try await (issued, redeemed, expired, balances) in rows.decode((Int64, Int64, Int64, Int64).self) {
+            findings.append(Finding(
+                invariant: "I3 points issued − redeemed − expired = sum of all balances",
+                holds: issued - redeemed - expired == balances,
+                detail: "\(issued) − \(redeemed) − \(expired) = \(issued - redeemed - expired); balances \(balances)"
+            ))
+        }
+
+        if try await count("SELECT count(*) FROM pg_class WHERE relname = 'rewards' AND relkind = 'r'") == 0 {
+            findings.append(Finding(invariant: "I4 reward stock", holds: true, detail: "no rewards table yet"))
+        }
+        return findings
+    }
+
+    private func count(_ sql: String) async throws -> Int {
+        let rows = try await database.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        for try await n in rows.decode(Int.self) { return n }
+        return 0
+    }
+}

@@ -1,0 +1,97 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// A consumer's browser against the test server: keeps cookies, sends forms, reads pages.
+struct Browser {
+    let client: any TestClientProtocol
+    var cookies: [String: String] = [:]
+    var acceptLanguage = "zh-CN,zh;q=0.9"
+
+    init(_ app: TestApp, language: String = "zh-CN,zh;q=0.9") {
+        client = app.client
+        acceptLanguage = language
+    }
+
+    mutating func get(_ uri: String) async throws -> TestResponse {
+        try await send(.get, uri, body: nil)
+    }
+
+    /// Posts a form (`application/x-www-form-urlencoded`).
+    mutating func post(_ uri: String, form: [String: String]) async throws -> TestResponse {
+        let body = form.map { key, value in
+            "\(key)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value)"
+        }.joined(separator: "&")
+        return try await send(.post, uri, body: body)
+    }
+
+    private mutating func send(_ method: HTTPRequest.Method, _ uri: String, body: String?) async throws -> TestResponse {
+        var headers: HTTPFields = [.acceptLanguage: acceptLanguage]
+        if !cookies.isEmpty {
+            headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ")
+        }
+        if body != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
+        let response = try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        for setCookie in response.headers[values: .setCookie] {
+            let pair = setCookie.split(separator: ";").first!.split(separator: "=", maxSplits: 1)
+            let name = String(pair[0]), value = pair.count > 1 ? String(pair[1]) : ""
+            if value.isEmpty || setCookie.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
+        }
+        return response
+    }
+
+    /// The CSRF token the page's forms carry.
+    static func csrf(in page: TestResponse) -> String? {
+        let html = String(buffer: page.body)
+        guard let range = html.range(of: #"name="csrf" value=""#) else { return nil }
+        return String(html[range.upperBound...].prefix(while: { $0 != "\"" }))
+    }
+
+    /// The page's main heading.
+    static func heading(_ page: TestResponse) -> String {
+        let html = String(buffer: page.body)
+        guard let start = html.range(of: "<h1>"), let end = html.range(of: "</h1>", range: start.upperBound..<html.endIndex) else { return "" }
+        return String(html[start.upperBound..<end.lowerBound])
+    }
+}
+
+/// A stand-in for the brand's SMS gateway: receives Tally's signed webhook, checks the
+/// signature, and keeps the codes for the test to read.
+actor SMSInbox {
+    private(set) var messages: [(phone: String, code: String)] = []
+    private(set) var badSignatures = 0
+
+    func receive(phone: String, code: String) { messages.append((phone, code)) }
+    func rejected() { badSignatures += 1 }
+    func lastCode(for phone: String) -> String? { messages.last { $0.phone == phone }?.code }
+}
+
+func withSMSGateway(secret: String, _ body: @Sendable (_ url: String, _ inbox: SMSInbox) async throws -> Void) async throws {
+    let inbox = SMSInbox()
+    let router = Router()
+    router.post("/sms") { request, _ -> HTTPResponse.Status in
+        let bytes = Data(Array(buffer: try await request.body.collect(upTo: 4096)))
+        let timestamp = request.headers[HTTPField.Name("X-Tally-Timestamp")!] ?? ""
+        let signature = request.headers[HTTPField.Name("X-Tally-Signature")!] ?? ""
+        guard signature == "sha256=" + hmacHex(secret: secret, message: Data((timestamp + ".").utf8) + bytes) else {
+            await inbox.rejected()
+            return .unauthorized
+        }
+        let json = try JSONSerialization.jsonObject(with: bytes) as! [String: String]
+        await inbox.receive(phone: json["phone"]!, code: json["code"]!)
+        return .ok
+    }
+    let gateway = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: quietLogger)
+    try await gateway.test(.live) { client in
+        try await body("http://127.0.0.1:\(client.port!)/sms", inbox)
+    }
+}
+
+func hmacHex(secret: String, message: Data) -> String {
+    HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.utf8)))
+        .map { String(format: "%02x", $0) }.joined()
+}

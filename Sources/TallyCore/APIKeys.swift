@@ -40,9 +40,7 @@ public struct APIKeyStore: Sendable {
     /// Creates a key and returns it with its secret: the only time the secret exists outside the caller.
     public func create(name: String, scopes: Set<Scope>, expiresAt: Date? = nil) async throws -> (APIKey, secret: String) {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard (1...100).contains(trimmed.count) else {
-            throw StoreError(.invalid, "invalid_name", "a key name has 1 to 100 characters")
-        }
+        try TextRules.check(trimmed, field: "name", lengths: 1...100)
         guard !scopes.isEmpty else { throw StoreError(.invalid, "invalid_scopes", "a key needs at least one scope") }
         if let expiresAt, expiresAt <= Date() {
             throw StoreError(.invalid, "invalid_expiry", "the expiry must be in the future")

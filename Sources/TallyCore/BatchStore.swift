@@ -99,7 +99,7 @@ public struct BatchStore: Sendable {
         batchID: Int64, to state: CodeState, from: Int64?, count: Int64?, reason: String?, actor: String
     ) async throws -> Batch {
         guard state != .created else { throw StoreError(.invalid, "invalid_state", "codes can be activated or voided") }
-        if let reason, reason.count > 500 { throw StoreError(.invalid, "invalid_reason", "reason has at most 500 characters") }
+        if let reason { try TextRules.check(reason, field: "reason", lengths: 0...500, multiline: true) }
         if state == .voided && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
             throw StoreError(.invalid, "missing_reason", "voiding needs a reason (e.g. \"roll stolen from line 3\")")
         }
@@ -180,9 +180,7 @@ public struct BatchStore: Sendable {
             throw StoreError(.invalid, "invalid_points", "points_per_code is between 1 and 1000000")
         }
         for (field, value) in [("lot", new.lot), ("region", new.region), ("channel", new.channel)] {
-            if let value, !(1...64).contains(value.count) {
-                throw StoreError(.invalid, "invalid_\(field)", "\(field) has 1 to 64 characters")
-            }
+            if let value { try TextRules.check(value, field: field, lengths: 1...64) }
         }
         for (field, value) in [("production_date", new.productionDate), ("expiry_date", new.expiryDate)] {
             if let value, value.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) == nil {

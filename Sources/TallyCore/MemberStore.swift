@@ -20,8 +20,10 @@ public struct Identity: Hashable, Sendable, Codable {
         guard channel.wholeMatch(of: /[a-z][a-z0-9_]{1,31}/) != nil else {
             throw StoreError(.invalid, "invalid_channel", "channel is 2 to 32 lower-case letters, digits or _")
         }
-        guard (1...200).contains(externalId.count) else {
-            throw StoreError(.invalid, "invalid_external_id", "external_id has 1 to 200 characters")
+        try TextRules.check(externalId, field: "external_id", lengths: 1...200)
+        // The phone channel holds E.164 numbers only: it is what unifies a person's channels.
+        if channel == "phone", (try? PhoneNumber(externalId))?.e164 != externalId {
+            throw StoreError(.invalid, "invalid_external_id", "a phone identity is an E.164 number such as +8613800138000")
         }
     }
 }
@@ -43,22 +45,30 @@ public struct MemberStore: Sendable {
         return try await database.withConnection { try await findOrCreate(identity, on: $0) }
     }
 
-    /// The member a trusted channel claims for: found by phone first (the identity that unifies
-    /// channels), else by the channel identity; created if neither is known. The channel
-    /// identity is linked to that member; if it already belongs to another member, that is a
-    /// conflict a CRM merge must resolve.
+    /// The member a trusted channel claims for, by phone (the identity that unifies channels)
+    /// and by the channel's own identity:
+    /// - both known, to different members: a conflict a CRM merge must resolve;
+    /// - one known: that member, and the other identity is linked to it;
+    /// - neither known: a new member holding both.
     public func resolve(identity: Identity, phone: PhoneNumber?, on connection: PostgresConnection) async throws -> UUID {
         try identity.validate()
+        let byPhone = try await phone.asyncMap { try await memberID(of: .phone($0), on: connection) } ?? nil
+        let byIdentity = try await memberID(of: identity, on: connection)
         let member: UUID
-        if let phone {
-            member = try await findOrCreate(.phone(phone), on: connection)
-        } else {
-            member = try await findOrCreate(identity, on: connection)
-        }
-        let linked = try await link(identity, to: member, on: connection)
-        guard linked == member else {
+        switch (byPhone, byIdentity) {
+        case let (phoneMember?, identityMember?) where phoneMember != identityMember:
             throw StoreError(.conflict, "identity_conflict",
                              "\(identity.channel) \(identity.externalId) belongs to another member than this phone; merge them first")
+        case (let known?, _), (nil, let known?):
+            member = known
+        case (nil, nil):
+            member = try await findOrCreate(phone.map(Identity.phone) ?? identity, on: connection)
+        }
+        // Link what is not linked yet; a concurrent request may have linked it elsewhere meanwhile.
+        for other in [identity] + (phone.map { [Identity.phone($0)] } ?? []) {
+            guard try await link(other, to: member, on: connection) == member else {
+                throw StoreError(.conflict, "identity_conflict", "\(other.channel) \(other.externalId) was just linked to another member; try again")
+            }
         }
         return member
     }
@@ -104,5 +114,13 @@ public struct MemberStore: Sendable {
         let rows = try await database.query("SELECT balance FROM members WHERE id = \(member)", logger: logger)
         for try await balance in rows.decode(Int64.self) { return balance }
         throw StoreError(.notFound, "member_not_found", "no member \(member)")
+    }
+}
+
+extension Optional {
+    /// `map` with an async transform.
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }

@@ -48,9 +48,14 @@ public struct PhoneNumber: Hashable, Sendable, CustomStringConvertible {
         e164 = "+" + digits
     }
 
-    /// The number with all but the last four digits hidden, for pages and logs.
+    /// The number with its middle hidden, for pages and logs: `138****8000` for a mainland
+    /// number (as people there expect it), `+44******0123` otherwise.
     public var masked: String {
-        String(e164.prefix(3)) + String(repeating: "•", count: max(0, e164.count - 7)) + String(e164.suffix(4))
+        if e164.hasPrefix("+86") {
+            let national = e164.dropFirst(3)
+            return String(national.prefix(3)) + "****" + String(national.suffix(4))
+        }
+        return String(e164.prefix(3)) + String(repeating: "*", count: max(0, e164.count - 7)) + String(e164.suffix(4))
     }
 
     public var description: String { masked }

@@ -142,17 +142,15 @@ public struct ProductStore: Sendable {
         if let sku = fields.sku, sku.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]{0,63}/) == nil {
             throw StoreError(.invalid, "invalid_sku", "sku has 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
         }
-        if let name = fields.name, !(1...200).contains(name.count) {
-            throw StoreError(.invalid, "invalid_name", "name has 1 to 200 characters")
-        }
+        if let name = fields.name { try TextRules.check(name, field: "name", lengths: 1...200) }
         if let points = fields.defaultPoints, !(0...1_000_000).contains(points) {
             throw StoreError(.invalid, "invalid_default_points", "default_points is between 0 and 1000000")
         }
-        if let description = fields.description, description.count > 4000 {
-            throw StoreError(.invalid, "invalid_description", "description has at most 4000 characters")
+        if let description = fields.description {
+            try TextRules.check(description, field: "description", lengths: 0...4000, multiline: true)
         }
         if let imageURL = fields.imageURL {
-            guard imageURL.count <= 2000, let url = URL(string: imageURL), url.scheme == "https" || url.scheme == "http",
+            guard imageURL.unicodeScalars.count <= 2000, let url = URL(string: imageURL), url.scheme == "https" || url.scheme == "http",
                   url.host != nil
             else { throw StoreError(.invalid, "invalid_image_url", "image_url must be an http(s) URL") }
         }

@@ -11,7 +11,8 @@ struct ConsumerPage {
         var imageURL: String?
         var lot: String?
         var productionDate: String?
-        var points: Int
+        /// Shown only while the code can still earn them.
+        var points: Int?
     }
     struct ClaimResult {
         var earned: String
@@ -36,6 +37,8 @@ struct ConsumerPage {
     }
     struct ManualForm {
         var value: String
+        /// The "if the QR is damaged" explanation, for the plain entry page.
+        var intro: Bool
     }
     struct SignedIn {
         var label: String
@@ -52,6 +55,9 @@ struct ConsumerPage {
     /// good, warn, bad or info: the colour of the state card.
     var tone: String
     var message: String?
+    /// Customer service, on pages that ask the consumer to contact the brand.
+    var support: String?
+    var supportLink: String?
     var result: ClaimResult?
     var codeGrouped: String?
     var product: ProductCard?
@@ -60,6 +66,12 @@ struct ConsumerPage {
     var codeForm: CodeForm?
     var manualForm: ManualForm?
     var signedIn: SignedIn?
+
+    /// Adds the brand's customer-service contact, if one is configured.
+    mutating func withSupport(_ brand: Brand) {
+        support = brand.supportLink == nil ? nil : brand.support
+        supportLink = brand.supportLink
+    }
 
     private static let template = try! MustacheTemplate(string: PageTemplate.page)
 
@@ -107,10 +119,12 @@ struct ConsumerVisit {
         return zip(token.utf8, csrf.utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
-    func page(brand: Brand, heading: String, tone: String, message: String? = nil) -> ConsumerPage {
+    /// A page; `switchPath` is where the language link goes (the page itself by default, but a
+    /// page answering a form post switches on the code's page, which can be fetched again).
+    func page(brand: Brand, heading: String, tone: String, message: String? = nil, switchPath: String? = nil) -> ConsumerPage {
         ConsumerPage(
             s: strings, brandName: brand.name, brandColor: brand.color, hasLogo: brand.logoPath != nil,
-            switchURL: path + "?lang=" + strings.switchTo, heading: heading, tone: tone, message: message
+            switchURL: (switchPath ?? path) + "?lang=" + strings.switchTo, heading: heading, tone: tone, message: message
         )
     }
 

@@ -48,12 +48,12 @@ struct LandingController {
                 return visit.redirect(to: "/Q/\(text)", secureCookies: config.secureCookies)
             }
             var page = visit.page(brand: config.brand, heading: visit.strings.typoTitle, tone: "warn", message: visit.strings.typoBody)
-            page.manualForm = .init(value: typed)
+            page.manualForm = .init(value: typed, intro: false)
             record(Scan(result: "malformed", input: typed, ip: visit.ip, userAgent: visit.userAgent))
             return visit.respond(page, secureCookies: config.secureCookies)
         }
         var page = visit.page(brand: config.brand, heading: visit.strings.manualTitle, tone: "info")
-        page.manualForm = .init(value: "")
+        page.manualForm = .init(value: "", intro: true)
         return visit.respond(page, secureCookies: config.secureCookies)
     }
 
@@ -67,13 +67,14 @@ struct LandingController {
         case .malformed, .typo:
             record(Scan(result: "typo", input: typed, ip: visit.ip, userAgent: visit.userAgent))
             var page = visit.page(brand: config.brand, heading: visit.strings.typoTitle, tone: "warn", message: visit.strings.typoBody)
-            page.manualForm = .init(value: typed)
+            page.manualForm = .init(value: Self.grouped(typed) ?? typed, intro: false)
             return visit.respond(page, secureCookies: config.secureCookies)
         case .unknownKey, .forged:
             record(Scan(result: "forged", input: typed, ip: visit.ip, userAgent: visit.userAgent))
             Counter(label: "tally_forged_scans_total").increment()
             var page = visit.page(brand: config.brand, heading: visit.strings.forgedTitle, tone: "bad", message: visit.strings.forgedBody)
-            page.manualForm = .init(value: "")
+            page.codeGrouped = Self.grouped(typed) // so it can be compared with the package and reported
+            page.withSupport(config.brand)
             return visit.respond(page, secureCookies: config.secureCookies)
         }
         // A typed form (lower case, dashes) is shown at its canonical address.
@@ -108,13 +109,21 @@ struct LandingController {
             if claimedBy == visit.member {
                 scan.result = "claimed_by_self"
                 page = visit.page(brand: config.brand, heading: s.yoursTitle, tone: "good", message: s.format(s.yoursBody, when))
+            } else if visit.member == nil {
+                // Maybe theirs, through another channel: let them sign in to see.
+                scan.result = "claimed_by_other"
+                page = visit.page(brand: config.brand, heading: s.otherTitle, tone: "warn", message: s.format(s.claimedSignedOutBody, when))
+                page.signInForm = .init(csrf: visit.csrf, returnTo: "/Q/\(code.text)", phone: "", error: nil)
+                page.withSupport(config.brand)
             } else {
                 scan.result = "claimed_by_other"
                 page = visit.page(brand: config.brand, heading: s.otherTitle, tone: "bad", message: s.format(s.otherBody, when))
+                page.withSupport(config.brand)
             }
         } else if status.state == .voided {
             scan.result = "voided"
             page = visit.page(brand: config.brand, heading: s.voidedTitle, tone: "bad", message: s.voidedBody)
+            page.withSupport(config.brand)
         } else if status.state == .created {
             scan.result = "not_active"
             page = visit.page(brand: config.brand, heading: s.notActiveTitle, tone: "warn", message: s.notActiveBody)
@@ -129,9 +138,10 @@ struct LandingController {
                 page.signInForm = .init(csrf: visit.csrf, returnTo: "/Q/\(code.text)", phone: "", error: nil)
             }
         }
+        let claimable = status.claimedBy == nil && status.state == .active && !status.expired
         page.product = .init(
             name: status.productName, imageURL: status.imageURL, lot: status.lot,
-            productionDate: status.productionDate, points: status.pointsPerCode
+            productionDate: status.productionDate, points: claimable ? status.pointsPerCode : nil
         )
         return withSignedIn(withCode(page, code), visit: visit, returnTo: "/Q/\(code.text)")
     }
@@ -173,16 +183,26 @@ struct LandingController {
         switch outcome {
         case .claimed(let points, let balance):
             Counter(label: "tally_claims_total", dimensions: [("channel", "web")]).increment()
-            page = visit.page(brand: config.brand, heading: s.claimedTitle, tone: "good")
+            page = visit.page(brand: config.brand, heading: s.claimedTitle, tone: "good", switchPath: "/Q/\(code.text)")
             page.result = .init(earned: s.format(s.earned, String(points)), balance: s.format(s.balance, String(balance)))
         case .dailyCap:
-            page = visit.page(brand: config.brand, heading: s.dailyCapTitle, tone: "warn", message: s.format(s.dailyCapBody, String(config.dailyClaimCap)))
+            page = visit.page(
+                brand: config.brand, heading: s.dailyCapTitle, tone: "warn",
+                message: s.format(s.dailyCapBody, String(config.dailyClaimCap)), switchPath: "/Q/\(code.text)"
+            )
         case .alreadyClaimed, .unknownBatch, .notActive, .voided, .expired:
             // Show the code's page as it now stands.
             page = try await statusPage(code: code, status: try await claims.status(of: code), visit: visit)
             return visit.respond(page, secureCookies: config.secureCookies)
         }
         return visit.respond(withSignedIn(withCode(page, code), visit: visit, returnTo: "/Q/\(code.text)"), secureCookies: config.secureCookies)
+    }
+
+    /// Typed input as `XXXXXX-XXXXXX-XXXXXX` when it has the 18 characters of a code.
+    static func grouped(_ typed: String) -> String? {
+        guard let text = CodeInput.normalised(typed) else { return nil }
+        let c = Array(text)
+        return String(c[0..<6]) + "-" + String(c[6..<12]) + "-" + String(c[12..<18])
     }
 
     private func withCode(_ page: ConsumerPage, _ code: Code) -> ConsumerPage {

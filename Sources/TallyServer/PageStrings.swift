@@ -22,6 +22,8 @@ struct PageStrings: Sendable {
     let yoursBody: String
     let otherTitle: String
     let otherBody: String
+    let claimedSignedOutBody: String
+    let support: String
     let notActiveTitle: String
     let notActiveBody: String
     let voidedTitle: String
@@ -65,6 +67,8 @@ struct PageStrings: Sendable {
         verifyButton: "登录", resend: "重新获取",
         yoursTitle: "您已领取过本件积分", yoursBody: "本码已于 %@ 计入您的账户。",
         otherTitle: "此码已被领取", otherBody: "此码已于 %@ 被他人领取。若您刚拆开包装，商品可能存在问题，请联系品牌客服。",
+        claimedSignedOutBody: "此码已于 %@ 被领取。如是您本人领取，请登录查看；如不是，商品可能存在问题，请联系品牌客服。",
+        support: "品牌客服",
         notActiveTitle: "此码尚未激活", notActiveBody: "这是品牌正品码，但尚未开放领取。请稍后再试。",
         voidedTitle: "此码已作废", voidedBody: "此码已被品牌作废，不能领取积分。如有疑问请联系品牌客服。",
         expiredTitle: "此码已过期", expiredBody: "本批次商品的积分领取期已结束。",
@@ -92,6 +96,8 @@ struct PageStrings: Sendable {
         verifyButton: "Sign in", resend: "Send a new code",
         yoursTitle: "You have claimed this one", yoursBody: "Its points went to your account on %@.",
         otherTitle: "Already claimed", otherBody: "This code was claimed by someone else on %@. If you just opened the package, it may not be genuine: please contact the brand.",
+        claimedSignedOutBody: "This code was claimed on %@. If it was you, sign in to see it; if not, the product may not be genuine: please contact the brand.",
+        support: "Customer service",
         notActiveTitle: "Not active yet", notActiveBody: "This is a genuine code, but it cannot be claimed yet. Please try again later.",
         voidedTitle: "Code withdrawn", voidedBody: "The brand has withdrawn this code; it earns no points. Please contact the brand if in doubt.",
         expiredTitle: "Code expired", expiredBody: "The time to claim points for this batch has ended.",
@@ -119,7 +125,7 @@ struct PageStrings: Sendable {
         let formatter = DateFormatter()
         formatter.timeZone = TimeZone(identifier: timeZone)
         formatter.locale = Locale(identifier: htmlLang == "en" ? "en_GB" : "zh_Hans_CN")
-        formatter.dateFormat = htmlLang == "en" ? "d MMM yyyy, HH:mm" : "yyyy年M月d日 HH:mm"
+        formatter.dateFormat = htmlLang == "en" ? "d\u{00A0}MMM\u{00A0}yyyy, HH:mm" : "yyyy年M月d日 HH:mm"
         return formatter.string(from: date)
     }
 

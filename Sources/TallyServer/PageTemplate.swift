@@ -9,6 +9,7 @@ enum PageTemplate {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="robots" content="noindex">
+        <link rel="icon" href="data:,">
         <title>{{heading}} · {{brandName}}</title>
         <style>
         :root{--brand:{{brandColor}}}
@@ -21,16 +22,18 @@ enum PageTemplate {
         main{max-width:480px;margin:0 auto;padding:16px}
         .card{background:#fff;border-radius:12px;padding:20px;margin-bottom:16px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
         .state{border-left:6px solid #a1a1aa}
-        .good{border-color:#16a34a}.warn{border-color:#d97706}.bad{border-color:#dc2626}.info{border-color:var(--brand)}
+        .good{border-color:#16a34a}.warn{border-color:#d97706;background:#fffbeb}.bad{border-color:#dc2626;background:#fef2f2}.info{border-color:#a1a1aa}
         h1{font-size:22px;margin:0 0 8px}
+        h2{font-size:18px;margin:0 0 12px}
         p{margin:0 0 12px}
-        .big{font-size:28px;font-weight:700;color:var(--brand)}
-        dl{display:grid;grid-template-columns:auto 1fr;gap:4px 12px;margin:12px 0 0;font-size:14px}
+        .big{font-size:28px;font-weight:700;color:#16a34a}
+        dl{display:grid;grid-template-columns:auto 1fr;gap:4px 12px;margin:12px 0 0;font-size:14px;align-items:baseline}
         dt{color:#71717a}dd{margin:0}
         .product{display:flex;gap:12px;align-items:center}
         .product img{width:72px;height:72px;object-fit:cover;border-radius:8px}
         .code{font-family:ui-monospace,Menlo,monospace;letter-spacing:.05em}
         label{display:block;font-size:14px;color:#52525b;margin-bottom:4px}
+        input,button{font-family:inherit}
         input[type=tel],input[type=text]{width:100%;font-size:18px;padding:12px;border:1px solid #d4d4d8;border-radius:8px;margin-bottom:12px}
         button{width:100%;font-size:18px;padding:14px;border:0;border-radius:8px;background:var(--brand);color:#fff}
         .link{background:none;color:var(--brand);padding:8px;font-size:15px}
@@ -47,10 +50,11 @@ enum PageTemplate {
         {{#message}}<p>{{message}}</p>{{/message}}
         {{#result}}<p class="big">{{earned}}</p><p>{{balance}}</p>{{/result}}
         {{#codeGrouped}}<dl><dt>{{s.code}}</dt><dd class="code">{{codeGrouped}}</dd></dl>{{/codeGrouped}}
+        {{#support}}<p><a href="{{supportLink}}">{{s.support}}: {{support}}</a></p>{{/support}}
         </section>
         {{#product}}
         <section class="card"><div class="product">{{#imageURL}}<img src="{{imageURL}}" alt="">{{/imageURL}}<div><b>{{name}}</b>
-        <dl>{{#lot}}<dt>{{s.lot}}</dt><dd>{{lot}}</dd>{{/lot}}{{#productionDate}}<dt>{{s.produced}}</dt><dd>{{productionDate}}</dd>{{/productionDate}}<dt>{{s.points}}</dt><dd>{{points}}</dd></dl>
+        <dl>{{#lot}}<dt>{{s.lot}}</dt><dd>{{lot}}</dd>{{/lot}}{{#productionDate}}<dt>{{s.produced}}</dt><dd>{{productionDate}}</dd>{{/productionDate}}{{#points}}<dt>{{s.points}}</dt><dd>{{points}}</dd>{{/points}}</dl>
         </div></div></section>
         {{/product}}
         {{#claimForm}}
@@ -67,7 +71,7 @@ enum PageTemplate {
         {{/claimForm}}
         {{#signInForm}}
         <form class="card" method="post" action="/signin/code">
-        <h1>{{s.signInTitle}}</h1>
+        <h2>{{s.signInTitle}}</h2>
         <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="return_to" value="{{returnTo}}">
         <label for="phone">{{s.phoneLabel}}</label>
         <input type="tel" id="phone" name="phone" inputmode="tel" autocomplete="tel" placeholder="{{s.phonePlaceholder}}" value="{{phone}}" required>
@@ -77,7 +81,6 @@ enum PageTemplate {
         {{/signInForm}}
         {{#codeForm}}
         <form class="card" method="post" action="/signin/verify">
-        <h1>{{s.codeTitle}}</h1>
         <p>{{sentTo}}</p>
         <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="return_to" value="{{returnTo}}"><input type="hidden" name="phone" value="{{phone}}">
         <label for="otp">{{s.codeLabel}}</label>
@@ -88,10 +91,9 @@ enum PageTemplate {
         {{/codeForm}}
         {{#manualForm}}
         <form class="card" method="get" action="/Q">
-        <h1>{{s.manualTitle}}</h1>
-        <p>{{s.manualBody}}</p>
+        {{#intro}}<p>{{s.manualBody}}</p>{{/intro}}
         <label for="typed">{{s.manualLabel}}</label>
-        <input type="text" id="typed" name="code" autocapitalize="characters" autocomplete="off" spellcheck="false" placeholder="XXXXXX-XXXXXX-XXXXXX" value="{{value}}" required>
+        <input type="text" id="typed" name="code" autocapitalize="characters" autocomplete="off" spellcheck="false" placeholder="XXXXXX-XXXXXX-XXXXXX" value="{{value}}" class="code" required>
         <button type="submit">{{s.checkButton}}</button>
         </form>
         {{/manualForm}}

@@ -65,11 +65,22 @@ public struct Brand: Sendable {
     public var color: String
     /// A PNG or SVG file served at `/brand/logo`, so pages load nothing from elsewhere.
     public var logoPath: String?
+    /// Customer service, shown on warning pages: a phone number (`400-…`) or an https URL.
+    public var support: String?
 
-    public init(name: String = "Tally", color: String = "#C8102E", logoPath: String? = nil) {
+    public init(name: String = "Tally", color: String = "#C8102E", logoPath: String? = nil, support: String? = nil) {
         self.name = name
         self.color = color.wholeMatch(of: /#[0-9A-Fa-f]{6}/) != nil ? color : "#C8102E"
         self.logoPath = logoPath
+        self.support = support
+    }
+
+    /// The support contact as a link target: `tel:` for a number, the URL itself otherwise.
+    var supportLink: String? {
+        guard let support, !support.isEmpty else { return nil }
+        if support.hasPrefix("https://") { return support }
+        let digits = support.filter { $0.isNumber || $0 == "+" }
+        return digits.count >= 5 ? "tel:" + digits : nil
     }
 }
 

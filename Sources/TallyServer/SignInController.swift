@@ -114,13 +114,13 @@ struct SignInController {
     }
 
     private func phoneForm(_ visit: ConsumerVisit, returnTo: String, phone: String, error: String?, status: HTTPResponse.Status) -> Response {
-        var page = visit.page(brand: config.brand, heading: visit.strings.signInTitle, tone: "info")
+        var page = visit.page(brand: config.brand, heading: visit.strings.signInTitle, tone: "info", switchPath: returnTo)
         page.signInForm = .init(csrf: visit.csrf, returnTo: returnTo, phone: phone, error: error)
         return visit.respond(page, status: status, secureCookies: config.secureCookies)
     }
 
     private func codeForm(_ visit: ConsumerVisit, phone: PhoneNumber, returnTo: String, error: String?, status: HTTPResponse.Status) -> Response {
-        var page = visit.page(brand: config.brand, heading: visit.strings.codeTitle, tone: "info")
+        var page = visit.page(brand: config.brand, heading: visit.strings.codeTitle, tone: "info", switchPath: returnTo)
         page.codeForm = .init(
             csrf: visit.csrf, returnTo: returnTo, phone: phone.e164,
             sentTo: visit.strings.format(visit.strings.codeSentTo, phone.masked), error: error
@@ -130,7 +130,7 @@ struct SignInController {
 
     /// A form whose CSRF token does not match: nothing happens; the visitor starts again.
     private func expired(_ visit: ConsumerVisit, returnTo: String) -> Response {
-        let page = visit.page(brand: config.brand, heading: visit.strings.sessionExpired, tone: "warn")
+        let page = visit.page(brand: config.brand, heading: visit.strings.sessionExpired, tone: "warn", switchPath: returnTo)
         var response = visit.respond(page, status: .forbidden, secureCookies: config.secureCookies)
         response.headers[.refresh] = "3; url=\(returnTo)"
         return response

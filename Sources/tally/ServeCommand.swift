@@ -35,7 +35,8 @@ struct ServeCommand: AsyncParsableCommand {
             brand: Brand(
                 name: environment["TALLY_BRAND_NAME"] ?? "Tally",
                 color: environment["TALLY_BRAND_COLOR"] ?? "#C8102E",
-                logoPath: environment["TALLY_BRAND_LOGO"]
+                logoPath: environment["TALLY_BRAND_LOGO"],
+                support: environment["TALLY_BRAND_SUPPORT"]
             ),
             sessionKey: try sessionKey(environment, logger: logger),
             dailyClaimCap: try integer(environment, "TALLY_DAILY_CLAIM_CAP", default: 0),

@@ -15,7 +15,8 @@ struct PhoneNumberTests {
     func international() throws {
         #expect(try PhoneNumber("+44 7700 900123").e164 == "+447700900123")
         #expect(try PhoneNumber("+1 (415) 555-0100").e164 == "+14155550100")
-        #expect(try PhoneNumber("+8613800138000").masked == "+86•••••••8000")
+        #expect(try PhoneNumber("+8613800138000").masked == "138****8000")
+        #expect(try PhoneNumber("+447700900123").masked == "+44******0123")
     }
 
     @Test("what is not a mobile number is refused with the reason", arguments: [

@@ -6,53 +6,64 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
+/// A page as the browser received it.
+struct Page: Sendable {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let body: ByteBuffer
+}
+
 /// A consumer's browser against the test server: keeps cookies, sends forms, reads pages.
+///
+/// Each request goes on a connection of its own, as separate phones' would: requests sent
+/// through the shared test client queue on one connection and never meet in the database.
 struct Browser {
-    let client: any TestClientProtocol
+    let port: Int
     var cookies: [String: String] = [:]
     var acceptLanguage = "zh-CN,zh;q=0.9"
 
     init(_ app: TestApp, language: String = "zh-CN,zh;q=0.9") {
-        client = app.client
+        port = app.client.port!
         acceptLanguage = language
     }
 
-    mutating func get(_ uri: String) async throws -> TestResponse {
+    mutating func get(_ uri: String) async throws -> Page {
         try await send(.get, uri, body: nil)
     }
 
     /// Posts a form (`application/x-www-form-urlencoded`).
-    mutating func post(_ uri: String, form: [String: String]) async throws -> TestResponse {
+    mutating func post(_ uri: String, form: [String: String]) async throws -> Page {
         let body = form.map { key, value in
             "\(key)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value)"
         }.joined(separator: "&")
         return try await send(.post, uri, body: body)
     }
 
-    private mutating func send(_ method: HTTPRequest.Method, _ uri: String, body: String?) async throws -> TestResponse {
-        var headers: HTTPFields = [.acceptLanguage: acceptLanguage]
+    private mutating func send(_ method: HTTPRequest.Method, _ uri: String, body: String?) async throws -> Page {
+        var headers: HTTPFields = [.acceptLanguage: acceptLanguage, .connection: "close"]
         if !cookies.isEmpty {
             headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ")
         }
         if body != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
-        let response = try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        let request = TestClient.Request(uri, method: method, authority: "localhost", headers: headers, body: body.map { ByteBuffer(string: $0) })
+        let response = try await TestClient.withClient(host: "localhost", port: port) { try await $0.execute(request) }
         for setCookie in response.headers[values: .setCookie] {
             let pair = setCookie.split(separator: ";").first!.split(separator: "=", maxSplits: 1)
             let name = String(pair[0]), value = pair.count > 1 ? String(pair[1]) : ""
             if value.isEmpty || setCookie.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
         }
-        return response
+        return Page(status: response.status, headers: response.headers, body: response.body ?? ByteBuffer())
     }
 
     /// The CSRF token the page's forms carry.
-    static func csrf(in page: TestResponse) -> String? {
+    static func csrf(in page: Page) -> String? {
         let html = String(buffer: page.body)
         guard let range = html.range(of: #"name="csrf" value=""#) else { return nil }
         return String(html[range.upperBound...].prefix(while: { $0 != "\"" }))
     }
 
     /// The page's main heading.
-    static func heading(_ page: TestResponse) -> String {
+    static func heading(_ page: Page) -> String {
         let html = String(buffer: page.body)
         guard let start = html.range(of: "<h1>"), let end = html.range(of: "</h1>", range: start.upperBound..<html.endIndex) else { return "" }
         return String(html[start.upperBound..<end.lowerBound])

@@ -58,7 +58,7 @@ struct ConcurrentClaimTests {
             var people: [(Browser, UUID, String)] = []
             for i in 0..<12 { people.append(try await Self.signedIn(app, phone: "1390000\(String(format: "%04d", i))")) }
             let claimKey = app.secrets[.claim]!
-            let client = app.client
+            let port = app.client.port!
 
             /// One attempt: who, which code (or a forged one), which way in; returns an acknowledged claim if any.
             struct Attempt: Sendable {
@@ -84,13 +84,16 @@ struct ConcurrentClaimTests {
                     group.addTask {
                         if attempt.viaAPI {
                             let body = #"{"code": "\#(code.text)", "identity": {"channel": "wechat_unionid", "external_id": "u\#(attempt.person)"}, "phone": "\#(phone)"}"#
-                            let response = try await client.execute(
-                                uri: "/api/v1/claims", method: .post,
-                                headers: [.authorization: "Bearer \(claimKey)", .contentType: "application/json", HTTPField.Name("Idempotency-Key")!: "attempt-\(index)"],
+                            // A connection of its own, like the claims of separate backends' requests.
+                            let request = TestClient.Request(
+                                "/api/v1/claims", method: .post, authority: "localhost",
+                                headers: [.authorization: "Bearer \(claimKey)", .contentType: "application/json",
+                                          HTTPField.Name("Idempotency-Key")!: "attempt-\(index)", .connection: "close"],
                                 body: ByteBuffer(string: body)
                             )
+                            let response = try await TestClient.withClient(host: "localhost", port: port) { try await $0.execute(request) }
                             guard response.status == .created else { return nil }
-                            let answer = try JSONSerialization.jsonObject(with: Data(Array(buffer: response.body))) as! [String: Any]
+                            let answer = try JSONSerialization.jsonObject(with: Data(Array(buffer: response.body!))) as! [String: Any]
                             #expect(answer["member_id"] as? String == member.uuidString)
                             return (member, Int64(genuine.serial))
                         } else {

@@ -24,7 +24,10 @@ struct ConsumerPageTests {
 
     @Test("every state of a code has its own page, in Chinese and in English")
     func states() async throws {
-        try await TestApp.run(configure: { $0.sessionKey = Self.sessionKey }) { app in
+        try await TestApp.run(configure: {
+            $0.sessionKey = Self.sessionKey
+            $0.brand = Brand(name: "COFCO", support: "400-800-1234")
+        }) { app in
             try await app.createProduct()
             let active = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 100, "lot": "L7", "production_date": "2026-11-01"}"#)
             let created = try await app.createBatch(#"{"sku": "RICE-5KG", "quantity": 10}"#)
@@ -46,12 +49,13 @@ struct ConsumerPageTests {
                 ("/Q/\(app.code(active, 0).text)", false, "正品验证通过", "Genuine product", "/signin/code"),
                 ("/Q/\(app.code(active, 0).text)", true, "正品验证通过", "Genuine product", "/claim"),
                 ("/Q/\(app.code(active, 1).text)", true, "您已领取过本件积分", "You have claimed this one", "2026"),
-                ("/Q/\(app.code(active, 2).text)", true, "此码已被领取", "Already claimed", "2026"),
+                ("/Q/\(app.code(active, 2).text)", true, "此码已被领取", "Already claimed", "tel:4008001234"),
+                ("/Q/\(app.code(active, 2).text)", false, "此码已被领取", "Already claimed", "/signin/code"),
                 ("/Q/\(app.code(created, 0).text)", false, "此码尚未激活", "Not active yet", "Rice 5 kg"),
-                ("/Q/\(app.code(active, 95).text)", false, "此码已作废", "Code withdrawn", "Rice 5 kg"),
+                ("/Q/\(app.code(active, 95).text)", false, "此码已作废", "Code withdrawn", "400-800-1234"),
                 ("/Q/\(app.code(expired, 0).text)", false, "此码已过期", "Code expired", "Rice 5 kg"),
-                ("/Q/\(forgedText)", false, "无法验证此码", "This code cannot be verified", "action=\"/Q\""),
-                ("/Q/\(String(typo))", false, "码似乎有误", "That code looks mistyped", String(typo)),
+                ("/Q/\(forgedText)", false, "无法验证此码", "This code cannot be verified", LandingController.grouped(forgedText)!),
+                ("/Q/\(String(typo))", false, "码似乎有误", "That code looks mistyped", LandingController.grouped(String(typo))!),
                 ("/Q", false, "手动输入防伪码", "Enter a code by hand", "XXXXXX-XXXXXX-XXXXXX"),
             ]
             for (path, signedIn, chinese, english, content) in cases {
@@ -72,6 +76,10 @@ struct ConsumerPageTests {
             // The genuine page shows the product, its lot and production date.
             let genuine = String(buffer: try await visitor.get("/Q/\(app.code(active, 0).text)").body)
             #expect(genuine.contains("Rice 5 kg") && genuine.contains("L7") && genuine.contains("2026-11-01"))
+            #expect(genuine.contains("<dt>每件积分</dt><dd>10</dd>"))
+            // A code that can no longer earn points does not show them.
+            let voided = String(buffer: try await visitor.get("/Q/\(app.code(active, 95).text)").body)
+            #expect(!voided.contains("每件积分"))
         }
     }
 
@@ -107,7 +115,7 @@ struct ConsumerPageTests {
             #expect(page.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
             #expect(page.headers[.contentSecurityPolicy]?.hasPrefix("default-src 'none'") == true)
             let html = String(buffer: page.body)
-            #expect(!html.contains("<link") && !html.contains("src=\"http"))
+            #expect(!html.contains("stylesheet") && !html.contains("src=\"http") && !html.contains("href=\"http"))
             #expect(page.body.readableBytes < 12_000)
         }
     }

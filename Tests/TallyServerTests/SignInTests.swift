@@ -36,7 +36,9 @@ struct SignInTests {
             let sent = try await browser.post("/signin/code", form: ["csrf": csrf, "phone": "138 0013 8000", "return_to": "/Q/\(code.text)"])
             #expect(sent.status == .ok)
             #expect(Browser.heading(sent) == "输入验证码")
-            #expect(String(buffer: sent.body).contains("+86•••••••8000"))
+            #expect(String(buffer: sent.body).contains("138****8000"))
+            // The language link goes back to the code's page, not to the form's address.
+            #expect(String(buffer: sent.body).contains("href=\"/Q/\(code.text)?lang=en\""))
             let otp = try #require(await inbox.lastCode(for: "+8613800138000"))
             #expect(await inbox.badSignatures == 0)
 
@@ -57,6 +59,7 @@ struct SignInTests {
             #expect(Browser.heading(claimed) == "领取成功")
             #expect(String(buffer: claimed.body).contains("本次获得 10 积分"))
             #expect(String(buffer: claimed.body).contains("当前积分余额：10"))
+            #expect(String(buffer: claimed.body).contains("href=\"/Q/\(code.text)?lang=en\""))
 
             let again = try await browser.post("/Q/\(code.text)/claim", form: ["csrf": csrf])
             #expect(Browser.heading(again) == "您已领取过本件积分")

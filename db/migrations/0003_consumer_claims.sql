@@ -70,6 +70,12 @@ BEGIN
         RETURN QUERY SELECT 'expired', v_batch.id, NULL::integer, NULL::bigint, NULL::uuid, NULL::timestamptz;
         RETURN;
     END IF;
+    -- One member's claims take turns from here: the daily cap is counted under this lock, and
+    -- ledger entries get their ids in the order their running balance follows.
+    PERFORM 1 FROM members m WHERE m.id = p_member FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'member % does not exist', p_member USING ERRCODE = 'foreign_key_violation';
+    END IF;
     IF p_daily_cap > 0 THEN
         SELECT count(*) INTO v_claims_today FROM claims c
             WHERE c.member_id = p_member
@@ -96,9 +102,6 @@ BEGIN
                          lifetime_earned = m.lifetime_earned + v_batch.points_per_code,
                          updated_at = now()
         WHERE m.id = p_member RETURNING m.balance INTO v_balance;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'member % does not exist', p_member USING ERRCODE = 'foreign_key_violation';
-    END IF;
     INSERT INTO ledger_entries (member_id, id, kind, points, balance_after, kid, serial)
         OVERRIDING SYSTEM VALUE
         VALUES (p_member, v_entry, 'claim', v_batch.points_per_code, v_balance, p_kid, p_serial);

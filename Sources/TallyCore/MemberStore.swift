@@ -64,8 +64,11 @@ public struct MemberStore: Sendable {
         case (nil, nil):
             member = try await findOrCreate(phone.map(Identity.phone) ?? identity, on: connection)
         }
-        // Link what is not linked yet; a concurrent request may have linked it elsewhere meanwhile.
-        for other in [identity] + (phone.map { [Identity.phone($0)] } ?? []) {
+        // Link what is not linked to this member yet (the common case, a known identity and no
+        // phone, needs nothing more); a concurrent request may have linked it elsewhere meanwhile.
+        var unlinked: [Identity] = byIdentity == member ? [] : [identity]
+        if let phone, byPhone != member { unlinked.append(.phone(phone)) }
+        for other in unlinked {
             guard try await link(other, to: member, on: connection) == member else {
                 throw StoreError(.conflict, "identity_conflict", "\(other.channel) \(other.externalId) was just linked to another member; try again")
             }

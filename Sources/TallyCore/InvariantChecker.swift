@@ -53,29 +53,48 @@ public struct InvariantChecker: Sendable {
             JOIN LATERAL (SELECT balance_after FROM ledger_entries l WHERE l.member_id = m.id ORDER BY l.id DESC LIMIT 1) last ON true
             WHERE last.balance_after <> m.balance
             """)
+        // Spendable points are kept twice: as the balance and as what the lots have left.
+        let wrongLots = try await count("""
+            SELECT count(*) FROM members m
+            LEFT JOIN (SELECT member_id, sum(remaining) AS total FROM point_lots GROUP BY member_id) p ON p.member_id = m.id
+            WHERE m.balance <> coalesce(p.total, 0)
+            """)
         let members = try await count("SELECT count(*) FROM members")
         findings.append(Finding(
             invariant: "I2 each member's balance = sum of their ledger entries, and ≥ 0",
-            holds: wrongBalances == 0 && brokenChains == 0,
-            detail: "\(members) members; \(wrongBalances) with balance ≠ sum(ledger) or < 0; \(brokenChains) whose last entry's balance_after ≠ balance"
+            holds: wrongBalances == 0 && brokenChains == 0 && wrongLots == 0,
+            detail: "\(members) members; \(wrongBalances) with balance ≠ sum(ledger) or < 0; \(brokenChains) whose last entry's balance_after ≠ balance; \(wrongLots) whose lots do not add up to the balance"
         ))
 
+        // Issued, redeemed and expired as the ledger says, and as each member's counters say.
         let rows = try await database.query("""
-            SELECT coalesce(sum(lifetime_earned), 0)::bigint, coalesce(sum(lifetime_redeemed), 0)::bigint,
-                   coalesce(sum(lifetime_expired), 0)::bigint, coalesce(sum(balance), 0)::bigint
-            FROM members
+            SELECT coalesce(sum(points) FILTER (WHERE kind IN ('claim', 'adjustment')), 0)::int8,
+                   coalesce(-sum(points) FILTER (WHERE kind IN ('redemption', 'redemption_cancel')), 0)::int8,
+                   coalesce(-sum(points) FILTER (WHERE kind = 'expiry'), 0)::int8,
+                   coalesce(sum(points) FILTER (WHERE kind IN ('merge_in', 'merge_out')), 0)::int8,
+                   (SELECT coalesce(sum(balance), 0) FROM members)::int8,
+                   (SELECT count(*) FROM members WHERE lifetime_earned - lifetime_redeemed - lifetime_expired <> balance)::int8
+            FROM ledger_entries
             """, logger: logger)
-        for try await (issued, redeemed, expired, balances) in rows.decode((Int64, Int64, Int64, Int64).self) {
+        for try await (issued, redeemed, expired, merged, balances, wrongCounters) in rows.decode((Int64, Int64, Int64, Int64, Int64, Int64).self) {
             findings.append(Finding(
                 invariant: "I3 points issued − redeemed − expired = sum of all balances",
-                holds: issued - redeemed - expired == balances,
-                detail: "\(issued) − \(redeemed) − \(expired) = \(issued - redeemed - expired); balances \(balances)"
+                holds: issued - redeemed - expired == balances && merged == 0 && wrongCounters == 0,
+                detail: "\(issued) − \(redeemed) − \(expired) = \(issued - redeemed - expired); balances \(balances); merges net \(merged); \(wrongCounters) members whose lifetime counters disagree with their balance"
             ))
         }
 
-        if try await count("SELECT count(*) FROM pg_class WHERE relname = 'rewards' AND relkind = 'r'") == 0 {
-            findings.append(Finding(invariant: "I4 reward stock", holds: true, detail: "no rewards table yet"))
-        }
+        let wrongStock = try await count("""
+            SELECT count(*) FROM rewards r
+            WHERE r.stock IS NOT NULL AND (r.stock < 0 OR r.initial_stock - r.stock <>
+                  coalesce((SELECT sum(x.quantity) FROM redemptions x WHERE x.reward_id = r.id AND x.status = 'issued'), 0))
+            """)
+        let rewards = try await count("SELECT count(*) FROM rewards")
+        findings.append(Finding(
+            invariant: "I4 for each reward: initial stock − stock = live redemptions; stock ≥ 0",
+            holds: wrongStock == 0,
+            detail: "\(rewards) rewards; \(wrongStock) whose stock disagrees with their live redemptions"
+        ))
         return findings
     }
 

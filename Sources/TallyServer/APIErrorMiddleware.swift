@@ -15,6 +15,8 @@ struct APIErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let moved as MemberMoved {
+            throw moved
         } catch let error as StoreError {
             throw APIError(error)
         } catch let error as DecodingError {

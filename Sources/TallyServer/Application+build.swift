@@ -19,6 +19,10 @@ public func buildApplication(_ config: ServerConfig, logger: Logger) throws -> s
         logger: logger
     )
     app.addServices(database, scans)
+    if config.programmeJobsSeconds > 0 {
+        let jobs = ProgrammeJobs(database: database, logger: logger)
+        app.addServices(ProgrammeJobsService(jobs: jobs, interval: .seconds(config.programmeJobsSeconds), logger: logger))
+    }
     return app
 }
 
@@ -69,6 +73,7 @@ func buildRouter(
     let claims = ClaimStore(database: database, logger: logger, dailyCap: config.dailyClaimCap, timeZone: config.timeZone)
     ClaimController(claims: claims, members: members, idempotency: IdempotencyStore(database: database, logger: logger), keyRing: config.keyRing)
         .addRoutes(to: routes)
+    CRMRoutes(database: database, config: config, logger: logger).addRoutes(to: routes)
     LandingController(config: config, claims: claims, members: members, scans: scans, signer: signer)
         .addRoutes(to: router)
     let sender: any CodeSender = switch config.codeDelivery {

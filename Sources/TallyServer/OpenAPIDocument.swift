@@ -4,7 +4,7 @@
 /// Each area of the API keeps its paths and schemas in its own file (`OpenAPI+<Area>.swift`);
 /// this file holds what they share and puts them together.
 enum OpenAPIDocument {
-    static let sections: [OpenAPISection] = [.packaging, .claims, .operations]
+    static let sections: [OpenAPISection] = [.packaging, .claims, .members, .programme, .operations]
 
     static let yaml: String = (
         [header, "paths:"] + sections.map(\.paths) + [components] + sections.compactMap(\.schemas)
@@ -81,6 +81,27 @@ enum OpenAPIDocument {
                 `Authorization: Bearer tly_…`. Scopes: `mint`, `claim`, `crm:read`,
                 `crm:write`, `redeem`, `admin` (admin allows everything).
           parameters:
+            MemberID:
+              name: id
+              in: path
+              required: true
+              description: The member's id (a UUID).
+              schema:
+                type: string
+                format: uuid
+            RequiredIdempotencyKey:
+              name: Idempotency-Key
+              in: header
+              required: true
+              description: |
+                A unique value per write, e.g. a UUID; 1 to 200 bytes. A retry with the same key
+                and body (by the same API key) returns the first answer again, with
+                `Idempotent-Replayed: true`; the same key with another body is a 422
+                `idempotency_key_reused`.
+              schema:
+                type: string
+                minLength: 1
+                maxLength: 200
             Limit:
               name: limit
               in: query
@@ -127,11 +148,34 @@ enum OpenAPIDocument {
                 maximum: 40
                 default: 8
           headers:
+            IdempotentReplayed:
+              description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key.'
+              schema:
+                type: string
+                enum: ['true']
             ContentDisposition:
               description: '`attachment; filename="batch-<id>-<first>-<last>.<ext>"`.'
               schema:
                 type: string
           responses:
+            MemberMoved:
+              description: |
+                The member was merged into another: `Location` is the same path under the
+                survivor (301 for reads; 308 for writes, which keeps the method and body).
+              headers:
+                Location:
+                  schema:
+                    type: string
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/MemberMoved'
+            MemberNotFound:
+              description: '`member_not_found`: no member has this id.'
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/Error'
             BadRequest:
               description: The request is malformed (a query parameter out of range, a body that is not JSON or has a field of the wrong type, a missing header).
               content:

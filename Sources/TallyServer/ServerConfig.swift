@@ -26,6 +26,9 @@ public struct ServerConfig: Sendable {
     public var trustForwardedFor: Bool
     /// Mark cookies Secure (serve over HTTPS in production).
     public var secureCookies: Bool
+    /// How often the server writes off expired points and reviews tiers (0: never; run
+    /// `tally expire` from cron instead).
+    public var programmeJobsSeconds: Int
 
     public init(
         hostname: String = "127.0.0.1",
@@ -40,7 +43,8 @@ public struct ServerConfig: Sendable {
         timeZone: String = "Asia/Shanghai",
         codeDelivery: CodeDelivery = .log,
         trustForwardedFor: Bool = false,
-        secureCookies: Bool = false
+        secureCookies: Bool = false,
+        programmeJobsSeconds: Int = 3600
     ) {
         self.hostname = hostname
         self.port = port
@@ -55,6 +59,7 @@ public struct ServerConfig: Sendable {
         self.codeDelivery = codeDelivery
         self.trustForwardedFor = trustForwardedFor
         self.secureCookies = secureCookies
+        self.programmeJobsSeconds = programmeJobsSeconds
     }
 }
 

@@ -43,7 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
             timeZone: try timeZone(environment),
             codeDelivery: try codeDelivery(environment),
             trustForwardedFor: environment["TALLY_TRUST_PROXY"] == "1",
-            secureCookies: environment["TALLY_SECURE_COOKIES"] == "1"
+            secureCookies: environment["TALLY_SECURE_COOKIES"] == "1",
+            programmeJobsSeconds: try integer(environment, "TALLY_JOBS_INTERVAL", default: 3600)
         )
         logger.info("starting", metadata: [
             "listen": "\(config.hostname):\(config.port)",

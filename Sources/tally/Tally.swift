@@ -15,7 +15,7 @@ struct Tally: AsyncParsableCommand {
             APIKeyCommand.self,
             ProductCommand.self,
             BatchCommand.self,
-            CheckCommand.self,
+            CheckCommand.self, ExpireCommand.self,
             BenchCommand.self,
         ]
     )

@@ -285,8 +285,10 @@ extension APIRoute {
 
     /// The path with its parameters filled in: {id} → 1, {sku} → X, {seq} → 0.
     var concretePath: String {
+        // Every other parameter ({channel}, {external_id}, …) gets a plain word.
         path.replacingOccurrences(of: "{id}", with: "1")
             .replacingOccurrences(of: "{sku}", with: "X")
             .replacingOccurrences(of: "{seq}", with: "0")
+            .replacing(/\{[a-z_]+\}/, with: "x")
     }
 }

@@ -32,6 +32,8 @@ ALTER TABLE batches ADD COLUMN points_valid_months integer CHECK (points_valid_m
 ALTER TABLE members ADD COLUMN tier_review_at timestamptz;
 CREATE INDEX members_tier_review ON members (tier_review_at) WHERE tier_review_at IS NOT NULL;
 CREATE INDEX members_merged_into ON members (merged_into) WHERE merged_into IS NOT NULL;
+-- A member's first and last scans for the CRM profile; only scans by a known member are indexed.
+CREATE INDEX scans_by_member ON scans (member_id, scanned_at) WHERE member_id IS NOT NULL;
 
 -- Every credit is a lot: spending takes the lots that expire first, and what a lot has left
 -- at its expiry is written off by expire_points. sum(remaining) = the member's balance.
@@ -274,6 +276,24 @@ BEGIN
     UPDATE members SET tier = v_tier, tier_review_at = v_review
         WHERE id = p_member AND (tier IS DISTINCT FROM v_tier OR tier_review_at IS DISTINCT FROM v_review);
     RETURN v_tier;
+END;
+$$;
+
+-- Recomputes the tiers of up to p_members members whose review time has come (their oldest
+-- points in the window left it, or the tiers changed). Each member is locked first, so the
+-- tier is computed from lots no credit is changing. Returns the members reviewed.
+CREATE FUNCTION review_tiers(p_members integer) RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    v_member uuid;
+    v_reviewed integer := 0;
+BEGIN
+    FOR v_member IN SELECT m.id FROM members m
+                    WHERE m.tier_review_at <= now() AND m.merged_into IS NULL
+                    ORDER BY m.tier_review_at LIMIT p_members FOR UPDATE SKIP LOCKED LOOP
+        PERFORM refresh_tier(v_member);
+        v_reviewed := v_reviewed + 1;
+    END LOOP;
+    RETURN v_reviewed;
 END;
 $$;
 

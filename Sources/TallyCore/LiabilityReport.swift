@@ -1,0 +1,75 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Points outstanding, issued, redeemed and expired per month: what finance asks for.
+public struct LiabilityReport: Sendable, Codable, Equatable {
+    public struct Month: Sendable, Codable, Equatable {
+        /// `YYYY-MM`, in the programme's time zone.
+        public var month: String
+        /// Credited by claims and by adjustments (net of debit adjustments).
+        public var issued: Int64
+        /// Spent on rewards, net of cancelled redemptions.
+        public var redeemed: Int64
+        public var expired: Int64
+        /// Balances at the month's end: every month before included.
+        public var outstanding: Int64
+    }
+
+    public var timeZone: String
+    public var months: [Month]
+    /// Balances now: issued − redeemed − expired over all time.
+    public var outstanding: Int64
+}
+
+public struct LiabilityReports: Sendable {
+    let database: PostgresClient
+    let logger: Logger
+
+    public init(database: PostgresClient, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    /// Months from `from` to `to` (`YYYY-MM`, both included; default: the last 12 months).
+    public func report(from: String?, to: String?, timeZone: String) async throws -> LiabilityReport {
+        for month in [from, to].compactMap({ $0 }) where month.wholeMatch(of: /[0-9]{4}-(0[1-9]|1[0-2])/) == nil {
+            throw StoreError(.invalid, "invalid_month", "months are written YYYY-MM, e.g. 2026-03")
+        }
+        // Merges move points between members and add up to zero, so they are left out.
+        let rows = try await database.query("""
+            WITH bounds AS (
+                SELECT coalesce(to_date(\(from)::text, 'YYYY-MM'),
+                                date_trunc('month', now() AT TIME ZONE \(timeZone)) - interval '11 months')::date AS first,
+                       coalesce(to_date(\(to)::text, 'YYYY-MM'), date_trunc('month', now() AT TIME ZONE \(timeZone)))::date AS last),
+            monthly AS (
+                SELECT date_trunc('month', l.created_at AT TIME ZONE \(timeZone))::date AS month,
+                       sum(l.points) FILTER (WHERE l.kind IN ('claim', 'adjustment')) AS issued,
+                       -sum(l.points) FILTER (WHERE l.kind IN ('redemption', 'redemption_cancel')) AS redeemed,
+                       -sum(l.points) FILTER (WHERE l.kind = 'expiry') AS expired
+                FROM ledger_entries l WHERE l.kind NOT IN ('merge_in', 'merge_out')
+                  AND l.created_at < ((SELECT last FROM bounds) + interval '1 month') AT TIME ZONE \(timeZone)
+                GROUP BY 1),
+            running AS (
+                SELECT month, coalesce(issued, 0) AS issued, coalesce(redeemed, 0) AS redeemed, coalesce(expired, 0) AS expired,
+                       sum(coalesce(issued, 0) - coalesce(redeemed, 0) - coalesce(expired, 0)) OVER (ORDER BY month) AS outstanding
+                FROM monthly)
+            SELECT to_char(g.month, 'YYYY-MM'), coalesce(r.issued, 0)::int8, coalesce(r.redeemed, 0)::int8, coalesce(r.expired, 0)::int8,
+                   coalesce((SELECT x.outstanding FROM running x WHERE x.month <= g.month ORDER BY x.month DESC LIMIT 1), 0)::int8
+            FROM bounds b, generate_series(b.first, b.last, interval '1 month') AS g(month)
+            LEFT JOIN running r ON r.month = g.month::date
+            ORDER BY g.month
+            """, logger: logger)
+        var months: [LiabilityReport.Month] = []
+        for try await (month, issued, redeemed, expired, outstanding) in rows.decode((String, Int64, Int64, Int64, Int64).self) {
+            months.append(.init(month: month, issued: issued, redeemed: redeemed, expired: expired, outstanding: outstanding))
+        }
+        guard months.count <= 240 else {
+            throw StoreError(.invalid, "invalid_month", "a report covers at most 240 months")
+        }
+        let total = try await database.query("SELECT coalesce(sum(balance), 0)::int8 FROM members", logger: logger)
+        var outstanding: Int64 = 0
+        for try await sum in total.decode(Int64.self) { outstanding = sum }
+        return LiabilityReport(timeZone: timeZone, months: months, outstanding: outstanding)
+    }
+}

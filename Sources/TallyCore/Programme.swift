@@ -1,0 +1,120 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The programme's rules: how long points last, the tiers, how long a redemption may be undone.
+public struct Programme: Sendable, Codable, Equatable {
+    public struct Tier: Sendable, Codable, Equatable {
+        public var name: String
+        /// Points earned within the tier window that reach this tier.
+        public var minEarned: Int64
+
+        public init(name: String, minEarned: Int64) {
+            self.name = name
+            self.minEarned = minEarned
+        }
+    }
+
+    /// Months credited points stay spendable (0: they never expire); a batch may override it.
+    public var pointsValidMonths: Int
+    /// Tiers go by points earned within this many trailing months.
+    public var tierWindowMonths: Int
+    public var redemptionCancelHours: Int
+    /// Lowest first. Empty: no tiers.
+    public var tiers: [Tier]
+
+    public init(pointsValidMonths: Int = 12, tierWindowMonths: Int = 12, redemptionCancelHours: Int = 72, tiers: [Tier] = []) {
+        self.pointsValidMonths = pointsValidMonths
+        self.tierWindowMonths = tierWindowMonths
+        self.redemptionCancelHours = redemptionCancelHours
+        self.tiers = tiers
+    }
+
+    public static let maxTiers = 20
+
+    func validate() throws {
+        guard (0...120).contains(pointsValidMonths) else {
+            throw StoreError(.invalid, "invalid_points_valid_months", "points_valid_months is 0 (never expire) to 120")
+        }
+        guard (1...60).contains(tierWindowMonths) else {
+            throw StoreError(.invalid, "invalid_tier_window_months", "tier_window_months is 1 to 60")
+        }
+        guard (0...8760).contains(redemptionCancelHours) else {
+            throw StoreError(.invalid, "invalid_redemption_cancel_hours", "redemption_cancel_hours is 0 to 8760 (a year)")
+        }
+        guard tiers.count <= Self.maxTiers else {
+            throw StoreError(.invalid, "invalid_tiers", "at most \(Self.maxTiers) tiers")
+        }
+        for tier in tiers {
+            guard tier.name.wholeMatch(of: /[a-z][a-z0-9_]{0,31}/) != nil else {
+                throw StoreError(.invalid, "invalid_tiers", "tier name \"\(tier.name)\" is 1 to 32 lower-case letters, digits or _, starting with a letter")
+            }
+            guard (0...1_000_000_000_000).contains(tier.minEarned) else {
+                throw StoreError(.invalid, "invalid_tiers", "tier \(tier.name): min_earned is 0 to 10^12")
+            }
+        }
+        guard Set(tiers.map(\.name)).count == tiers.count, Set(tiers.map(\.minEarned)).count == tiers.count else {
+            throw StoreError(.invalid, "invalid_tiers", "tier names and min_earned values must each be distinct")
+        }
+    }
+}
+
+/// Reads and changes the programme's rules.
+public struct ProgrammeStore: Sendable {
+    let database: PostgresClient
+    let logger: Logger
+
+    public init(database: PostgresClient, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    public func get() async throws -> Programme {
+        var programme = Programme()
+        let settings = try await database.query("""
+            SELECT points_valid_months, tier_window_months, redemption_cancel_hours FROM programme_settings
+            """, logger: logger)
+        for try await (valid, window, cancel) in settings.decode((Int, Int, Int).self) {
+            programme = Programme(pointsValidMonths: valid, tierWindowMonths: window, redemptionCancelHours: cancel)
+        }
+        let tiers = try await database.query("SELECT name, min_earned FROM tiers ORDER BY min_earned", logger: logger)
+        for try await (name, minEarned) in tiers.decode((String, Int64).self) {
+            programme.tiers.append(.init(name: name, minEarned: minEarned))
+        }
+        return programme
+    }
+
+    /// Replaces the rules. When the tiers or their window change, every member with a tier or
+    /// with points is queued for the tier job (`tier_review_at = now()`), which recomputes them
+    /// in the background; new credits recompute at once.
+    public func replace(with programme: Programme) async throws -> Programme {
+        try programme.validate()
+        let logger = self.logger
+        try await database.transaction(logger: logger) { tx in
+            let old = try await tx.query("""
+                SELECT tier_window_months, coalesce((SELECT array_agg(name || ':' || min_earned ORDER BY min_earned) FROM tiers), '{}')
+                FROM programme_settings FOR UPDATE
+                """, logger: logger)
+            var tiersChanged = true
+            let newTiers = programme.tiers.sorted { $0.minEarned < $1.minEarned }.map { "\($0.name):\($0.minEarned)" }
+            for try await (window, tiers) in old.decode((Int, [String]).self) {
+                tiersChanged = window != programme.tierWindowMonths || tiers != newTiers
+            }
+            try await tx.query("""
+                UPDATE programme_settings SET points_valid_months = \(programme.pointsValidMonths),
+                    tier_window_months = \(programme.tierWindowMonths),
+                    redemption_cancel_hours = \(programme.redemptionCancelHours), updated_at = now()
+                """, logger: logger)
+            guard tiersChanged else { return }
+            try await tx.query("DELETE FROM tiers", logger: logger)
+            for tier in programme.tiers {
+                try await tx.query("INSERT INTO tiers (name, min_earned) VALUES (\(tier.name), \(tier.minEarned))", logger: logger)
+            }
+            try await tx.query("""
+                UPDATE members SET tier_review_at = now()
+                WHERE merged_into IS NULL AND (tier IS NOT NULL OR lifetime_earned > 0)
+                """, logger: logger)
+        }
+        return try await get()
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PostgresNIO
+import TallyCore
+
+/// `/api/v1/members`: the CRM's view of members: lookup, profile, ledger, identities,
+/// adjustments and merges.
+struct MemberController {
+    let directory: MemberDirectory
+    let ledger: MemberLedger
+    let links: IdentityLinks
+    let adjuster: PointsAdjuster
+    let merger: MemberMerger
+    let idempotency: IdempotencyStore
+
+    struct MergeRequest: Decodable {
+        var absorb: UUID
+        var reason: String
+    }
+
+    func addRoutes(to routes: APIRoutes) {
+        routes.add(.get, "/api/v1/members", scope: .crmRead) { request, context in
+            let id = try await directory.find(try identity(in: request))
+            return try .json(try await directory.profile(of: id), context: context)
+        }
+        routes.add(.get, "/api/v1/members/{id}", scope: .crmRead) { request, context in
+            let id = try await current(request, context)
+            return try .json(try await directory.profile(of: id), context: context)
+        }
+        routes.add(.get, "/api/v1/members/{id}/ledger", scope: .crmRead) { request, context in
+            let id = try await current(request, context)
+            let filter = try ledgerFilter(request)
+            let items = try await ledger.entries(of: id, filter)
+            let next = items.count == filter.limit ? items.last.map { String($0.id) } : nil
+            return try .json(Page(items: items, nextCursor: next), context: context)
+        }
+        routes.add(.post, "/api/v1/members/{id}/identities", scope: .crmWrite) { request, context in
+            let id = try await current(request, context)
+            let identity = try await request.decode(as: Identity.self, context: context)
+            let created = try await links.link(identity, to: id)
+            return try .json(try await directory.profile(of: id), status: created ? .created : .ok, context: context)
+        }
+        routes.add(.delete, "/api/v1/members/{id}/identities/{channel}/{external_id}", scope: .crmWrite) { request, context in
+            let id = try await current(request, context)
+            let identity = Identity(
+                channel: context.parameters.get("channel") ?? "",
+                externalId: (context.parameters.get("external_id") ?? "").removingPercentEncoding ?? ""
+            )
+            try await links.unlink(identity, from: id)
+            return Response(status: .noContent)
+        }
+        routes.add(.post, "/api/v1/members/{id}/adjustments", scope: .crmWrite) { request, context in
+            let id = try await current(request, context)
+            return try await idempotent(request, context) { body, tx in
+                let adjustment = try context.requestDecoder.decode(Adjustment.self, from: body)
+                let result = try await adjuster.adjust(id, adjustment, actor: context.apiKey!.actor, on: tx)
+                return (201, result)
+            }
+        }
+        routes.add(.post, "/api/v1/members/{id}/merge", scope: .crmWrite) { request, context in
+            let id = try await current(request, context)
+            return try await idempotent(request, context) { body, tx in
+                let merge = try context.requestDecoder.decode(MergeRequest.self, from: body)
+                let result = try await merger.merge(merge.absorb, into: id, reason: merge.reason, actor: context.apiKey!.actor, on: tx)
+                return (200, result)
+            }
+        }
+    }
+
+    /// The member in the path, if it is current. A member merged into another answers with a
+    /// redirect to the same path under the survivor (301 for reads, 308 for writes, so clients
+    /// that follow redirects keep their method and body).
+    private func current(_ request: Request, _ context: AppRequestContext) async throws -> UUID {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else {
+            throw APIError(.notFound, "member_not_found", "no member \(context.parameters.get("id") ?? "")")
+        }
+        switch try await directory.lookup(id) {
+        case .member(let id): return id
+        case .merged(let survivor): throw MemberMoved(request: request, from: text, to: survivor)
+        }
+    }
+
+    private func identity(in request: Request) throws -> Identity {
+        let query = request.uri.queryParameters
+        if let phone = query["phone"] { return Identity(channel: "phone", externalId: String(phone)) }
+        guard let channel = query["channel"], let external = query["external_id"] else {
+            throw APIError.badRequest("missing_identity", "find a member by ?phone= or by ?channel=&external_id=")
+        }
+        return Identity(channel: String(channel), externalId: String(external))
+    }
+
+    private func ledgerFilter(_ request: Request) throws -> LedgerFilter {
+        let query = request.uri.queryParameters
+        func date(_ name: String) throws -> Date? {
+            guard let text = query[Substring(name)] else { return nil }
+            guard let date = ISO8601DateFormatter().date(from: String(text)) else {
+                throw APIError.badRequest("invalid_\(name)", "\(name) is an ISO 8601 time such as 2026-03-01T00:00:00Z")
+            }
+            return date
+        }
+        return LedgerFilter(
+            before: try request.integer("cursor", in: 1...Int64.max),
+            kind: query["kind"].map(String.init),
+            from: try date("from"),
+            until: try date("to"),
+            limit: Int(try request.integer("limit", in: 1...Int64(MemberLedger.maxPageSize)) ?? 50)
+        )
+    }
+
+    /// Runs a keyed write: Idempotency-Key required, the answer stored with the write.
+    private func idempotent<Answer: Encodable>(
+        _ request: Request, _ context: AppRequestContext,
+        write: (Data, PostgresConnection) async throws -> (status: Int, answer: Answer)
+    ) async throws -> Response {
+        guard let key = request.headers[.idempotencyKey], !key.isEmpty else {
+            throw APIError.badRequest("missing_idempotency_key", "this write needs an Idempotency-Key header (e.g. a UUID)")
+        }
+        let bytes = Array(buffer: try await request.body.collect(upTo: context.maxUploadSize))
+        let hash = IdempotencyStore.requestHash(method: request.method.rawValue, path: request.uri.path, body: bytes)
+        let (recorded, replayed) = try await idempotency.perform(actor: context.apiKey!.actor, key: key, requestHash: hash) { tx in
+            let (status, answer) = try await write(Data(bytes), tx)
+            return RecordedResponse(status: status, body: Array(try context.responseEncoder.encode(answer)))
+        }
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if replayed { headers[.idempotentReplayed] = "true" }
+        return Response(status: .init(code: recorded.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: recorded.body)))
+    }
+}

@@ -9,6 +9,8 @@ public struct Batch: Sendable, Equatable, Codable {
     public var firstSerial: Int64
     public var quantity: Int64
     public var pointsPerCode: Int
+    /// Months this batch's points stay spendable; nil: the programme's default.
+    public var pointsValidMonths: Int?
     public var lot: String?
     /// `YYYY-MM-DD`
     public var productionDate: String?
@@ -51,6 +53,8 @@ public struct NewBatch: Sendable, Codable, Equatable {
     public var quantity: Int64
     /// Defaults to the product's default points.
     public var pointsPerCode: Int?
+    /// Overrides the programme's points expiry for this batch (0: never expire).
+    public var pointsValidMonths: Int?
     public var lot: String?
     public var productionDate: String?
     public var expiryDate: String?
@@ -61,11 +65,13 @@ public struct NewBatch: Sendable, Codable, Equatable {
 
     public init(
         sku: String, quantity: Int64, pointsPerCode: Int? = nil, lot: String? = nil, productionDate: String? = nil,
-        expiryDate: String? = nil, region: String? = nil, channel: String? = nil, urlForm: String? = nil
+        expiryDate: String? = nil, region: String? = nil, channel: String? = nil, urlForm: String? = nil,
+        pointsValidMonths: Int? = nil
     ) {
         self.sku = sku
         self.quantity = quantity
         self.pointsPerCode = pointsPerCode
+        self.pointsValidMonths = pointsValidMonths
         self.lot = lot
         self.productionDate = productionDate
         self.expiryDate = expiryDate

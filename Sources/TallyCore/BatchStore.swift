@@ -51,10 +51,10 @@ public struct BatchStore: Sendable {
         do {
             let rows = try await tx.query("""
                 INSERT INTO batches (product_id, kid, first_serial, quantity, points_per_code, lot,
-                                     production_date, expiry_date, region, channel, url_form, created_by)
+                                     production_date, expiry_date, region, channel, url_form, created_by, points_valid_months)
                 VALUES (\(productID), \(Int(kid)), \(firstSerial), \(new.quantity), \(new.pointsPerCode ?? defaultPoints),
                         \(new.lot), \(new.productionDate)::date, \(new.expiryDate)::date, \(new.region), \(new.channel),
-                        \(urlForm), \(actor))
+                        \(urlForm), \(actor), \(new.pointsValidMonths))
                 RETURNING id
                 """, logger: logger)
             // Errors can arrive with the rows, so read them inside the do.
@@ -147,15 +147,16 @@ public struct BatchStore: Sendable {
         let rows = try await connection.query("""
             SELECT b.id, p.sku, b.kid, b.first_serial, b.quantity, b.points_per_code, b.lot,
                    to_char(b.production_date, 'YYYY-MM-DD'), to_char(b.expiry_date, 'YYYY-MM-DD'),
-                   b.region, b.channel, b.url_form, p.gtin, b.created_by, b.created_at
+                   b.region, b.channel, b.url_form, p.gtin, b.created_by, b.created_at, b.points_valid_months
             FROM batches b JOIN products p ON p.id = b.product_id WHERE b.id = \(id)
             """, logger: logger)
         var batch: Batch?
         for try await row in rows {
-            let (id, sku, kid, first, quantity, points, lot, produced, expires, region, channel, form, gtin, by, at) =
-                try row.decode((Int64, String, Int, Int64, Int64, Int, String?, String?, String?, String?, String?, String, String?, String?, Date).self)
+            let (id, sku, kid, first, quantity, points, lot, produced, expires, region, channel, form, gtin, by, at, valid) =
+                try row.decode((Int64, String, Int, Int64, Int64, Int, String?, String?, String?, String?, String?, String, String?, String?, Date, Int?).self)
             batch = Batch(
-                id: id, sku: sku, kid: kid, firstSerial: first, quantity: quantity, pointsPerCode: points, lot: lot,
+                id: id, sku: sku, kid: kid, firstSerial: first, quantity: quantity, pointsPerCode: points,
+                pointsValidMonths: valid, lot: lot,
                 productionDate: produced, expiryDate: expires, region: region, channel: channel, urlForm: form,
                 gtin: gtin, createdBy: by, createdAt: at, ranges: []
             )
@@ -175,6 +176,9 @@ public struct BatchStore: Sendable {
     static func validate(_ new: NewBatch) throws {
         guard (1...NewBatch.maxQuantity).contains(new.quantity) else {
             throw StoreError(.invalid, "invalid_quantity", "quantity is between 1 and \(NewBatch.maxQuantity)")
+        }
+        if let months = new.pointsValidMonths, !(0...120).contains(months) {
+            throw StoreError(.invalid, "invalid_points_valid_months", "points_valid_months is 0 (never expire) to 120")
         }
         if let points = new.pointsPerCode, !(1...1_000_000).contains(points) {
             throw StoreError(.invalid, "invalid_points", "points_per_code is between 1 and 1000000")

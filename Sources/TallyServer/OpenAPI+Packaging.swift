@@ -631,6 +631,11 @@ extension OpenAPISection {
                       description: Default the product's `default_points`.
                       minimum: 0
                       maximum: 1000000
+                    points_valid_months:
+                      type: integer
+                      description: Months this batch's points stay spendable (0 never expire); default the programme's `points_valid_months`.
+                      minimum: 0
+                      maximum: 120
                     lot:
                       $ref: '#/components/schemas/Label'
                     production_date:
@@ -673,6 +678,9 @@ extension OpenAPISection {
                       type: integer
                       minimum: 0
                       maximum: 1000000
+                    points_valid_months:
+                      type: integer
+                      description: Set when the batch overrides the programme's points expiry.
                     lot:
                       type: string
                     production_date:

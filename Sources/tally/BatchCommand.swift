@@ -24,6 +24,8 @@ struct BatchCommand: AsyncParsableCommand {
         @Option var region: String?
         @Option var channel: String?
         @Option(name: .customLong("url-form"), help: "short or gs1") var urlForm: String?
+        @Option(name: .customLong("points-valid-months"), help: "Months the points stay spendable (0: never; default: the programme's).")
+        var pointsValidMonths: Int?
         @OptionGroup var keys: KeyOptions
         @OptionGroup var database: DatabaseOptions
 
@@ -31,7 +33,8 @@ struct BatchCommand: AsyncParsableCommand {
             let kid = try keys.loadRing().newestKid
             let order = NewBatch(
                 sku: sku, quantity: quantity, pointsPerCode: points, lot: lot, productionDate: productionDate,
-                expiryDate: expiryDate, region: region, channel: channel, urlForm: urlForm
+                expiryDate: expiryDate, region: region, channel: channel, urlForm: urlForm,
+                pointsValidMonths: pointsValidMonths
             )
             let batch = try await database.withDatabase { client, logger in
                 try await BatchStore(database: client, logger: logger).create(order, kid: kid, actor: commandLineActor)

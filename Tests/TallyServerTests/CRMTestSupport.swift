@@ -1,0 +1,78 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import Testing
+import TallyCodes
+import TallyCore
+import TallyServer
+import TallyTestSupport
+
+/// What the CRM tests share: members with points, raw SQL and requests on their own connections.
+extension TestApp {
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+
+    /// Claims sequence `sequence` of `batch` through the claims API for the person known to
+    /// `channel` as `externalID` (and by `phone`), returning their member id.
+    @discardableResult
+    func claimAsMember(_ batch: Batch, _ sequence: Int64, externalID: String, phone: String? = nil, channel: String = "wechat_unionid") async throws -> UUID {
+        let body = ClaimAPITests.ClaimBody(code: code(batch, sequence).text, channel: channel, externalID: externalID, phone: phone)
+        let response = try await ClaimAPITests.claim(self, body)
+        try #require(response.status == .created, "\(String(buffer: response.body))")
+        return try decode(ClaimAPITests.ClaimResult.self, response).memberId
+    }
+
+    /// A product and an active batch of `quantity` codes worth 10 points each.
+    func activeBatch(quantity: Int = 100, extra: String = "") async throws -> Batch {
+        try await createProduct()
+        return try await createActiveBatch(#"{"sku": "RICE-5KG", "quantity": \#(quantity)\#(extra)}"#)
+    }
+
+    /// Runs SQL the API does not offer, e.g. to move time: backdating lots or claims.
+    func sql(_ statement: String) async throws {
+        try await database.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.logger)
+    }
+
+    func int64(_ statement: String) async throws -> Int64 {
+        let rows = try await database.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.logger)
+        for try await n in rows.decode(Int64?.self) { return n ?? 0 }
+        return 0
+    }
+
+    /// A keyed write as `scope` (a fresh Idempotency-Key unless one is given).
+    func write(
+        _ method: HTTPRequest.Method, _ uri: String, as scope: Scope = .crmWrite, json: String, key: String? = UUID().uuidString
+    ) async throws -> TestResponse {
+        var headers: HTTPFields = [:]
+        if let key { headers[Self.idempotencyKey] = key }
+        return try await request(method, uri, as: scope, json: json, headers: headers)
+    }
+
+    /// A request on a connection of its own, so that concurrent requests really overlap.
+    func requestAlone(
+        _ method: HTTPRequest.Method, _ uri: String, as scope: Scope, json: String? = nil, key: String? = nil
+    ) async throws -> (status: Int, body: String) {
+        var headers: HTTPFields = [.authorization: "Bearer \(secrets[scope]!)", .connection: "close"]
+        if json != nil { headers[.contentType] = "application/json" }
+        if let key { headers[Self.idempotencyKey] = key }
+        let request = TestClient.Request(uri, method: method, authority: "localhost", headers: headers, body: json.map { ByteBuffer(string: $0) })
+        let response = try await TestClient.withClient(host: "localhost", port: client.port!) { try await $0.execute(request) }
+        return (Int(response.status.code), response.body.map { String(buffer: $0) } ?? "")
+    }
+
+    func expectInvariants(sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        for finding in try await InvariantChecker(database: database, logger: TestDatabase.logger).check() {
+            #expect(finding.holds, "\(finding)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// Everything a refused write must leave alone.
+    func snapshot() async throws -> [Int64] {
+        try await [
+            int64("SELECT count(*) FROM ledger_entries"), int64("SELECT coalesce(sum(balance), 0)::int8 FROM members"),
+            int64("SELECT count(*) FROM members WHERE merged_into IS NOT NULL"), int64("SELECT count(*) FROM member_identities"),
+            int64("SELECT coalesce(sum(remaining), 0)::int8 FROM point_lots"), int64("SELECT count(*) FROM member_merges"),
+        ]
+    }
+}

@@ -29,7 +29,7 @@ public struct ProgrammeJobs: Sendable {
     public func run() async throws -> Report {
         var report = Report()
         while true {
-            let rows = try await database.query("SELECT members, points FROM expire_points(\(Self.sliceSize))", logger: logger)
+            let rows = try await database.query("SELECT members, points FROM expire_points(\(Self.sliceSize)::int)", logger: logger)
             var members = 0
             for try await (count, points) in rows.decode((Int, Int64).self) {
                 members = count
@@ -39,7 +39,7 @@ public struct ProgrammeJobs: Sendable {
             if members == 0 { break }
         }
         while true {
-            let rows = try await database.query("SELECT review_tiers(\(Self.sliceSize))", logger: logger)
+            let rows = try await database.query("SELECT review_tiers(\(Self.sliceSize)::int)", logger: logger)
             var reviewed = 0
             for try await count in rows.decode(Int.self) { reviewed = count }
             report.tiersReviewed += reviewed

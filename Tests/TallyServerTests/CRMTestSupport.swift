@@ -31,7 +31,11 @@ extension TestApp {
 
     /// Runs SQL the API does not offer, e.g. to move time: backdating lots or claims.
     func sql(_ statement: String) async throws {
-        try await database.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.logger)
+        do {
+            try await database.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.logger)
+        } catch {
+            throw SQLFailure(statement: statement, error: String(reflecting: error))
+        }
     }
 
     func int64(_ statement: String) async throws -> Int64 {
@@ -75,4 +79,11 @@ extension TestApp {
             int64("SELECT coalesce(sum(remaining), 0)::int8 FROM point_lots"), int64("SELECT count(*) FROM member_merges"),
         ]
     }
+}
+
+/// A failed statement of a test, with PostgreSQL's own words (PSQLError hides them by default).
+struct SQLFailure: Error, CustomStringConvertible {
+    let statement: String
+    let error: String
+    var description: String { "\(statement)\n→ \(error)" }
 }

@@ -70,7 +70,9 @@ public struct ClaimStore: Sendable {
 
     /// Claims `code` for `member` in one round trip.
     public func claim(_ code: Code, for member: UUID, context: ClaimContext) async throws -> ClaimOutcome {
-        try await database.withConnection { try await claim(code, for: member, context: context, on: $0) }
+        try await retryingDeadlocks(logger: logger) {
+            try await database.withConnection { try await claim(code, for: member, context: context, on: $0) }
+        }
     }
 
     /// The same, on the caller's connection (inside its transaction, if it has one).

@@ -29,19 +29,21 @@ public struct ProgrammeJobs: Sendable {
     public func run() async throws -> Report {
         var report = Report()
         while true {
-            let rows = try await database.query("SELECT members, points FROM expire_points(\(Self.sliceSize)::int)", logger: logger)
-            var members = 0
-            for try await (count, points) in rows.decode((Int, Int64).self) {
-                members = count
-                report.membersExpired += count
-                report.pointsExpired += points
+            let (members, points) = try await retryingDeadlocks(logger: logger) {
+                let rows = try await database.query("SELECT members, points FROM expire_points(\(Self.sliceSize)::int)", logger: logger)
+                for try await slice in rows.decode((Int, Int64).self) { return slice }
+                return (0, Int64(0))
             }
+            report.membersExpired += members
+            report.pointsExpired += points
             if members == 0 { break }
         }
         while true {
-            let rows = try await database.query("SELECT review_tiers(\(Self.sliceSize)::int)", logger: logger)
-            var reviewed = 0
-            for try await count in rows.decode(Int.self) { reviewed = count }
+            let reviewed = try await retryingDeadlocks(logger: logger) {
+                let rows = try await database.query("SELECT review_tiers(\(Self.sliceSize)::int)", logger: logger)
+                for try await count in rows.decode(Int.self) { return count }
+                return 0
+            }
             report.tiersReviewed += reviewed
             if reviewed == 0 { break }
         }

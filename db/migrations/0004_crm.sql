@@ -228,20 +228,28 @@ CREATE TRIGGER redemptions_events AFTER INSERT OR UPDATE OF status ON redemption
 -- The member to credit or debit: a merged member's survivor. Locks it (FOR UPDATE), so one
 -- member's points change one transaction at a time, and returns its balance. Raises
 -- P0002 (no_data_found) for an unknown member.
+--
+-- Every function that locks two members (this one: a merged member and its survivor;
+-- merge_members: the pair) locks them in id order, so they cannot deadlock on each other.
 CREATE FUNCTION lock_member(p_member uuid, OUT member_id uuid, OUT balance bigint) LANGUAGE plpgsql AS $$
 DECLARE
     v_merged uuid;
+    v_now uuid;
 BEGIN
-    SELECT m.merged_into, m.balance INTO v_merged, balance FROM members m WHERE m.id = p_member FOR UPDATE;
+    SELECT m.merged_into INTO v_merged FROM members m WHERE m.id = p_member;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'member % does not exist', p_member USING ERRCODE = 'no_data_found';
     END IF;
-    member_id := p_member;
-    IF v_merged IS NOT NULL THEN
-        -- merged_into always names the final survivor (merge_members keeps it flat).
-        SELECT m.balance INTO balance FROM members m WHERE m.id = v_merged FOR UPDATE;
-        member_id := v_merged;
-    END IF;
+    LOOP
+        PERFORM 1 FROM members m WHERE m.id IN (p_member, v_merged) ORDER BY m.id FOR UPDATE;
+        -- A merge may have committed while we waited: then lock its survivor too.
+        SELECT m.merged_into INTO v_now FROM members m WHERE m.id = p_member;
+        EXIT WHEN v_now IS NOT DISTINCT FROM v_merged;
+        v_merged := v_now;
+    END LOOP;
+    -- merged_into always names the final survivor (merge_members keeps it flat).
+    member_id := coalesce(v_merged, p_member);
+    SELECT m.balance INTO balance FROM members m WHERE m.id = member_id;
 END;
 $$;
 
@@ -616,11 +624,10 @@ DECLARE
     v_absorbed members%ROWTYPE;
 BEGIN
     IF p_survivor = p_absorbed THEN outcome := 'same_member'; RETURN; END IF;
-    -- Locks in the order lock_member takes them (a merged member before its survivor), so a
-    -- concurrent credit cannot deadlock with the merge: first members merged into the absorbed
-    -- one earlier, then the pair itself in id order.
-    PERFORM 1 FROM members m WHERE m.merged_into = p_absorbed ORDER BY m.id FOR UPDATE;
-    PERFORM 1 FROM members m WHERE m.id IN (p_survivor, p_absorbed) ORDER BY m.id FOR UPDATE;
+    -- The pair, and members merged into the absorbed one earlier (they will point at the
+    -- survivor), locked in id order like lock_member does.
+    PERFORM 1 FROM members m WHERE m.id IN (p_survivor, p_absorbed) OR m.merged_into = p_absorbed
+        ORDER BY m.id FOR UPDATE;
     SELECT * INTO v_survivor FROM members m WHERE m.id = p_survivor;
     SELECT * INTO v_absorbed FROM members m WHERE m.id = p_absorbed;
     IF v_survivor.id IS NULL OR v_absorbed.id IS NULL THEN outcome := 'unknown_member'; RETURN; END IF;

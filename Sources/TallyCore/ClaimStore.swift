@@ -48,8 +48,12 @@ public struct CodeStatus: Sendable, Equatable {
     public var pointsPerCode: Int
     public var state: CodeState
     public var expired: Bool
+    /// Who holds the claim now: the claimant, or the member it was merged into.
     public var claimedBy: UUID?
     public var claimedAt: Date?
+    /// Whether the viewer asked about holds the claim (also when the viewer's own record was
+    /// merged into the holder since they signed in).
+    public var claimedByViewer: Bool
 }
 
 /// Claims codes for members, exactly once per code. See `claim_code` in db/migrations.
@@ -99,24 +103,26 @@ public struct ClaimStore: Sendable {
     }
 
     /// The product, batch and claim behind a genuine code, or nil if no batch holds it.
-    public func status(of code: Code) async throws -> CodeStatus? {
+    public func status(of code: Code, viewer: UUID? = nil) async throws -> CodeStatus? {
         let rows = try await database.query("""
             SELECT b.id, p.name, p.image_url, b.lot, to_char(b.production_date, 'YYYY-MM-DD'), b.points_per_code,
                    coalesce((SELECT c.state FROM batch_state_changes c
                              WHERE c.kid = b.kid AND c.serials @> \(Int64(code.serial))::int8 ORDER BY c.id DESC LIMIT 1), 'created'),
                    b.expiry_date IS NOT NULL AND b.expiry_date < (now() AT TIME ZONE \(timeZone))::date,
-                   cl.member_id, cl.claimed_at
+                   coalesce(m.merged_into, cl.member_id), cl.claimed_at,
+                   coalesce(coalesce(m.merged_into, cl.member_id) IN (SELECT coalesce(v.merged_into, v.id) FROM members v WHERE v.id = \(viewer)), false)
             FROM batches b JOIN products p ON p.id = b.product_id
             LEFT JOIN claims cl ON cl.kid = \(Int16(code.kid)) AND cl.serial = \(Int64(code.serial))
+            LEFT JOIN members m ON m.id = cl.member_id
             WHERE b.kid = \(Int16(code.kid)) AND b.serials @> \(Int64(code.serial))::int8
             """, logger: logger)
         for try await row in rows {
-            let (batch, name, image, lot, produced, points, state, expired, member, at) =
-                try row.decode((Int64, String, String?, String?, String?, Int, String, Bool, UUID?, Date?).self)
+            let (batch, name, image, lot, produced, points, state, expired, member, at, byViewer) =
+                try row.decode((Int64, String, String?, String?, String?, Int, String, Bool, UUID?, Date?, Bool).self)
             return CodeStatus(
                 batchID: batch, productName: name, imageURL: image, lot: lot, productionDate: produced,
                 pointsPerCode: points, state: CodeState(rawValue: state) ?? .created, expired: expired,
-                claimedBy: member, claimedAt: at
+                claimedBy: member, claimedAt: at, claimedByViewer: byViewer
             )
         }
         return nil

@@ -84,7 +84,7 @@ struct LandingController {
         do {
             // A person is waiting on a phone: if the database does not answer soon, say so.
             let claims = self.claims
-            let status = try await withDeadline(Self.databaseDeadline) { try await claims.status(of: code) }
+            let status = try await withDeadline(Self.databaseDeadline) { try await claims.status(of: code, viewer: visit.member) }
             let page = try await statusPage(code: code, status: status, visit: visit)
             return visit.respond(page, secureCookies: config.secureCookies)
         } catch {
@@ -104,9 +104,9 @@ struct LandingController {
             return withCode(visit.page(brand: config.brand, heading: s.notActiveTitle, tone: "warn", message: s.notActiveBody), code)
         }
         var page: ConsumerPage
-        if let claimedBy = status.claimedBy, let claimedAt = status.claimedAt {
+        if status.claimedBy != nil, let claimedAt = status.claimedAt {
             let when = s.date(claimedAt, timeZone: config.timeZone)
-            if claimedBy == visit.member {
+            if status.claimedByViewer {
                 scan.result = "claimed_by_self"
                 page = visit.page(brand: config.brand, heading: s.yoursTitle, tone: "good", message: s.format(s.yoursBody, when))
             } else if visit.member == nil {
@@ -192,7 +192,7 @@ struct LandingController {
             )
         case .alreadyClaimed, .unknownBatch, .notActive, .voided, .expired:
             // Show the code's page as it now stands.
-            page = try await statusPage(code: code, status: try await claims.status(of: code), visit: visit)
+            page = try await statusPage(code: code, status: try await claims.status(of: code, viewer: visit.member), visit: visit)
             return visit.respond(page, secureCookies: config.secureCookies)
         }
         return visit.respond(withSignedIn(withCode(page, code), visit: visit, returnTo: "/Q/\(code.text)"), secureCookies: config.secureCookies)

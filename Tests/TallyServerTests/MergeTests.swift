@@ -5,7 +5,7 @@ import HummingbirdTesting
 import Testing
 import TallyCodes
 import TallyCore
-import TallyServer
+@testable import TallyServer
 import TallyTestSupport
 
 /// Merging two members who turn out to be one person.
@@ -52,6 +52,28 @@ struct MergeTests {
             // A retry gets the first answer; merging again is refused.
             let replay = try await app.write(.post, "/api/v1/members/\(survivor)/merge", json: #"{"absorb": "\#(absorbed)", "reason": "same phone on a Tmall order"}"#, key: "m1")
             #expect(replay.status == .ok && replay.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            try await app.expectInvariants()
+        }
+    }
+
+    @Test("after a merge, the absorbed member's signed-in page sees the survivor's claims as theirs")
+    func landingPageAfterMerge() async throws {
+        let sessionKey = Array(repeating: UInt8(7), count: 32)
+        try await TestApp.run(configure: { $0.sessionKey = sessionKey }) { app in
+            let batch = try await app.activeBatch()
+            let survivor = try await app.claimAsMember(batch, 0, externalID: "u1")
+            let absorbed = try await app.claimAsMember(batch, 1, externalID: "t1", channel: "tmall")
+            var browser = Browser(app)
+            _ = try await browser.get("/Q")
+            browser.cookies["tally_session"] = SessionSigner(key: sessionKey).session(for: absorbed)
+            #expect(Browser.heading(try await browser.get("/Q/\(app.code(batch, 0).text)")) == "此码已被领取")
+            #expect(try await app.write(.post, "/api/v1/members/\(survivor)/merge", json: #"{"absorb": "\#(absorbed)", "reason": "one person"}"#).status == .ok)
+            #expect(Browser.heading(try await browser.get("/Q/\(app.code(batch, 0).text)")) == "您已领取过本件积分")
+            #expect(Browser.heading(try await browser.get("/Q/\(app.code(batch, 1).text)")) == "您已领取过本件积分")
+            // A claim through the old session credits the survivor.
+            let csrf = browser.cookies["tally_csrf"]!
+            _ = try await browser.post("/Q/\(app.code(batch, 2).text)/claim", form: ["csrf": csrf])
+            #expect(try await app.int64("SELECT balance FROM members WHERE id = '\(survivor)'") == 30)
             try await app.expectInvariants()
         }
     }

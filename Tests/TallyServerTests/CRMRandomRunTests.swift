@@ -35,7 +35,7 @@ struct CRMRandomRunTests {
 
     @Test("claims, debits, redemptions, cancellations, merges and expiry at once keep I1–I5")
     func randomRun() async throws {
-        try await TestApp.run(configure: { $0.programmeJobsSeconds = 0 }) { app in
+        try await TestApp.run { app in
             let batch = try await app.activeBatch(quantity: 400)
             var members: [UUID] = []
             for person in 0..<8 {

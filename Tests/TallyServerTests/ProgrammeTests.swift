@@ -46,6 +46,23 @@ struct ProgrammeTests {
         }
     }
 
+    @Test("the server runs the expiry job by itself")
+    func serverRunsJobs() async throws {
+        try await TestApp.run(configure: { $0.programmeJobsSeconds = 1 }) { app in
+            let batch = try await app.activeBatch()
+            try await app.claimAsMember(batch, 0, externalID: "u1")
+            try await app.sql("UPDATE point_lots SET expires_at = now() - interval '1 minute'")
+            // The service's first run comes 5 s after start, then every second.
+            var expired: Int64 = 0
+            for _ in 0..<40 where expired == 0 {
+                try await Task.sleep(for: .milliseconds(250))
+                expired = try await app.int64("SELECT lifetime_expired FROM members")
+            }
+            #expect(expired == 10)
+            #expect(try await app.int64("SELECT balance FROM members") == 0)
+        }
+    }
+
     @Test("a batch's points expiry overrides the programme's; 0 never expires")
     func batchExpiry() async throws {
         try await TestApp.run { app in

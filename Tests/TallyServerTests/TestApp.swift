@@ -41,6 +41,8 @@ struct TestApp {
                 secrets[scope] = try await keys.create(name: "test \(scope.rawValue)", scopes: [scope]).secret
             }
             var config = ServerConfig(port: 0, publicHost: "tally.cn", databaseURL: url, keyRing: keyRing)
+            // Tests run the expiry and tier jobs themselves, when they choose.
+            config.programmeJobsSeconds = 0
             configure(&config)
             let app = try buildApplication(config, logger: quietLogger)
             let frozen = secrets

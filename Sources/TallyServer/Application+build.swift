@@ -19,6 +19,8 @@ public func buildApplication(_ config: ServerConfig, logger: Logger) throws -> s
         logger: logger
     )
     app.addServices(database, scans)
+    // Webhooks: the delivery service, stopped before the database on shutdown.
+    app.addServices(WebhookDispatcher(database: database, settings: config.webhooks, logger: logger))
     return app
 }
 

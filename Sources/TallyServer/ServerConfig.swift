@@ -26,6 +26,8 @@ public struct ServerConfig: Sendable {
     public var trustForwardedFor: Bool
     /// Mark cookies Secure (serve over HTTPS in production).
     public var secureCookies: Bool
+    /// Retries, timeouts and polling of webhook deliveries.
+    public var webhooks: WebhookSettings
 
     public init(
         hostname: String = "127.0.0.1",
@@ -40,7 +42,8 @@ public struct ServerConfig: Sendable {
         timeZone: String = "Asia/Shanghai",
         codeDelivery: CodeDelivery = .log,
         trustForwardedFor: Bool = false,
-        secureCookies: Bool = false
+        secureCookies: Bool = false,
+        webhooks: WebhookSettings = WebhookSettings()
     ) {
         self.hostname = hostname
         self.port = port
@@ -55,6 +58,7 @@ public struct ServerConfig: Sendable {
         self.codeDelivery = codeDelivery
         self.trustForwardedFor = trustForwardedFor
         self.secureCookies = secureCookies
+        self.webhooks = webhooks
     }
 }
 

@@ -79,6 +79,11 @@ func buildRouter(
     }
     let otp = OTPStore(database: database, logger: logger, secret: SymmetricKey(data: config.sessionKey))
     SignInController(config: config, otp: otp, members: members, sender: sender, signer: signer).addRoutes(to: router)
+    WebhookController(
+        subscriptions: WebhookSubscriptionStore(database: database, logger: logger),
+        deliveries: WebhookDeliveryStore(database: database, logger: logger),
+        idempotency: IdempotencyStore(database: database, logger: logger)
+    ).addRoutes(to: routes)
     _ = PrometheusMetrics.registry // bootstrap metrics before the first request
     return (router, routes)
 }

@@ -23,6 +23,8 @@ public func buildApplication(_ config: ServerConfig, logger: Logger) throws -> s
         let jobs = ProgrammeJobs(database: database, logger: logger)
         app.addServices(ProgrammeJobsService(jobs: jobs, interval: .seconds(config.programmeJobsSeconds), logger: logger))
     }
+    // Webhooks: the delivery service, stopped before the database on shutdown.
+    app.addServices(WebhookDispatcher(database: database, settings: config.webhooks, logger: logger))
     return app
 }
 
@@ -82,6 +84,11 @@ func buildRouter(
     }
     let otp = OTPStore(database: database, logger: logger, secret: SymmetricKey(data: config.sessionKey))
     SignInController(config: config, otp: otp, members: members, sender: sender, signer: signer).addRoutes(to: router)
+    WebhookController(
+        subscriptions: WebhookSubscriptionStore(database: database, logger: logger),
+        deliveries: WebhookDeliveryStore(database: database, logger: logger),
+        idempotency: IdempotencyStore(database: database, logger: logger)
+    ).addRoutes(to: routes)
     _ = PrometheusMetrics.registry // bootstrap metrics before the first request
     return (router, routes)
 }

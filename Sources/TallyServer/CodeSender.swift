@@ -20,8 +20,8 @@ struct LogCodeSender: CodeSender {
 }
 
 /// Production: POSTs `{"phone", "code", "expires_at"}` to the brand's SMS gateway with
-/// `X-Tally-Timestamp` and `X-Tally-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>`,
-/// so the gateway can check the request came from Tally and is fresh.
+/// `X-Tally-Timestamp` and `X-Tally-Signature` (see `WebhookSignature`), so the gateway can
+/// check the request came from Tally and is fresh.
 struct WebhookCodeSender: CodeSender {
     let url: String
     let secret: SymmetricKey
@@ -35,21 +35,16 @@ struct WebhookCodeSender: CodeSender {
             withJSONObject: ["phone": phone.e164, "code": code, "expires_at": ISO8601DateFormatter().string(from: expiresAt)],
             options: [.sortedKeys]
         )
-        let timestamp = String(Int(Date().timeIntervalSince1970))
+        let timestamp = WebhookSignature.timestamp()
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "X-Tally-Timestamp", value: timestamp)
-        request.headers.add(name: "X-Tally-Signature", value: "sha256=" + Self.signature(secret: secret, timestamp: timestamp, body: body))
+        request.headers.add(name: WebhookSignature.timestampHeader, value: timestamp)
+        request.headers.add(name: WebhookSignature.signatureHeader, value: WebhookSignature.header(secret: secret, timestamp: timestamp, body: body))
         request.body = .bytes(ByteBuffer(data: body))
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
         guard (200..<300).contains(response.status.code) else {
             throw Failed(description: "SMS gateway answered \(response.status.code)")
         }
-    }
-
-    static func signature(secret: SymmetricKey, timestamp: String, body: Data) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data((timestamp + ".").utf8) + body, using: secret)
-            .map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -29,6 +29,8 @@ public struct ServerConfig: Sendable {
     /// How often the server writes off expired points and reviews tiers (0: never; run
     /// `tally expire` from cron instead).
     public var programmeJobsSeconds: Int
+    /// Retries, timeouts and polling of webhook deliveries.
+    public var webhooks: WebhookSettings
 
     public init(
         hostname: String = "127.0.0.1",
@@ -44,7 +46,8 @@ public struct ServerConfig: Sendable {
         codeDelivery: CodeDelivery = .log,
         trustForwardedFor: Bool = false,
         secureCookies: Bool = false,
-        programmeJobsSeconds: Int = 3600
+        programmeJobsSeconds: Int = 3600,
+        webhooks: WebhookSettings = WebhookSettings()
     ) {
         self.hostname = hostname
         self.port = port
@@ -60,6 +63,7 @@ public struct ServerConfig: Sendable {
         self.trustForwardedFor = trustForwardedFor
         self.secureCookies = secureCookies
         self.programmeJobsSeconds = programmeJobsSeconds
+        self.webhooks = webhooks
     }
 }
 

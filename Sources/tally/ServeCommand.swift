@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import TallyCodes
+import TallyCore
 import TallyServer
 
 struct ServeCommand: AsyncParsableCommand {
@@ -22,6 +23,22 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var keys: KeyOptions
+
+    @Option(name: .customLong("webhook-max-attempts"),
+            help: "Tries of a webhook delivery before it is a dead letter (1-100). Default: $TALLY_WEBHOOK_MAX_ATTEMPTS, else 12.")
+    var webhookMaxAttempts: Int?
+
+    @Option(name: .customLong("webhook-backoff"),
+            help: "Seconds before the first retry of a webhook delivery; doubled for each next one. Default: $TALLY_WEBHOOK_BACKOFF, else 10.")
+    var webhookBackoff: Double?
+
+    @Option(name: .customLong("webhook-max-backoff"),
+            help: "Longest wait between two tries of a webhook delivery, in seconds. Default: $TALLY_WEBHOOK_MAX_BACKOFF, else 3600.")
+    var webhookMaxBackoff: Double?
+
+    @Option(name: .customLong("webhook-timeout"),
+            help: "Seconds a webhook receiver has to answer. Default: $TALLY_WEBHOOK_TIMEOUT, else 10.")
+    var webhookTimeout: Double?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -44,7 +61,8 @@ struct ServeCommand: AsyncParsableCommand {
             codeDelivery: try codeDelivery(environment),
             trustForwardedFor: environment["TALLY_TRUST_PROXY"] == "1",
             secureCookies: environment["TALLY_SECURE_COOKIES"] == "1",
-            programmeJobsSeconds: try integer(environment, "TALLY_JOBS_INTERVAL", default: 3600)
+            programmeJobsSeconds: try integer(environment, "TALLY_JOBS_INTERVAL", default: 3600),
+            webhooks: try webhookSettings(environment)
         )
         logger.info("starting", metadata: [
             "listen": "\(config.hostname):\(config.port)",
@@ -80,6 +98,32 @@ struct ServeCommand: AsyncParsableCommand {
         guard let text = environment[name] else { return value }
         guard let number = Int(text), number >= 0 else { throw CommandFailure("\(name) must be a whole number ≥ 0") }
         return number
+    }
+
+    /// Retries and timeout of webhook deliveries, from the options or TALLY_WEBHOOK_*.
+    private func webhookSettings(_ environment: [String: String]) throws -> WebhookSettings {
+        func seconds(_ option: Double?, _ name: String, default value: Double, in range: ClosedRange<Double>) throws -> Duration {
+            var seconds = value
+            if let option {
+                seconds = option
+            } else if let text = environment[name] {
+                guard let number = Double(text) else { throw CommandFailure("\(name) must be a number of seconds") }
+                seconds = number
+            }
+            guard range.contains(seconds) else {
+                throw CommandFailure("\(name) must be from \(range.lowerBound) to \(range.upperBound) seconds")
+            }
+            return .milliseconds(Int64((seconds * 1000).rounded()))
+        }
+        let attempts = try webhookMaxAttempts ?? integer(environment, "TALLY_WEBHOOK_MAX_ATTEMPTS", default: 12)
+        guard (1...100).contains(attempts) else { throw CommandFailure("TALLY_WEBHOOK_MAX_ATTEMPTS must be from 1 to 100") }
+        let backoff = try seconds(webhookBackoff, "TALLY_WEBHOOK_BACKOFF", default: 10, in: 0.01...86_400)
+        let maxBackoff = try seconds(webhookMaxBackoff, "TALLY_WEBHOOK_MAX_BACKOFF", default: 3600, in: 0.01...604_800)
+        guard maxBackoff >= backoff else { throw CommandFailure("TALLY_WEBHOOK_MAX_BACKOFF must not be less than TALLY_WEBHOOK_BACKOFF") }
+        return WebhookSettings(
+            retry: WebhookRetryPolicy(maxAttempts: attempts, backoff: backoff, maxBackoff: maxBackoff),
+            timeout: try seconds(webhookTimeout, "TALLY_WEBHOOK_TIMEOUT", default: 10, in: 0.1...120)
+        )
     }
 
     private func timeZone(_ environment: [String: String]) throws -> String {

@@ -283,12 +283,13 @@ extension APIRoute {
 
     var httpMethod: HTTPRequest.Method { HTTPRequest.Method(rawValue: method)! }
 
-    /// The path with its parameters filled in: {id} → 1, {sku} → X, {seq} → 0.
+    /// The path with its parameters filled in: {id} → 1, {sku} → X, {seq} → 0, {delivery_id} → 1.
     var concretePath: String {
         // Every other parameter ({channel}, {external_id}, …) gets a plain word.
         path.replacingOccurrences(of: "{id}", with: "1")
             .replacingOccurrences(of: "{sku}", with: "X")
             .replacingOccurrences(of: "{seq}", with: "0")
+            .replacingOccurrences(of: "{delivery_id}", with: "1")
             .replacing(/\{[a-z_]+\}/, with: "x")
     }
 }

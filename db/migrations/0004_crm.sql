@@ -166,11 +166,11 @@ BEGIN
                    WHERE s.active AND s.deleted_at IS NULL AND p_type = ANY (s.event_types)) THEN
         RETURN;
     END IF;
-    INSERT INTO outbox_events (type, member_id, payload)
-        VALUES (p_type, p_member, jsonb_build_object('type', p_type, 'created_at', now(), 'data', p_data))
-        RETURNING id INTO v_event;
     -- The event's id goes into the payload delivered, so receivers can drop duplicates.
-    UPDATE outbox_events SET payload = payload || jsonb_build_object('id', v_event::text) WHERE id = v_event;
+    v_event := nextval(pg_get_serial_sequence('outbox_events', 'id'));
+    INSERT INTO outbox_events (id, type, member_id, payload) OVERRIDING SYSTEM VALUE
+        VALUES (v_event, p_type, p_member,
+                jsonb_build_object('id', v_event::text, 'type', p_type, 'created_at', now(), 'data', p_data));
     INSERT INTO webhook_deliveries (event_id, subscription_id)
         SELECT v_event, s.id FROM webhook_subscriptions s
         WHERE s.active AND s.deleted_at IS NULL AND p_type = ANY (s.event_types);

@@ -1,0 +1,99 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TallyCore
+
+/// `/api/v1/webhooks`: subscriptions to events, their deliveries, and replays.
+struct WebhookController {
+    let subscriptions: WebhookSubscriptionStore
+    let deliveries: WebhookDeliveryStore
+    let idempotency: IdempotencyStore
+
+    /// What `POST /webhooks/{id}/replay` takes: which deliveries to send again (only dead letters).
+    struct ReplayRequest: Decodable {
+        var status: String?
+    }
+
+    struct ReplayResult: Encodable {
+        let replayed: Int
+    }
+
+    func addRoutes(to routes: APIRoutes) {
+        routes.add(.post, "/api/v1/webhooks", scope: .admin) { request, context in
+            try await create(request, context: context)
+        }
+        routes.add(.get, "/api/v1/webhooks", scope: .admin) { _, context in
+            try .json(Page(items: try await subscriptions.list(), nextCursor: nil), context: context)
+        }
+        routes.add(.get, "/api/v1/webhooks/{id}", scope: .admin) { _, context in
+            try .json(try await subscriptions.get(id: try context.parameters.subscriptionID()), context: context)
+        }
+        routes.add(.patch, "/api/v1/webhooks/{id}", scope: .admin) { request, context in
+            let id = try context.parameters.subscriptionID()
+            let fields = try await request.decode(as: WebhookSubscriptionFields.self, context: context)
+            return try .json(try await subscriptions.update(id: id, fields), context: context)
+        }
+        routes.add(.delete, "/api/v1/webhooks/{id}", scope: .admin) { _, context in
+            try await subscriptions.delete(id: try context.parameters.subscriptionID())
+            return Response(status: .noContent)
+        }
+        routes.add(.get, "/api/v1/webhooks/{id}/deliveries", scope: .admin) { request, context in
+            let id = try context.parameters.subscriptionID()
+            let limit = try request.integer("limit", in: 1...Int64(WebhookDeliveryStore.maxPageSize)) ?? 50
+            let cursor = try request.integer("cursor", in: 1...Int64.max)
+            let status = try request.uri.queryParameters["status"].map { text in
+                guard let status = WebhookDelivery.Status(rawValue: String(text)) else {
+                    throw APIError.badRequest("invalid_status", "status must be pending, delivered or dead")
+                }
+                return status
+            }
+            let items = try await deliveries.list(subscription: id, status: status, before: cursor, limit: Int(limit))
+            let next = items.count == Int(limit) ? items.last.map { String($0.id) } : nil
+            return try .json(Page(items: items, nextCursor: next), context: context)
+        }
+        routes.add(.post, "/api/v1/webhooks/{id}/deliveries/{delivery_id}/replay", scope: .admin) { _, context in
+            let id = try context.parameters.subscriptionID()
+            let delivery = try context.parameters.id("delivery_id", what: "delivery")
+            return try .json(try await deliveries.replay(subscription: id, delivery: delivery), context: context)
+        }
+        routes.add(.post, "/api/v1/webhooks/{id}/replay", scope: .admin) { request, context in
+            let id = try context.parameters.subscriptionID()
+            let body = try await request.body.collect(upTo: context.maxUploadSize)
+            let replay = body.readableBytes == 0
+                ? ReplayRequest()
+                : try context.requestDecoder.decode(ReplayRequest.self, from: Data(Array(buffer: body)))
+            guard (replay.status ?? "dead") == "dead" else {
+                throw APIError(.unprocessableContent, "invalid_status", "only dead letters are replayed in bulk (status: dead); replay others one by one")
+            }
+            return try .json(ReplayResult(replayed: try await deliveries.replayDead(subscription: id)), context: context)
+        }
+    }
+
+    /// Creates a subscription. An Idempotency-Key is optional: with one, a retry returns the
+    /// first answer (secret included) instead of subscribing twice.
+    private func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let bytes = Array(buffer: try await request.body.collect(upTo: context.maxUploadSize))
+        let fields = try context.requestDecoder.decode(WebhookSubscriptionFields.self, from: Data(bytes))
+        guard let key = request.headers[.idempotencyKey] else {
+            return try .json(try await subscriptions.create(fields), status: .created, context: context)
+        }
+        let hash = IdempotencyStore.requestHash(method: "POST", path: "/api/v1/webhooks", body: bytes)
+        let (recorded, replayed) = try await idempotency.perform(actor: context.apiKey!.actor, key: key, requestHash: hash) { tx in
+            let created = try await subscriptions.create(fields, on: tx)
+            return RecordedResponse(status: 201, body: Array(try context.responseEncoder.encode(created)))
+        }
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if replayed { headers[.idempotentReplayed] = "true" }
+        return Response(status: .init(code: recorded.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: recorded.body)))
+    }
+}
+
+extension Parameters {
+    /// The `{id}` of a webhook subscription; anything but a UUID is a 404.
+    func subscriptionID() throws -> UUID {
+        guard let text = get("id"), let id = UUID(uuidString: text) else {
+            throw APIError(.notFound, "webhook_not_found", "no webhook subscription \(get("id") ?? "")")
+        }
+        return id
+    }
+}

@@ -75,6 +75,18 @@ public struct InvariantChecker: Sendable {
 
         if try await count("SELECT count(*) FROM pg_class WHERE relname = 'rewards' AND relkind = 'r'") == 0 {
             findings.append(Finding(invariant: "I4 reward stock", holds: true, detail: "no rewards table yet"))
+        } else {
+            let limited = try await count("SELECT count(*) FROM rewards WHERE stock IS NOT NULL")
+            let wrongStock = try await count("""
+                SELECT count(*) FROM rewards w
+                WHERE w.stock < 0 OR w.initial_stock - w.stock <> (
+                    SELECT coalesce(sum(r.quantity), 0) FROM redemptions r WHERE r.reward_id = w.id AND r.status = 'issued')
+                """)
+            findings.append(Finding(
+                invariant: "I4 for each reward: initial stock − stock = live redemptions; stock ≥ 0",
+                holds: wrongStock == 0,
+                detail: "\(limited) rewards with limited stock; \(wrongStock) whose stock does not match their live redemptions"
+            ))
         }
         return findings
     }

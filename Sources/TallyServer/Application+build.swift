@@ -77,6 +77,12 @@ func buildRouter(
     }
     let otp = OTPStore(database: database, logger: logger, secret: SymmetricKey(data: config.sessionKey))
     SignInController(config: config, otp: otp, members: members, sender: sender, signer: signer).addRoutes(to: router)
+    // Rewards and redemption (issue 6, item 5)
+    let rewards = RewardStore(database: database, logger: logger)
+    let redemptions = RedemptionStore(database: database, logger: logger)
+    RewardController(rewards: rewards).addRoutes(to: routes)
+    RedemptionController(redemptions: redemptions, idempotency: IdempotencyStore(database: database, logger: logger))
+        .addRoutes(to: routes)
     _ = PrometheusMetrics.registry // bootstrap metrics before the first request
     return (router, routes)
 }

@@ -83,6 +83,10 @@ func buildRouter(
     RewardController(rewards: rewards).addRoutes(to: routes)
     RedemptionController(redemptions: redemptions, idempotency: IdempotencyStore(database: database, logger: logger))
         .addRoutes(to: routes)
+    MeController(
+        config: config, accounts: MemberAccountStore(database: database, logger: logger), rewards: rewards,
+        redemptions: redemptions, idempotency: IdempotencyStore(database: database, logger: logger), signer: signer
+    ).addRoutes(to: router)
     _ = PrometheusMetrics.registry // bootstrap metrics before the first request
     return (router, routes)
 }

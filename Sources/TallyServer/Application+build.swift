@@ -89,6 +89,16 @@ func buildRouter(
         deliveries: WebhookDeliveryStore(database: database, logger: logger),
         idempotency: IdempotencyStore(database: database, logger: logger)
     ).addRoutes(to: routes)
+    // Rewards and redemption (issue 6, item 5)
+    let rewards = RewardStore(database: database, logger: logger)
+    let redemptions = RedemptionStore(database: database, logger: logger)
+    RewardController(rewards: rewards).addRoutes(to: routes)
+    RedemptionController(redemptions: redemptions, idempotency: IdempotencyStore(database: database, logger: logger))
+        .addRoutes(to: routes)
+    MeController(
+        config: config, accounts: MemberAccountStore(database: database, logger: logger), rewards: rewards,
+        redemptions: redemptions, idempotency: IdempotencyStore(database: database, logger: logger), signer: signer
+    ).addRoutes(to: router)
     _ = PrometheusMetrics.registry // bootstrap metrics before the first request
     return (router, routes)
 }

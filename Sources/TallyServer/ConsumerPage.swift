@@ -44,6 +44,8 @@ struct ConsumerPage {
         var label: String
         var csrf: String
         var returnTo: String
+        /// The words of the link to /me.
+        var accountLink: String
     }
 
     var s: PageStrings
@@ -66,6 +68,11 @@ struct ConsumerPage {
     var codeForm: CodeForm?
     var manualForm: ManualForm?
     var signedIn: SignedIn?
+    /// /me: the signed-in consumer's account and the catalogue.
+    var account: AccountView?
+    /// The answer to a redemption on /me.
+    var redeemed: RedeemedView?
+    var backLink: BackLink?
 
     /// Adds the brand's customer-service contact, if one is configured.
     mutating func withSupport(_ brand: Brand) {

@@ -214,7 +214,9 @@ struct LandingController {
     private func withSignedIn(_ page: ConsumerPage, visit: ConsumerVisit, returnTo: String) -> ConsumerPage {
         guard visit.member != nil else { return page }
         var page = page
-        page.signedIn = .init(label: visit.strings.signedInAs, csrf: visit.csrf, returnTo: returnTo)
+        page.signedIn = .init(
+            label: visit.strings.signedInAs, csrf: visit.csrf, returnTo: returnTo, accountLink: MeStrings.choose(visit.strings).accountLink
+        )
         return page
     }
 

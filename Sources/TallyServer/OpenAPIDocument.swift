@@ -4,7 +4,7 @@
 /// Each area of the API keeps its paths and schemas in its own file (`OpenAPI+<Area>.swift`);
 /// this file holds what they share and puts them together.
 enum OpenAPIDocument {
-    static let sections: [OpenAPISection] = [.packaging, .claims, .members, .programme, .webhooks, .operations]
+    static let sections: [OpenAPISection] = [.packaging, .claims, .members, .programme, .rewards, .webhooks, .operations]
 
     static let yaml: String = (
         [header, "paths:"] + sections.map(\.paths) + [components] + sections.compactMap(\.schemas)

@@ -40,6 +40,17 @@ enum PageTemplate {
         .check{display:flex;gap:8px;align-items:center;font-size:14px;margin-bottom:12px;color:#52525b}
         .error{color:#dc2626;font-size:14px}
         footer{text-align:center;font-size:13px;color:#71717a;padding:8px 16px 24px}
+        footer a{color:#71717a}
+        .note{color:#71717a;font-size:14px;margin:0}
+        .item{display:flex;gap:12px;align-items:center;padding:12px 0;border-top:1px solid #e4e4e7}
+        .item img{width:56px;height:56px;object-fit:cover;border-radius:8px}
+        .item p{margin:0}
+        .grow{flex:1;min-width:0}
+        .item form button{width:auto;font-size:15px;padding:8px 16px}
+        .rows{list-style:none;margin:0;padding:0}
+        .rows li{display:flex;justify-content:space-between;align-items:center;gap:12px;padding:8px 0;border-top:1px solid #e4e4e7;font-size:15px}
+        .plus{color:#16a34a}.minus{color:#dc2626}
+        .voucher{font-size:24px;font-weight:700;white-space:nowrap;color:#16a34a}
         </style>
         </head>
         <body>
@@ -51,7 +62,25 @@ enum PageTemplate {
         {{#result}}<p class="big">{{earned}}</p><p>{{balance}}</p>{{/result}}
         {{#codeGrouped}}<dl><dt>{{s.code}}</dt><dd class="code">{{codeGrouped}}</dd></dl>{{/codeGrouped}}
         {{#support}}<p><a href="{{supportLink}}">{{s.support}}: {{support}}</a></p>{{/support}}
+        {{#redeemed}}<p class="note">{{voucherLabel}}</p><p class="code voucher">{{voucher}}</p><p>{{spent}}</p><p>{{balanceAfter}}</p>{{/redeemed}}
+        {{#backLink}}<p><a href="{{href}}">{{label}}</a></p>{{/backLink}}
         </section>
+        {{#account}}
+        <section class="card"><p class="note">{{t.balance}}</p><p class="big">{{balance}}</p>{{#expiring}}<p class="note">{{expiring}}</p>{{/expiring}}</section>
+        <section class="card"><h2>{{t.catalogue}}</h2>
+        {{#rewards}}<div class="item">{{#imageURL}}<img src="{{imageURL}}" alt="">{{/imageURL}}<div class="grow"><b>{{name}}</b>{{#details}}<p class="note">{{details}}</p>{{/details}}<p>{{cost}}{{#stockLeft}} · <span class="note">{{stockLeft}}</span>{{/stockLeft}}</p></div>
+        {{#redeemForm}}<form method="post" action="/me/redeem"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="reward" value="{{sku}}"><input type="hidden" name="nonce" value="{{nonce}}"><button type="submit">{{label}}</button></form>{{/redeemForm}}
+        {{#unavailable}}<span class="note">{{unavailable}}</span>{{/unavailable}}</div>
+        {{/rewards}}
+        {{^rewards}}<p class="note">{{t.noRewards}}</p>{{/rewards}}
+        </section>
+        {{#hasRedemptions}}<section class="card"><h2>{{t.redemptions}}</h2><ul class="rows">
+        {{#redemptions}}<li><div>{{name}}<p class="note">{{date}}{{#cancelledLabel}} · {{cancelledLabel}}{{/cancelledLabel}}</p></div><span class="code">{{voucher}}</span></li>
+        {{/redemptions}}</ul></section>{{/hasRedemptions}}
+        <section class="card"><h2>{{t.history}}</h2><ul class="rows">
+        {{#history}}<li><div>{{label}}<p class="note">{{date}}</p></div><b class="{{sign}}">{{points}}</b></li>
+        {{/history}}</ul>{{^history}}<p class="note">{{t.noHistory}}</p>{{/history}}</section>
+        {{/account}}
         {{#product}}
         <section class="card"><div class="product">{{#imageURL}}<img src="{{imageURL}}" alt="">{{/imageURL}}<div><b>{{name}}</b>
         <dl>{{#lot}}<dt>{{s.lot}}</dt><dd>{{lot}}</dd>{{/lot}}{{#productionDate}}<dt>{{s.produced}}</dt><dd>{{productionDate}}</dd>{{/productionDate}}{{#points}}<dt>{{s.points}}</dt><dd>{{points}}</dd>{{/points}}</dl>
@@ -99,7 +128,7 @@ enum PageTemplate {
         {{/manualForm}}
         {{#signedIn}}
         <form method="post" action="/signout"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="return_to" value="{{returnTo}}">
-        <footer>{{label}} <button class="link" type="submit">{{s.signOut}}</button></footer></form>
+        <footer>{{label}} · <a href="/me">{{accountLink}}</a> <button class="link" type="submit">{{s.signOut}}</button></footer></form>
         {{/signedIn}}
         </main>
         </body>

@@ -45,8 +45,9 @@ struct SignInController {
         router.post("/signout") { request, context in try await signOut(request, context: context) }
     }
 
-    /// Only our own code pages are places to return to: no open redirects.
+    /// Only our own pages are places to return to, a code's page or /me: no open redirects.
     static func safeReturn(_ path: String?) -> String {
+        if path == MeController.path { return MeController.path }
         guard let path, path.hasPrefix("/Q/"), path.count <= 40,
               path.dropFirst(3).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
         else { return "/Q" }

@@ -1,0 +1,151 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Redeems rewards for members and cancels redemptions, each through one call of its
+/// PostgreSQL function (`redeem_reward`, `cancel_redemption` in db/migrations/0004_crm.sql),
+/// which checks and changes points, lots, stock and the ledger together or not at all.
+public struct RedemptionStore: Sendable {
+    public static let maxPageSize = 200
+    public static let maxQuantity = 100
+
+    let database: PostgresClient
+    let logger: Logger
+
+    public init(database: PostgresClient, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    /// Redeems `quantity` units of reward `sku` for `member` (or the member it was merged
+    /// into), on the caller's connection (inside its transaction, if it has one). One round trip.
+    public func redeem(
+        member: UUID, sku: String, quantity: Int, channel: String, actor: String, on connection: PostgresConnection
+    ) async throws -> RedeemOutcome {
+        guard (1...Self.maxQuantity).contains(quantity) else {
+            throw StoreError(.invalid, "invalid_quantity", "quantity is between 1 and \(Self.maxQuantity)")
+        }
+        guard RewardTerms.isChannel(channel) else {
+            throw StoreError(.invalid, "invalid_channel", "channel is 2 to 32 lower-case letters, digits or _")
+        }
+        let voucher = Voucher.generate()
+        // The function runs once (a materialized CTE); the rest of the answer is known already
+        // or read-only here: the reward's name and the cancel window.
+        return try await translatingUnknownMember(member) {
+            let rows = try await connection.query("""
+                WITH r AS MATERIALIZED (
+                    SELECT * FROM redeem_reward(\(member), (SELECT id FROM rewards WHERE sku = \(sku)), \(quantity)::int4,
+                                                \(channel), \(actor), \(voucher)))
+                SELECT r.outcome, r.member_id, r.redemption_id, r.points, r.balance, w.name, now(),
+                       now() + make_interval(hours => s.redemption_cancel_hours)
+                FROM r CROSS JOIN programme_settings s LEFT JOIN rewards w ON w.sku = \(sku)
+                """, logger: logger)
+            for try await row in rows {
+                let (outcome, holder, id, points, balance, name, createdAt, cancellableUntil) =
+                    try row.decode((String, UUID, UUID?, Int64?, Int64, String?, Date, Date).self)
+                guard outcome == "redeemed", let id, let points else {
+                    guard let refusal = RedemptionRefusal(rawValue: outcome) else { break }
+                    return .refused(refusal, balance: balance)
+                }
+                return .redeemed(Redemption(
+                    id: id, memberId: holder, reward: sku, rewardName: name ?? sku, quantity: quantity, points: points,
+                    voucher: voucher, status: "issued", channel: channel, createdAt: createdAt, cancelledAt: nil,
+                    cancellableUntil: cancellableUntil, balance: balance
+                ))
+            }
+            throw StoreError(.conflict, "redemption_failed", "the redemption returned no outcome")
+        }
+    }
+
+    /// Cancels a redemption within the programme's window: points go back to the lots they
+    /// came from, units back to stock.
+    public func cancel(redemption: UUID, reason: String, actor: String) async throws -> CancelOutcome {
+        try TextRules.check(reason, field: "reason", lengths: 1...500)
+        let logger = self.logger
+        return try await database.transaction(logger: logger) { tx in
+            let rows = try await tx.query("""
+                SELECT outcome, balance FROM cancel_redemption(\(redemption), \(reason), \(actor))
+                """, logger: logger)
+            var result: (outcome: String, balance: Int64?)?
+            for try await row in rows.decode((String, Int64?).self) { result = row }
+            guard let result, result.outcome != "unknown_redemption",
+                  var cancelled = try await Self.read(redemption, on: tx, logger: logger)
+            else { throw Self.notFound(redemption) }
+            switch result.outcome {
+            case "cancelled":
+                cancelled.balance = result.balance
+                return .cancelled(cancelled)
+            case "already_cancelled": return .alreadyCancelled
+            case "window_closed": return .windowClosed(cancelled)
+            default: throw StoreError(.conflict, "cancel_failed", "the cancellation returned \(result.outcome)")
+            }
+        }
+    }
+
+    /// The member whose account `member` is now: itself, or the survivor it was merged into.
+    public func holder(of member: UUID) async throws -> UUID {
+        let rows = try await database.query("SELECT coalesce(merged_into, id) FROM members WHERE id = \(member)", logger: logger)
+        for try await holder in rows.decode(UUID.self) { return holder }
+        throw Self.memberNotFound(member)
+    }
+
+    /// A member's redemptions, newest first, before `cursor` (from the previous page).
+    public func list(member: UUID, before cursor: Int64?, limit: Int) async throws -> (items: [Redemption], next: Int64?) {
+        let holder = try await holder(of: member)
+        let limit = min(max(limit, 1), Self.maxPageSize)
+        let rows = try await database.query("""
+            SELECT \(unescaped: Self.columns) WHERE r.member_id = \(holder) AND (\(cursor)::int8 IS NULL OR r.ledger_entry_id < \(cursor))
+            ORDER BY r.ledger_entry_id DESC LIMIT \(limit)
+            """, logger: logger)
+        var items: [Redemption] = []
+        var last: Int64?
+        for try await row in rows {
+            let (redemption, entry) = try Self.decode(row)
+            items.append(redemption)
+            last = entry
+        }
+        return (items, items.count == limit ? last : nil)
+    }
+
+    static func read(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Redemption? {
+        let rows = try await connection.query("SELECT \(unescaped: columns) WHERE r.id = \(id)", logger: logger)
+        for try await row in rows { return try decode(row).redemption }
+        return nil
+    }
+
+    /// A redemption's columns and the tables they come from; the ledger entry's id orders
+    /// pages (it grows with time and is unique).
+    static let columns = """
+        r.id, r.member_id, w.sku, w.name, r.quantity, r.points, r.voucher, r.status, r.channel, r.created_at,
+        r.cancelled_at, CASE WHEN r.status = 'issued' THEN r.created_at + make_interval(hours => s.redemption_cancel_hours) END,
+        r.ledger_entry_id
+        FROM redemptions r JOIN rewards w ON w.id = r.reward_id CROSS JOIN programme_settings s
+        """
+
+    static func decode(_ row: PostgresRow) throws -> (redemption: Redemption, entry: Int64) {
+        let (id, member, sku, name, quantity, points, voucher, status, channel, created, cancelled, until, entry) =
+            try row.decode((UUID, UUID, String, String, Int, Int64, String, String, String, Date, Date?, Date?, Int64).self)
+        let redemption = Redemption(
+            id: id, memberId: member, reward: sku, rewardName: name, quantity: quantity, points: points, voucher: voucher,
+            status: status, channel: channel, createdAt: created, cancelledAt: cancelled, cancellableUntil: until, balance: nil
+        )
+        return (redemption, entry)
+    }
+
+    /// `lock_member` raises no_data_found (P0002) for a member that does not exist.
+    private func translatingUnknownMember<T>(_ member: UUID, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error where DatabaseError(error)?.sqlState == "P0002" {
+            throw Self.memberNotFound(member)
+        }
+    }
+
+    static func memberNotFound(_ member: UUID) -> StoreError {
+        StoreError(.notFound, "member_not_found", "no member \(member.uuidString.lowercased())")
+    }
+
+    static func notFound(_ redemption: UUID) -> StoreError {
+        StoreError(.notFound, "redemption_not_found", "no redemption \(redemption.uuidString.lowercased())")
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Metrics
+import NIOCore
+import TallyCore
+
+/// Redemptions of rewards for members (scope `redeem`): redeem with an Idempotency-Key, list a
+/// member's redemptions, cancel one within the programme's window.
+struct RedemptionController {
+    let redemptions: RedemptionStore
+    let idempotency: IdempotencyStore
+
+    struct RedeemRequest: Decodable {
+        /// The reward's SKU.
+        var reward: String
+        var quantity: Int
+        /// The channel the member redeems through; `api` when not given.
+        var channel: String?
+    }
+
+    struct CancelRequest: Decodable {
+        var reason: String
+    }
+
+    func addRoutes(to routes: APIRoutes) {
+        routes.add(.post, "/api/v1/members/{id}/redemptions", scope: .redeem) { request, context in
+            try await redeem(request, context: context)
+        }
+        routes.add(.get, "/api/v1/members/{id}/redemptions", scope: .redeem) { request, context in
+            let member = try Self.memberID(context)
+            let limit = try request.integer("limit", in: 1...Int64(RedemptionStore.maxPageSize)) ?? 50
+            let cursor = try request.integer("cursor", in: 1...Int64.max)
+            let (items, next) = try await redemptions.list(member: member, before: cursor, limit: Int(limit))
+            return try .json(Page(items: items, nextCursor: next.map(String.init)), context: context)
+        }
+        routes.add(.post, "/api/v1/redemptions/{id}/cancel", scope: .redeem) { request, context in
+            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
+                throw APIError(.notFound, "redemption_not_found", "no redemption \(context.parameters.get("id") ?? "")")
+            }
+            let body = try await request.decode(as: CancelRequest.self, context: context)
+            switch try await redemptions.cancel(redemption: id, reason: body.reason, actor: context.apiKey!.actor) {
+            case .cancelled(let redemption):
+                Counter(label: "tally_redemptions_cancelled_total").increment()
+                return try .json(redemption, context: context)
+            case .alreadyCancelled:
+                throw APIError(.conflict, "already_cancelled", "this redemption was cancelled already")
+            case .windowClosed(let redemption):
+                let until = redemption.cancellableUntil.map { " at " + ISO8601DateFormatter().string(from: $0) } ?? ""
+                throw APIError(.conflict, "window_closed", "the time to cancel this redemption ended\(until)")
+            }
+        }
+    }
+
+    /// Redeems once per Idempotency-Key: a retry gets the first answer and debits nothing more.
+    /// A refusal records nothing, key included, so a retry after topping up can succeed.
+    private func redeem(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let member = try Self.memberID(context)
+        guard let key = request.headers[.idempotencyKey], !key.isEmpty else {
+            throw APIError.badRequest("missing_idempotency_key", "a redemption needs an Idempotency-Key header (e.g. a UUID)")
+        }
+        let bytes = Array(buffer: try await request.body.collect(upTo: context.maxUploadSize))
+        let body = try context.requestDecoder.decode(RedeemRequest.self, from: Data(bytes))
+        let channel = body.channel ?? "api"
+        let actor = context.apiKey!.actor
+        let hash = IdempotencyStore.requestHash(method: "POST", path: request.uri.path, body: bytes)
+        let (recorded, replayed) = try await idempotency.perform(actor: actor, key: key, requestHash: hash) { tx in
+            let outcome = try await redemptions.redeem(
+                member: member, sku: body.reward, quantity: body.quantity, channel: channel, actor: actor, on: tx
+            )
+            switch outcome {
+            case .redeemed(let redemption):
+                return RecordedResponse(status: 201, body: Array(try context.responseEncoder.encode(redemption)))
+            case .refused(let refusal, let balance):
+                throw refusal.error(sku: body.reward, quantity: body.quantity, channel: channel, balance: balance)
+            }
+        }
+        if !replayed { Counter(label: "tally_redemptions_total", dimensions: [("channel", "api")]).increment() }
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if replayed { headers[.idempotentReplayed] = "true" }
+        return Response(status: .init(code: recorded.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: recorded.body)))
+    }
+
+    /// The `{id}` of a member path; anything but a UUID names no member.
+    static func memberID(_ context: AppRequestContext) throws -> UUID {
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
+            throw APIError(.notFound, "member_not_found", "no member \(context.parameters.get("id") ?? "")")
+        }
+        return id
+    }
+}

@@ -1,0 +1,40 @@
+import Hummingbird
+import TallyCore
+
+/// `/api/v1/rewards`: the rewards catalogue. The CRM (`crm:write`) keeps it; whoever redeems
+/// (`redeem`) reads it.
+struct RewardController {
+    let rewards: RewardStore
+
+    func addRoutes(to routes: APIRoutes) {
+        routes.add(.post, "/api/v1/rewards", scope: .crmWrite) { request, context in
+            let new = try await request.decode(as: NewReward.self, context: context)
+            return try .json(try await rewards.create(new), status: .created, context: context)
+        }
+        routes.add(.get, "/api/v1/rewards", scope: .redeem) { request, context in
+            let limit = try request.integer("limit", in: 1...Int64(RewardStore.maxPageSize)) ?? 50
+            let items = try await rewards.list(
+                after: request.uri.queryParameters["cursor"].map(String.init), limit: Int(limit),
+                activeNow: try Self.activeFilter(request), channel: request.uri.queryParameters["channel"].map(String.init)
+            )
+            let next = items.count == Int(limit) ? items.last?.sku : nil
+            return try .json(Page(items: items, nextCursor: next), context: context)
+        }
+        routes.add(.get, "/api/v1/rewards/{sku}", scope: .redeem) { _, context in
+            try .json(try await rewards.get(sku: context.parameters.get("sku") ?? ""), context: context)
+        }
+        routes.add(.patch, "/api/v1/rewards/{sku}", scope: .crmWrite) { request, context in
+            let patch = try await request.decode(as: RewardPatch.self, context: context)
+            return try .json(try await rewards.update(sku: context.parameters.get("sku") ?? "", patch), context: context)
+        }
+    }
+
+    /// `?active=true` keeps the rewards inside their window now; `false` or no parameter, all.
+    static func activeFilter(_ request: Request) throws -> Bool {
+        switch request.uri.queryParameters["active"] {
+        case nil, "false": return false
+        case "true": return true
+        default: throw APIError.badRequest("invalid_active", "active must be true or false")
+        }
+    }
+}

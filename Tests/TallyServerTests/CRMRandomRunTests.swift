@@ -17,7 +17,7 @@ struct CRMRandomRunTests {
     enum Operation: Sendable {
         case claim(sequence: Int64, person: Int)
         case debit(person: Int, points: Int, tag: String)
-        case redeem(person: Int, reward: Int64, quantity: Int, voucher: String)
+        case redeem(person: Int, reward: Int64, quantity: Int, tag: String)
         case cancelSome
         case merge(survivor: Int, absorbed: Int, tag: String)
         case expire
@@ -27,7 +27,7 @@ struct CRMRandomRunTests {
     enum Acknowledged: Sendable {
         case claim(serial: Int64)
         case debit(tag: String)
-        case redemption(voucher: String)
+        case redemption(id: UUID)
         case cancel(UUID)
         case merge(tag: String)
         case nothing
@@ -60,7 +60,7 @@ struct CRMRandomRunTests {
                 case 40..<55: return .debit(person: person, points: Int.random(in: 1...15, using: &generator), tag: "d\(index)")
                 case 55..<75:
                     return .redeem(person: person, reward: Int64.random(in: 1...2, using: &generator),
-                                   quantity: Int.random(in: 1...2, using: &generator), voucher: "V\(index)")
+                                   quantity: Int.random(in: 1...2, using: &generator), tag: "r\(index)")
                 case 75..<85: return .cancelSome
                 case 85..<90:
                     return .merge(survivor: person, absorbed: Int.random(in: 0..<8, using: &generator), tag: "m\(index)")
@@ -84,8 +84,8 @@ struct CRMRandomRunTests {
                     #expect(try await app.int64("SELECT count(*) FROM claims WHERE serial = \(serial)") == 1)
                 case .debit(let tag):
                     #expect(try await app.int64("SELECT count(*) FROM ledger_entries WHERE kind = 'adjustment' AND reason = '\(tag)'") == 1)
-                case .redemption(let voucher):
-                    #expect(try await app.int64("SELECT count(*) FROM redemptions WHERE voucher = '\(voucher)'") == 1)
+                case .redemption(let id):
+                    #expect(try await app.int64("SELECT count(*) FROM redemptions WHERE id = '\(id)'") == 1)
                 case .cancel(let id):
                     #expect(try await app.int64("SELECT count(*) FROM redemptions WHERE id = '\(id)' AND status = 'cancelled'") == 1)
                 case .merge(let tag):
@@ -115,23 +115,21 @@ struct CRMRandomRunTests {
             // 308: the member was merged away; 422: not enough points. Both change nothing.
             #expect([201, 308, 422].contains(answer.status), "\(answer)")
             return answer.status == 201 ? .debit(tag: tag) : .nothing
-        case .redeem(let person, let reward, let quantity, let voucher):
-            return try await retryingDeadlocks(logger: TestDatabase.logger) {
-                let rows = try await app.database.query("""
-                    SELECT outcome FROM redeem_reward(\(members[person]), \(reward), \(quantity)::int, 'web', 'test', \(voucher))
-                    """, logger: TestDatabase.logger)
-                for try await outcome in rows.decode(String.self) where outcome == "redeemed" { return .redemption(voucher: voucher) }
-                return .nothing
-            }
+        case .redeem(let person, let reward, let quantity, let tag):
+            let answer = try await app.requestAlone(
+                .post, "/api/v1/members/\(members[person])/redemptions", as: .redeem,
+                json: #"{"reward": "\#(reward == 1 ? "CUP" : "BAG")", "quantity": \#(quantity)}"#, key: tag
+            )
+            // 308: merged away; 422: not enough points, out of stock, over the limit.
+            #expect([201, 308, 422].contains(answer.status), "\(answer)")
+            guard answer.status == 201 else { return .nothing }
+            let redemption = try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as! [String: Any]
+            return .redemption(id: UUID(uuidString: redemption["id"] as! String)!)
         case .cancelSome:
-            return try await retryingDeadlocks(logger: TestDatabase.logger) {
-                let rows = try await app.database.query("""
-                    SELECT r.id, c.outcome FROM (SELECT id FROM redemptions ORDER BY random() LIMIT 1) r,
-                    LATERAL cancel_redemption(r.id, 'changed mind', 'test') c
-                    """, logger: TestDatabase.logger)
-                for try await (id, outcome) in rows.decode((UUID, String).self) where outcome == "cancelled" { return .cancel(id) }
-                return .nothing
-            }
+            guard let id = try await app.randomRedemption() else { return .nothing }
+            let answer = try await app.requestAlone(.post, "/api/v1/redemptions/\(id)/cancel", as: .redeem, json: #"{"reason": "changed mind"}"#)
+            #expect([200, 409].contains(answer.status), "\(answer)")
+            return answer.status == 200 ? .cancel(id) : .nothing
         case .merge(let survivor, let absorbed, let tag):
             let answer = try await app.requestAlone(
                 .post, "/api/v1/members/\(members[survivor])/merge", as: .crmWrite,
@@ -143,5 +141,14 @@ struct CRMRandomRunTests {
             _ = try await ProgrammeJobs(database: app.database, logger: TestDatabase.logger).run()
             return .nothing
         }
+    }
+}
+
+extension TestApp {
+    /// Any redemption, for a cancel to try.
+    func randomRedemption() async throws -> UUID? {
+        let rows = try await database.query("SELECT id FROM redemptions ORDER BY random() LIMIT 1", logger: TestDatabase.logger)
+        for try await id in rows.decode(UUID.self) { return id }
+        return nil
     }
 }

@@ -11,8 +11,6 @@ import TallyTestSupport
 
 /// What the CRM tests share: members with points, raw SQL and requests on their own connections.
 extension TestApp {
-    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
-
     /// Claims sequence `sequence` of `batch` through the claims API for the person known to
     /// `channel` as `externalID` (and by `phone`), returning their member id.
     @discardableResult

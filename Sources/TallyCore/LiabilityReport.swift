@@ -23,6 +23,8 @@ public struct LiabilityReport: Sendable, Codable, Equatable {
 }
 
 public struct LiabilityReports: Sendable {
+    public static let maxMonths = 240
+
     let database: PostgresClient
     let logger: Logger
 
@@ -31,16 +33,28 @@ public struct LiabilityReports: Sendable {
         self.logger = logger
     }
 
-    /// Months from `from` to `to` (`YYYY-MM`, both included; default: the last 12 months).
+    /// Months from `from` to `to` (`YYYY-MM`, both included; by default `to` is this month and
+    /// `from` eleven months before `to`).
     public func report(from: String?, to: String?, timeZone: String) async throws -> LiabilityReport {
         for month in [from, to].compactMap({ $0 }) where month.wholeMatch(of: /[0-9]{4}-(0[1-9]|1[0-2])/) == nil {
             throw StoreError(.invalid, "invalid_month", "months are written YYYY-MM, e.g. 2026-03")
+        }
+        // Counted before querying: a span of centuries would be a long query for nothing.
+        func index(_ month: String) -> Int { Int(month.prefix(4))! * 12 + Int(month.suffix(2))! - 1 }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: timeZone) ?? .gmt
+        let now = calendar.dateComponents([.year, .month], from: Date())
+        let thisMonth = String(format: "%04d-%02d", now.year ?? 2000, now.month ?? 1)
+        let last = index(to ?? thisMonth), first = from.map(index) ?? last - 11
+        if !(0..<Self.maxMonths).contains(last - first) {
+            throw StoreError(.invalid, "invalid_month", "a report covers 1 to \(Self.maxMonths) months, from no later than to")
         }
         // Merges move points between members and add up to zero, so they are left out.
         let rows = try await database.query("""
             WITH bounds AS (
                 SELECT coalesce(to_date(\(from)::text, 'YYYY-MM'),
-                                date_trunc('month', now() AT TIME ZONE \(timeZone)) - interval '11 months')::date AS first,
+                                coalesce(to_date(\(to)::text, 'YYYY-MM'), date_trunc('month', now() AT TIME ZONE \(timeZone)))
+                                - interval '11 months')::date AS first,
                        coalesce(to_date(\(to)::text, 'YYYY-MM'), date_trunc('month', now() AT TIME ZONE \(timeZone)))::date AS last),
             monthly AS (
                 SELECT date_trunc('month', l.created_at AT TIME ZONE \(timeZone))::date AS month,
@@ -64,8 +78,8 @@ public struct LiabilityReports: Sendable {
         for try await (month, issued, redeemed, expired, outstanding) in rows.decode((String, Int64, Int64, Int64, Int64).self) {
             months.append(.init(month: month, issued: issued, redeemed: redeemed, expired: expired, outstanding: outstanding))
         }
-        guard months.count <= 240 else {
-            throw StoreError(.invalid, "invalid_month", "a report covers at most 240 months")
+        guard !months.isEmpty, months.count <= Self.maxMonths else {
+            throw StoreError(.invalid, "invalid_month", "a report covers 1 to \(Self.maxMonths) months, from no later than to")
         }
         let total = try await database.query("SELECT coalesce(sum(balance), 0)::int8 FROM members", logger: logger)
         var outstanding: Int64 = 0

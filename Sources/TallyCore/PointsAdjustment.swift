@@ -17,7 +17,7 @@ public struct Adjustment: Sendable, Codable, Equatable {
     }
 
     func validate() throws {
-        guard points != 0, abs(points) <= Self.maxPoints else {
+        guard points != 0, points.magnitude <= Self.maxPoints.magnitude else {
             throw StoreError(.invalid, "invalid_points", "points is a non-zero whole number from -\(Self.maxPoints) to \(Self.maxPoints)")
         }
         try TextRules.check(reason, field: "reason", lengths: 1...500)

@@ -29,14 +29,14 @@ public struct ProgrammeJobs: Sendable {
     public func run() async throws -> Report {
         var report = Report()
         while true {
-            let (members, points) = try await retryingDeadlocks(logger: logger) {
-                let rows = try await database.query("SELECT members, points FROM expire_points(\(Self.sliceSize)::int)", logger: logger)
-                for try await slice in rows.decode((Int, Int64).self) { return slice }
-                return (0, Int64(0))
+            let (seen, members, points) = try await retryingDeadlocks(logger: logger) {
+                let rows = try await database.query("SELECT seen, members, points FROM expire_points(\(Self.sliceSize)::int)", logger: logger)
+                for try await slice in rows.decode((Int, Int, Int64).self) { return slice }
+                return (0, 0, Int64(0))
             }
             report.membersExpired += members
             report.pointsExpired += points
-            if members == 0 { break }
+            if seen == 0 { break }
         }
         while true {
             let reviewed = try await retryingDeadlocks(logger: logger) {

@@ -80,7 +80,7 @@ public struct RewardStore: Sendable {
                 guard let before = stock, let initial = initialStock else {
                     throw StoreError(.invalid, "stock_unlimited", "this reward's stock is unlimited; set stock to limit it first")
                 }
-                guard added != 0, abs(added) <= RewardTerms.maxStock else {
+                guard added != 0, added.magnitude <= RewardTerms.maxStock.magnitude else {
                     throw StoreError(.invalid, "invalid_add_stock", "add_stock is a non-zero number of units, at most \(RewardTerms.maxStock) either way")
                 }
                 guard before + added >= 0 else {

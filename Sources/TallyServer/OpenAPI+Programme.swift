@@ -66,7 +66,7 @@ extension OpenAPISection {
                   parameters:
                     - name: from
                       in: query
-                      description: First month, `YYYY-MM` (default eleven months before this one).
+                      description: First month, `YYYY-MM` (default eleven months before `to`).
                       schema: {type: string, pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$'}
                     - name: to
                       in: query

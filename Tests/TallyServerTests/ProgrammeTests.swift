@@ -18,21 +18,20 @@ struct ProgrammeTests {
         }
     }
 
-    @Test("points expire lot by lot: what a debit left of each expired lot is written off, nothing else")
+    @Test("points expire lot by lot: what debits left of each expired lot is written off, and expired points are never spent")
     func expiryAcrossLots() async throws {
         try await TestApp.run { app in
             let batch = try await app.activeBatch()
             let member = try await app.claimAsMember(batch, 0, externalID: "u1")
             for sequence in 1..<4 { try await app.claimAsMember(batch, Int64(sequence), externalID: "u1") }
-            // Lots 1 and 2 are past their expiry, 3 expires next week, 4 in a year. A debit of 15
-            // takes lot 1 whole and 5 of lot 2 (the soonest first).
+            // A debit of 15 takes lot 1 whole and 5 of lot 2 (same expiry: the oldest first).
+            #expect(try await app.write(.post, "/api/v1/members/\(member)/adjustments", json: #"{"points": -15, "reason": "x"}"#).status == .created)
+            // Then lots 1 and 2 pass their expiry; lot 3 expires next week, lot 4 in a year.
             try await app.sql("""
                 UPDATE point_lots SET expires_at = CASE id - (SELECT min(id) FROM point_lots)
                     WHEN 0 THEN now() - interval '2 days' WHEN 1 THEN now() - interval '1 day'
                     WHEN 2 THEN now() + interval '7 days' ELSE expires_at END
                 """)
-            // (The debit runs before expiry does, as it would had the job not run yet.)
-            #expect(try await app.write(.post, "/api/v1/members/\(member)/adjustments", json: #"{"points": -15, "reason": "x"}"#).status == .created)
             let report = try await Self.jobs(app)
             #expect(report.membersExpired == 1 && report.pointsExpired == 5)
             #expect(try await app.int64("SELECT balance FROM members") == 20)
@@ -42,6 +41,15 @@ struct ProgrammeTests {
             #expect(try await Self.jobs(app).pointsExpired == 0)
             let profile = try decode(MemberProfile.self, try await app.request(.get, "/api/v1/members/\(member)", as: .crmRead))
             #expect(profile.expiring.next30Days == 10 && profile.lifetimeExpired == 5 && profile.balance == 20)
+
+            // Lot 3 passes its expiry before the job comes by: a debit writes it off first and
+            // takes the rest from lot 4, so expired points are never spent.
+            try await app.sql("UPDATE point_lots SET expires_at = now() - interval '1 minute' WHERE id = (SELECT min(id) + 2 FROM point_lots)")
+            let debit = try await app.write(.post, "/api/v1/members/\(member)/adjustments", json: #"{"points": -5, "reason": "y"}"#)
+            #expect(try decode(AdjustmentResult.self, debit).balance == 5)
+            #expect(try await app.int64("SELECT lifetime_expired FROM members") == 15)
+            let tooMuch = try await app.write(.post, "/api/v1/members/\(member)/adjustments", json: #"{"points": -6, "reason": "z"}"#)
+            #expect(tooMuch.status == .unprocessableContent)
             try await app.expectInvariants()
         }
     }
@@ -166,7 +174,9 @@ struct ProgrammeTests {
 
             let range = try decode(LiabilityReport.self, try await app.request(.get, "/api/v1/reports/liability?from=2026-01&to=2026-03", as: .crmRead))
             #expect(range.months.map(\.month) == ["2026-01", "2026-02", "2026-03"])
-            for query in ["from=2026-13", "to=26-01", "from=2000-01&to=2026-12"] {
+            let past = try decode(LiabilityReport.self, try await app.request(.get, "/api/v1/reports/liability?to=2020-01", as: .crmRead))
+            #expect(past.months.count == 12 && past.months.first?.month == "2019-02" && past.months.last?.month == "2020-01")
+            for query in ["from=2026-13", "to=26-01", "from=2000-01&to=2026-12", "from=2026-05&to=2026-03", "from=0001-01"] {
                 let bad = try await app.request(.get, "/api/v1/reports/liability?\(query)", as: .crmRead)
                 #expect(bad.status == .unprocessableContent, "\(query)")
                 #expect(try errorCode(bad) == "invalid_month")

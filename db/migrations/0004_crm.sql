@@ -249,7 +249,36 @@ BEGIN
     END LOOP;
     -- merged_into always names the final survivor (merge_members keeps it flat).
     member_id := coalesce(v_merged, p_member);
+    -- Points past their expiry are written off before any change, so they are never spent,
+    -- whether or not the expiry job has come by yet.
+    PERFORM expire_member_lots(member_id);
     SELECT m.balance INTO balance FROM members m WHERE m.id = member_id;
+END;
+$$;
+
+-- Writes off what is left of a locked member's lots past their expiry, as one ledger entry.
+-- Returns the points written off.
+CREATE FUNCTION expire_member_lots(p_member uuid) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    v_points bigint;
+    v_balance bigint;
+BEGIN
+    WITH due AS (
+        UPDATE point_lots l SET remaining = 0
+        FROM (SELECT id, remaining FROM point_lots
+              WHERE member_id = p_member AND remaining > 0 AND expires_at <= now() FOR UPDATE) d
+        WHERE l.member_id = p_member AND l.id = d.id
+        RETURNING d.remaining)
+    SELECT coalesce(sum(remaining), 0) INTO v_points FROM due;
+    IF v_points > 0 THEN
+        UPDATE members m SET balance = m.balance - v_points,
+                             lifetime_expired = m.lifetime_expired + v_points,
+                             updated_at = now()
+            WHERE m.id = p_member RETURNING m.balance INTO v_balance;
+        INSERT INTO ledger_entries (member_id, kind, points, balance_after, reason, actor)
+            VALUES (p_member, 'expiry', -v_points, v_balance, 'points expired', 'expiry');
+    END IF;
+    RETURN v_points;
 END;
 $$;
 
@@ -576,36 +605,28 @@ END;
 $$;
 
 -- Writes off what is left of lots past their expiry, one ledger entry per member, for at most
--- p_members members per call (call it until it returns 0). Returns the members touched.
-CREATE FUNCTION expire_points(p_members integer) RETURNS TABLE (members integer, points bigint)
+-- p_members members per call; call it until `seen` is 0. `members` counts those who had
+-- points written off (a member merged away meanwhile is seen but has nothing left).
+CREATE FUNCTION expire_points(p_members integer) RETURNS TABLE (seen integer, members integer, points bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
     v_member uuid;
     v_points bigint;
-    v_balance bigint;
 BEGIN
+    seen := 0;
     members := 0;
     points := 0;
     FOR v_member IN SELECT DISTINCT l.member_id FROM point_lots l
                     WHERE l.remaining > 0 AND l.expires_at <= now() LIMIT p_members LOOP
-        PERFORM 1 FROM lock_member(v_member);
-        WITH due AS (
-            UPDATE point_lots l SET remaining = 0
-            FROM (SELECT id, remaining FROM point_lots
-                  WHERE member_id = v_member AND remaining > 0 AND expires_at <= now() FOR UPDATE) d
-            WHERE l.member_id = v_member AND l.id = d.id
-            RETURNING d.remaining)
-        SELECT coalesce(sum(remaining), 0) INTO v_points FROM due;
-        -- A merge may have moved the lots away between the scan and the lock.
-        CONTINUE WHEN v_points = 0;
-        UPDATE members m SET balance = m.balance - v_points,
-                             lifetime_expired = m.lifetime_expired + v_points,
-                             updated_at = now()
-            WHERE m.id = v_member RETURNING m.balance INTO v_balance;
-        INSERT INTO ledger_entries (member_id, kind, points, balance_after, reason, actor)
-            VALUES (v_member, 'expiry', -v_points, v_balance, 'points expired', 'expiry');
-        members := members + 1;
-        points := points + v_points;
+        seen := seen + 1;
+        -- Lots belong to members not merged away; if this one was merged meanwhile, its lots
+        -- moved to the survivor and nothing is left here to write off.
+        PERFORM 1 FROM members m WHERE m.id = v_member FOR UPDATE;
+        v_points := expire_member_lots(v_member);
+        IF v_points > 0 THEN
+            members := members + 1;
+            points := points + v_points;
+        END IF;
     END LOOP;
     RETURN NEXT;
 END;
@@ -666,3 +687,11 @@ BEGIN
     outcome := 'merged';
 END;
 $$;
+
+-- Points credited before this migration become one lot per member: what they hold now,
+-- earned at their last ledger entry, expiring by the programme's default from then.
+INSERT INTO point_lots (member_id, ledger_entry_id, source, points, remaining, earned_at, expires_at)
+SELECT m.id, last.id, 'claim', m.balance, m.balance, last.created_at, last.created_at + interval '12 months'
+FROM members m
+JOIN LATERAL (SELECT l.id, l.created_at FROM ledger_entries l WHERE l.member_id = m.id ORDER BY l.id DESC LIMIT 1) last ON true
+WHERE m.balance > 0 AND m.merged_into IS NULL;

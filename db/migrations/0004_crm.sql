@@ -174,7 +174,12 @@ BEGIN
     INSERT INTO webhook_deliveries (event_id, subscription_id)
         SELECT v_event, s.id FROM webhook_subscriptions s
         WHERE s.active AND s.deleted_at IS NULL AND p_type = ANY (s.event_types);
-    PERFORM pg_notify('tally_webhooks', '');
+    -- Wake the delivery service at once, except for points.credited: it comes with every
+    -- claim, and PostgreSQL commits notifying transactions one at a time. The service also
+    -- looks every second.
+    IF p_type <> 'points.credited' THEN
+        PERFORM pg_notify('tally_webhooks', '');
+    END IF;
 END;
 $$;
 

@@ -67,8 +67,8 @@ func buildRouter(
     let signer = SessionSigner(key: config.sessionKey)
     let members = MemberStore(database: database, logger: logger)
     let claims = ClaimStore(database: database, logger: logger, dailyCap: config.dailyClaimCap, timeZone: config.timeZone)
-    ClaimController(claims: claims, members: members, idempotency: IdempotencyStore(database: database, logger: logger), keyRing: config.keyRing)
-        .addRoutes(to: routes)
+    let apiClaims = APIClaimStore(database: database, logger: logger, dailyCap: config.dailyClaimCap, timeZone: config.timeZone)
+    ClaimController(claims: apiClaims, keyRing: config.keyRing).addRoutes(to: routes)
     LandingController(config: config, claims: claims, members: members, scans: scans, signer: signer)
         .addRoutes(to: router)
     let sender: any CodeSender = switch config.codeDelivery {

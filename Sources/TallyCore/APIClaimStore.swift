@@ -1,0 +1,118 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TallyCodes
+
+/// `POST /api/v1/claims` in one round trip: the Idempotency-Key, the member (by phone and
+/// channel identity) and the claim are one call of `api_claim` (db/migrations/0005_claim_api.sql),
+/// so one statement and one transaction. Done as separate statements it took nine round trips,
+/// and the server CPU each of them costs PostgreSQL was most of a claim's cost.
+public struct APIClaimStore: Sendable {
+    /// A claim whose input the server has checked: a genuine code and, if any, a valid phone.
+    public struct Request: Sendable {
+        /// Who asks (the API key), for the Idempotency-Key.
+        public var actor: String
+        public var key: String
+        public var requestHash: [UInt8]
+        public var code: Code
+        public var identity: Identity
+        public var phone: PhoneNumber?
+        public var context: ClaimContext
+
+        public init(
+            actor: String, key: String, requestHash: [UInt8], code: Code, identity: Identity, phone: PhoneNumber?, context: ClaimContext
+        ) {
+            self.actor = actor
+            self.key = key
+            self.requestHash = requestHash
+            self.code = code
+            self.identity = identity
+            self.phone = phone
+            self.context = context
+        }
+    }
+
+    let database: PostgresClient
+    let logger: Logger
+    let idempotency: IdempotencyStore
+    /// Claims one member may make per day (0: no cap).
+    let dailyCap: Int
+    /// The time zone that "today" (daily caps, batch expiry) is counted in.
+    let timeZone: String
+
+    public init(database: PostgresClient, logger: Logger, dailyCap: Int = 0, timeZone: String = "Asia/Shanghai") {
+        self.database = database
+        self.logger = logger
+        self.idempotency = IdempotencyStore(database: database, logger: logger)
+        self.dailyCap = dailyCap
+        self.timeZone = timeZone
+    }
+
+    /// Claims the code once per Idempotency-Key: the 201 answer (stored with the key), or the
+    /// stored answer of an earlier request with this key (`replayed`). Refusals are `StoreError`s
+    /// and leave nothing behind, not even the key.
+    public func claim(_ request: Request) async throws -> (response: RecordedResponse, replayed: Bool) {
+        try IdempotencyStore.check(key: request.key)
+        do {
+            try request.identity.validate()
+        } catch {
+            // Refused after the key is looked at, as every keyed write is: a key used before
+            // for another request is answered idempotency_key_reused, as it always was.
+            return try await idempotency.perform(actor: request.actor, key: request.key, requestHash: request.requestHash) { _ in
+                throw error
+            }
+        }
+        let code = request.code, context = request.context
+        do {
+            let rows = try await database.query("""
+                SELECT status, body, replayed FROM api_claim(
+                    \(request.actor), \(request.key), \(ByteBuffer(bytes: request.requestHash)),
+                    \(request.identity.channel), \(request.identity.externalId), \(request.phone?.e164)::text,
+                    \(Int16(code.kid)), \(Int64(code.serial)), \(code.text), \(dailyCap)::int, \(timeZone),
+                    \(context.ip)::inet, \(context.userAgent)::text, \(context.latitude)::float8, \(context.longitude)::float8)
+                """, logger: logger)
+            for try await (status, body, replayed) in rows.decode((Int, ByteBuffer, Bool).self) {
+                return (RecordedResponse(status: status, body: Array(buffer: body)), replayed)
+            }
+        } catch let error as PSQLError {
+            throw Self.refusal(error, of: request) ?? error
+        }
+        throw StoreError(.conflict, "claim_failed", "the claim returned no outcome")
+    }
+
+    /// The `StoreError` for a refusal that `api_claim` raised (SQLSTATE TL001); nil for any other error.
+    static func refusal(_ error: PSQLError, of request: Request) -> StoreError? {
+        guard let info = error.serverInfo, info[.sqlState] == "TL001", let name = info[.message] else { return nil }
+        let identity = request.identity
+        switch name {
+        case "idempotency_key_reused":
+            return IdempotencyStore.keyReused
+        case "identity_conflict":
+            return StoreError(.conflict, "identity_conflict",
+                              "\(identity.channel) \(identity.externalId) belongs to another member than this phone; merge them first")
+        case "identity_taken":
+            struct Detail: Decodable { let identity: String }
+            let which = info[.detail].flatMap { try? JSONDecoder().decode(Detail.self, from: Data($0.utf8)) }?.identity
+            guard let other = which == "phone" ? request.phone.map(Identity.phone) : identity else { return nil }
+            return StoreError(.conflict, "identity_conflict", "\(other.channel) \(other.externalId) was just linked to another member; try again")
+        case "member_not_created":
+            return StoreError(.conflict, "member_not_created", "the member could not be created; try again")
+        case "claim_failed":
+            return StoreError(.conflict, "claim_failed", "the claim returned no outcome")
+        case "already_claimed":
+            struct Detail: Decodable {
+                let claimedBy: UUID
+                let claimedAt: Double
+                let member: UUID
+            }
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            guard let detail = info[.detail].flatMap({ try? decoder.decode(Detail.self, from: Data($0.utf8)) }) else { return nil }
+            return ClaimOutcome.alreadyClaimed(member: detail.claimedBy, at: Date(timeIntervalSince1970: detail.claimedAt))
+                .refusal(member: detail.member)
+        default:
+            // claim_code's other refusals need no more than their name.
+            return ClaimOutcome(refusalName: name)?.refusal()
+        }
+    }
+}

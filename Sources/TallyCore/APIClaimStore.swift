@@ -10,8 +10,8 @@ import TallyCodes
 public struct APIClaimStore: Sendable {
     /// A claim whose input the server has checked: a genuine code and, if any, a valid phone.
     public struct Request: Sendable {
-        /// Who asks (the API key), for the Idempotency-Key.
-        public var actor: String
+        /// Who asks: the key is checked again in the claim's statement, and names the Idempotency-Key's owner.
+        public var apiKey: APIKey
         public var key: String
         public var requestHash: [UInt8]
         public var code: Code
@@ -20,9 +20,9 @@ public struct APIClaimStore: Sendable {
         public var context: ClaimContext
 
         public init(
-            actor: String, key: String, requestHash: [UInt8], code: Code, identity: Identity, phone: PhoneNumber?, context: ClaimContext
+            apiKey: APIKey, key: String, requestHash: [UInt8], code: Code, identity: Identity, phone: PhoneNumber?, context: ClaimContext
         ) {
-            self.actor = actor
+            self.apiKey = apiKey
             self.key = key
             self.requestHash = requestHash
             self.code = code
@@ -34,7 +34,6 @@ public struct APIClaimStore: Sendable {
 
     let database: PostgresClient
     let logger: Logger
-    let idempotency: IdempotencyStore
     /// Claims one member may make per day (0: no cap).
     let dailyCap: Int
     /// The time zone that "today" (daily caps, batch expiry) is counted in.
@@ -43,31 +42,28 @@ public struct APIClaimStore: Sendable {
     public init(database: PostgresClient, logger: Logger, dailyCap: Int = 0, timeZone: String = "Asia/Shanghai") {
         self.database = database
         self.logger = logger
-        self.idempotency = IdempotencyStore(database: database, logger: logger)
         self.dailyCap = dailyCap
         self.timeZone = timeZone
     }
 
     /// Claims the code once per Idempotency-Key: the 201 answer (stored with the key), or the
     /// stored answer of an earlier request with this key (`replayed`). Refusals are `StoreError`s
-    /// and leave nothing behind, not even the key.
+    /// (`APIKeyRejected` for a key revoked or expired by now) and leave nothing behind, not even
+    /// the key.
     public func claim(_ request: Request) async throws -> (response: RecordedResponse, replayed: Bool) {
         try IdempotencyStore.check(key: request.key)
-        do {
-            try request.identity.validate()
-        } catch {
-            // Refused after the key is looked at, as every keyed write is: a key used before
-            // for another request is answered idempotency_key_reused, as it always was.
-            return try await idempotency.perform(actor: request.actor, key: request.key, requestHash: request.requestHash) { _ in
-                throw error
-            }
-        }
+        // An invalid identity is refused by api_claim after the API key and the Idempotency-Key
+        // (a key used before for another request is reported first, as for every keyed write);
+        // its text never goes to the database, which could not even take a NUL.
+        var invalidIdentity: (any Error)?
+        do { try request.identity.validate() } catch { invalidIdentity = error }
+        let identity = invalidIdentity == nil ? request.identity : nil
         let code = request.code, context = request.context
         do {
             let rows = try await database.query("""
                 SELECT status, body, replayed FROM api_claim(
-                    \(request.actor), \(request.key), \(ByteBuffer(bytes: request.requestHash)),
-                    \(request.identity.channel), \(request.identity.externalId), \(request.phone?.e164)::text,
+                    \(request.apiKey.id), \(request.apiKey.actor), \(request.key), \(ByteBuffer(bytes: request.requestHash)),
+                    \(invalidIdentity != nil), \(identity?.channel)::text, \(identity?.externalId)::text, \(request.phone?.e164)::text,
                     \(Int16(code.kid)), \(Int64(code.serial)), \(code.text), \(dailyCap)::int, \(timeZone),
                     \(context.ip)::inet, \(context.userAgent)::text, \(context.latitude)::float8, \(context.longitude)::float8)
                 """, logger: logger)
@@ -75,16 +71,25 @@ public struct APIClaimStore: Sendable {
                 return (RecordedResponse(status: status, body: Array(buffer: body)), replayed)
             }
         } catch let error as PSQLError {
+            if let invalidIdentity, Self.refusalName(error) == "invalid_input" { throw invalidIdentity }
             throw Self.refusal(error, of: request) ?? error
         }
         throw StoreError(.conflict, "claim_failed", "the claim returned no outcome")
     }
 
-    /// The `StoreError` for a refusal that `api_claim` raised (SQLSTATE TL001); nil for any other error.
-    static func refusal(_ error: PSQLError, of request: Request) -> StoreError? {
-        guard let info = error.serverInfo, info[.sqlState] == "TL001", let name = info[.message] else { return nil }
+    /// The name of the refusal that `api_claim` raised (SQLSTATE TL001), if it is one.
+    static func refusalName(_ error: PSQLError) -> String? {
+        guard let info = error.serverInfo, info[.sqlState] == "TL001" else { return nil }
+        return info[.message]
+    }
+
+    /// The error for a refusal that `api_claim` raised; nil for any other error.
+    static func refusal(_ error: PSQLError, of request: Request) -> (any Error)? {
+        guard let name = refusalName(error), let info = error.serverInfo else { return nil }
         let identity = request.identity
         switch name {
+        case "unauthorized":
+            return APIKeyRejected()
         case "idempotency_key_reused":
             return IdempotencyStore.keyReused
         case "identity_conflict":

@@ -22,7 +22,8 @@ struct ClaimController {
     }
 
     func addRoutes(to routes: APIRoutes) {
-        routes.add(.post, "/api/v1/claims", scope: .claim) { request, context in
+        // api_claim checks the API key itself, so the key may come from the cache.
+        routes.add(.post, "/api/v1/claims", scope: .claim, keyCheckedByStatement: true) { request, context in
             try await claim(request, context: context)
         }
     }
@@ -48,7 +49,7 @@ struct ClaimController {
         // One round trip does the rest. The 201 body ({"balance", "code", "member_id", "outcome":
         // "claimed", "points"}) is written by api_claim and stored with the key (see APIClaimStore).
         let (recorded, replayed) = try await claims.claim(.init(
-            actor: apiKey.actor, key: key, requestHash: hash, code: code, identity: body.identity, phone: phone, context: claimContext
+            apiKey: apiKey, key: key, requestHash: hash, code: code, identity: body.identity, phone: phone, context: claimContext
         ))
         if !replayed { Counter(label: "tally_claims_total", dimensions: [("channel", "api")]).increment() }
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]

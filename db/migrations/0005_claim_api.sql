@@ -1,6 +1,6 @@
--- The claim API (POST /api/v1/claims) as one function call: the Idempotency-Key, the member
--- and the claim in one statement, so that an API claim is one round trip and one transaction
--- instead of nine. The rules are those of the Swift code this replaces (IdempotencyStore,
+-- The claim API (POST /api/v1/claims) as one function call: the API key, the Idempotency-Key,
+-- the member and the claim in one statement, so that an API claim is one round trip and one
+-- transaction instead of ten. The rules are those of the Swift code this replaces (IdempotencyStore,
 -- MemberStore.resolve) and claim_code does the claim itself.
 --
 -- (0004 is left for the CRM schema. The migrator applies whatever is not applied yet in
@@ -91,20 +91,24 @@ BEGIN
 END;
 $$;
 
--- POST /api/v1/claims: the whole request after the server has checked its input (the code's
--- signature, the phone's form, the identity's text).
+-- POST /api/v1/claims, once the server has checked what it can alone (the code's signature,
+-- the phone's form, the identity's text), in this order:
+-- 0. The API key, as this statement sees it: revoked or expired by now is refused
+--    (unauthorized), whatever the server's cache of keys believes (see APIKeyCache).
 -- 1. The Idempotency-Key, as IdempotencyStore does for every keyed write: its row goes in
 --    first, so a concurrent retry waits on the primary key until this call commits, then
 --    gets the stored answer (replayed); the same key with another request hash is refused
 --    (idempotency_key_reused); a refusal rolls the key back with everything else.
--- 2. The member (claim_member), 3. the claim (claim_code), 4. the answer, stored with the key.
+-- 2. Input the server refused (p_invalid_input: an invalid identity, whose text is not sent)
+--    is refused only now, as invalid_input, so that the keys are reported first, as before.
+-- 3. The member (claim_member), 4. the claim (claim_code), 5. the answer, stored with the key.
 -- The answer is the 201 body, written here byte for byte as ClaimController's JSONEncoder
--- writes it (sorted keys, upper-case UUID); a test holds the two equal.
+-- would (sorted keys, upper-case UUID); a test holds the two equal.
 -- Refusals from claim_code: its outcome as the code (already_claimed with
 -- {"claimed_by", "claimed_at" (Unix seconds), "member"}), or claim_failed if it gave none.
 CREATE FUNCTION api_claim(
-    p_actor text, p_key text, p_request_hash bytea,
-    p_channel text, p_external_id text, p_phone text,
+    p_api_key uuid, p_actor text, p_key text, p_request_hash bytea,
+    p_invalid_input boolean, p_channel text, p_external_id text, p_phone text,
     p_kid smallint, p_serial bigint, p_code text,
     p_daily_cap integer, p_time_zone text,
     p_ip inet, p_user_agent text, p_latitude double precision, p_longitude double precision
@@ -116,6 +120,12 @@ DECLARE
     v_claim record;
     v_body bytea;
 BEGIN
+    PERFORM FROM api_keys a
+        WHERE a.id = p_api_key AND a.revoked_at IS NULL AND (a.expires_at IS NULL OR a.expires_at > now());
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unauthorized' USING ERRCODE = 'TL001';
+    END IF;
+
     INSERT INTO idempotency_keys (actor, key, request_hash, status, response)
         VALUES (p_actor, p_key, p_request_hash, 0, ''::bytea)
         ON CONFLICT DO NOTHING;
@@ -128,6 +138,10 @@ BEGIN
             RETURN QUERY SELECT v_stored.status::integer, v_stored.response, true;
             RETURN;
         END IF;
+    END IF;
+
+    IF p_invalid_input THEN
+        RAISE EXCEPTION 'invalid_input' USING ERRCODE = 'TL001';
     END IF;
 
     v_member := claim_member(p_channel, p_external_id, p_phone);

@@ -17,13 +17,25 @@ public struct Identity: Hashable, Sendable, Codable {
     }
 
     func validate() throws {
-        guard channel.wholeMatch(of: /[a-z][a-z0-9_]{1,31}/) != nil else {
+        guard Self.isChannelName(channel) else {
             throw StoreError(.invalid, "invalid_channel", "channel is 2 to 32 lower-case letters, digits or _")
         }
         try TextRules.check(externalId, field: "external_id", lengths: 1...200)
         // The phone channel holds E.164 numbers only: it is what unifies a person's channels.
         if channel == "phone", (try? PhoneNumber(externalId))?.e164 != externalId {
             throw StoreError(.invalid, "invalid_external_id", "a phone identity is an E.164 number such as +8613800138000")
+        }
+    }
+
+    /// `[a-z][a-z0-9_]{1,31}`, as the database's CHECK says. Written out: a regex literal is
+    /// parsed again on every call, which was a tenth of the claim API's CPU time in the server.
+    static func isChannelName(_ channel: String) -> Bool {
+        let bytes = channel.utf8
+        guard (2...32).contains(bytes.count), let first = bytes.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) else {
+            return false
+        }
+        return bytes.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
         }
     }
 }

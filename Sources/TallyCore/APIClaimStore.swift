@@ -60,16 +60,23 @@ public struct APIClaimStore: Sendable {
         let identity = invalidIdentity == nil ? request.identity : nil
         let code = request.code, context = request.context
         do {
-            let rows = try await database.query("""
-                SELECT status, body, replayed FROM api_claim(
-                    \(request.apiKey.id), \(request.apiKey.actor), \(request.key), \(ByteBuffer(bytes: request.requestHash)),
-                    \(invalidIdentity != nil), \(identity?.channel)::text, \(identity?.externalId)::text, \(request.phone?.e164)::text,
-                    \(Int16(code.kid)), \(Int64(code.serial)), \(code.text), \(dailyCap)::int, \(timeZone),
-                    \(context.ip)::inet, \(context.userAgent)::text, \(context.latitude)::float8, \(context.longitude)::float8)
-                """, logger: logger)
-            for try await (status, body, replayed) in rows.decode((Int, ByteBuffer, Bool).self) {
-                return (RecordedResponse(status: status, body: Array(buffer: body)), replayed)
+            // On a connection of our own, not PostgresClient.query: refusals are errors, and the
+            // client (PostgresNIO 1.33) never gives back the connection of a statement whose error
+            // arrives before its rows are awaited; under load the pool ran dry and the server hung.
+            let answer = try await database.withConnection { connection -> (RecordedResponse, Bool)? in
+                let rows = try await connection.query("""
+                    SELECT status, body, replayed FROM api_claim(
+                        \(request.apiKey.id), \(request.apiKey.actor), \(request.key), \(ByteBuffer(bytes: request.requestHash)),
+                        \(invalidIdentity != nil), \(identity?.channel)::text, \(identity?.externalId)::text, \(request.phone?.e164)::text,
+                        \(Int16(code.kid)), \(Int64(code.serial)), \(code.text), \(dailyCap)::int, \(timeZone),
+                        \(context.ip)::inet, \(context.userAgent)::text, \(context.latitude)::float8, \(context.longitude)::float8)
+                    """, logger: logger)
+                for try await (status, body, replayed) in rows.decode((Int, ByteBuffer, Bool).self) {
+                    return (RecordedResponse(status: status, body: Array(buffer: body)), replayed)
+                }
+                return nil
             }
+            if let answer { return answer }
         } catch let error as PSQLError {
             if let invalidIdentity, Self.refusalName(error) == "invalid_input" { throw invalidIdentity }
             throw Self.refusal(error, of: request) ?? error

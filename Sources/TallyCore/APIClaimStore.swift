@@ -59,19 +59,18 @@ public struct APIClaimStore: Sendable {
         do { try request.identity.validate() } catch { invalidIdentity = error }
         let identity = invalidIdentity == nil ? request.identity : nil
         let code = request.code, context = request.context
+        let statement = APIClaimStatement(
+            apiKey: request.apiKey.id, actor: request.apiKey.actor, key: request.key, requestHash: ByteBuffer(bytes: request.requestHash),
+            invalidInput: invalidIdentity != nil, channel: identity?.channel, externalID: identity?.externalId, phone: request.phone?.e164,
+            kid: Int16(code.kid), serial: Int64(code.serial), code: code.text, dailyCap: dailyCap, timeZone: timeZone,
+            ip: context.ip, userAgent: context.userAgent, latitude: context.latitude, longitude: context.longitude
+        )
         do {
-            // On a connection of our own, not PostgresClient.query: refusals are errors, and the
+            // On a connection of our own, not PostgresClient.execute: refusals are errors, and the
             // client (PostgresNIO 1.33) never gives back the connection of a statement whose error
             // arrives before its rows are awaited; under load the pool ran dry and the server hung.
             let answer = try await database.withConnection { connection -> (RecordedResponse, Bool)? in
-                let rows = try await connection.query("""
-                    SELECT status, body, replayed FROM api_claim(
-                        \(request.apiKey.id), \(request.apiKey.actor), \(request.key), \(ByteBuffer(bytes: request.requestHash)),
-                        \(invalidIdentity != nil), \(identity?.channel)::text, \(identity?.externalId)::text, \(request.phone?.e164)::text,
-                        \(Int16(code.kid)), \(Int64(code.serial)), \(code.text), \(dailyCap)::int, \(timeZone),
-                        \(context.ip)::inet, \(context.userAgent)::text, \(context.latitude)::float8, \(context.longitude)::float8)
-                    """, logger: logger)
-                for try await (status, body, replayed) in rows.decode((Int, ByteBuffer, Bool).self) {
+                for try await (status, body, replayed) in try await connection.execute(statement, logger: logger) {
                     return (RecordedResponse(status: status, body: Array(buffer: body)), replayed)
                 }
                 return nil

@@ -23,6 +23,11 @@ public struct APIKey: Sendable, Equatable {
     public var actor: String { "key:\(prefix)" }
 }
 
+/// A statement refused the API key it was given: revoked or expired by the time it ran.
+public struct APIKeyRejected: Error, Sendable {
+    public init() {}
+}
+
 /// Creates, finds, lists and revokes API keys.
 ///
 /// A secret is `tly_` + 8 public characters + `_` + 43 secret characters (256 random bits,

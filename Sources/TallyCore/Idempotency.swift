@@ -41,6 +41,16 @@ public struct IdempotencyStore: Sendable {
         return Array(hasher.finalize())
     }
 
+    /// Refuses a key of the wrong length before any database work.
+    public static func check(key: String) throws {
+        guard (1...maxKeyLength).contains(key.utf8.count) else {
+            throw StoreError(.invalid, "invalid_idempotency_key", "Idempotency-Key has 1 to \(maxKeyLength) bytes")
+        }
+    }
+
+    /// The refusal of a key already used for another request.
+    public static let keyReused = StoreError(.invalid, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
+
     /// Performs `write` once; returns its response and whether it is a replay of an earlier one.
     public func perform(
         actor: String,
@@ -48,9 +58,7 @@ public struct IdempotencyStore: Sendable {
         requestHash: [UInt8],
         write: (PostgresConnection) async throws -> RecordedResponse
     ) async throws -> (response: RecordedResponse, replayed: Bool) {
-        guard (1...Self.maxKeyLength).contains(key.utf8.count) else {
-            throw StoreError(.invalid, "invalid_idempotency_key", "Idempotency-Key has 1 to \(Self.maxKeyLength) bytes")
-        }
+        try Self.check(key: key)
         let logger = self.logger
         let hashBytes = ByteBuffer(bytes: requestHash)
         return try await database.transaction(logger: logger) { tx in
@@ -66,9 +74,7 @@ public struct IdempotencyStore: Sendable {
                     SELECT request_hash, status, response FROM idempotency_keys WHERE actor = \(actor) AND key = \(key)
                     """, logger: logger)
                 for try await (hash, status, body) in rows.decode((ByteBuffer, Int, ByteBuffer).self) {
-                    guard Array(buffer: hash) == requestHash else {
-                        throw StoreError(.invalid, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
-                    }
+                    guard Array(buffer: hash) == requestHash else { throw Self.keyReused }
                     return (RecordedResponse(status: status, body: Array(buffer: body)), true)
                 }
             }

@@ -19,6 +19,8 @@ struct APIErrorMiddleware: RouterMiddleware {
             throw moved
         } catch let error as StoreError {
             throw APIError(error)
+        } catch is APIKeyRejected {
+            throw APIError.unauthorized
         } catch let error as DecodingError {
             throw APIError.badRequest("invalid_json", Self.describe(error))
         } catch let error as HTTPError {

@@ -55,15 +55,16 @@ func buildRouter(
         )
     }
 
-    let api = router.group("/api")
-        .add(middleware: APIErrorMiddleware())
-        .add(middleware: APIKeyMiddleware(keys: APIKeyStore(database: database, logger: logger)))
+    let keys = APIKeyStore(database: database, logger: logger)
+    let api = router.group("/api").add(middleware: APIErrorMiddleware())
+    let keyed = api.group().add(middleware: APIKeyMiddleware(keys: keys))
+    let cachedKeyed = api.group().add(middleware: APIKeyMiddleware(keys: keys, cache: APIKeyCache()))
     // Unknown paths under /api get the JSON error shape too, whatever the method.
     for method: HTTPRequest.Method in [.get, .post, .put, .patch, .delete] {
-        api.on("**", method: method) { _, _ -> Response in throw APIError(.notFound, "not_found", "no such API route") }
+        keyed.on("**", method: method) { _, _ -> Response in throw APIError(.notFound, "not_found", "no such API route") }
     }
 
-    let routes = APIRoutes(router: router, group: api)
+    let routes = APIRoutes(group: keyed, cachedKeyGroup: cachedKeyed)
     let batches = BatchStore(database: database, logger: logger)
     ProductController(products: ProductStore(database: database, logger: logger)).addRoutes(to: routes)
     BatchController(batches: batches, idempotency: IdempotencyStore(database: database, logger: logger), keyRing: config.keyRing)
@@ -73,8 +74,8 @@ func buildRouter(
     let signer = SessionSigner(key: config.sessionKey)
     let members = MemberStore(database: database, logger: logger)
     let claims = ClaimStore(database: database, logger: logger, dailyCap: config.dailyClaimCap, timeZone: config.timeZone)
-    ClaimController(claims: claims, members: members, idempotency: IdempotencyStore(database: database, logger: logger), keyRing: config.keyRing)
-        .addRoutes(to: routes)
+    let apiClaims = APIClaimStore(database: database, logger: logger, dailyCap: config.dailyClaimCap, timeZone: config.timeZone)
+    ClaimController(claims: apiClaims, keyRing: config.keyRing).addRoutes(to: routes)
     CRMRoutes(database: database, config: config, logger: logger).addRoutes(to: routes)
     LandingController(config: config, claims: claims, members: members, scans: scans, signer: signer)
         .addRoutes(to: router)

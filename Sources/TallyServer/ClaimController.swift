@@ -10,9 +10,7 @@ import TallyCore
 /// claims a code for a person it knows by a channel identity, optionally with their phone,
 /// crediting the same member account as the landing page does.
 struct ClaimController {
-    let claims: ClaimStore
-    let members: MemberStore
-    let idempotency: IdempotencyStore
+    let claims: APIClaimStore
     let keyRing: KeyRing
 
     struct ClaimRequest: Decodable {
@@ -23,16 +21,9 @@ struct ClaimController {
         var longitude: Double?
     }
 
-    struct Claimed: Encodable {
-        let outcome = "claimed"
-        let code: String
-        let memberId: UUID
-        let points: Int
-        let balance: Int64
-    }
-
     func addRoutes(to routes: APIRoutes) {
-        routes.add(.post, "/api/v1/claims", scope: .claim) { request, context in
+        // api_claim checks the API key itself, so the key may come from the cache.
+        routes.add(.post, "/api/v1/claims", scope: .claim, keyCheckedByStatement: true) { request, context in
             try await claim(request, context: context)
         }
     }
@@ -55,13 +46,11 @@ struct ClaimController {
             longitude: body.longitude.flatMap { (-180...180).contains($0) ? $0 : nil }
         )
         let hash = IdempotencyStore.requestHash(method: "POST", path: "/api/v1/claims", body: bytes)
-        let (recorded, replayed) = try await idempotency.perform(actor: apiKey.actor, key: key, requestHash: hash) { tx in
-            let member = try await members.resolve(identity: body.identity, phone: phone, on: tx)
-            let outcome = try await claims.claim(code, for: member, context: claimContext, on: tx)
-            guard case .claimed(let points, let balance) = outcome else { throw Self.refusal(outcome, member: member) }
-            let answer = Claimed(code: code.text, memberId: member, points: points, balance: balance)
-            return RecordedResponse(status: 201, body: Array(try context.responseEncoder.encode(answer)))
-        }
+        // One round trip does the rest. The 201 body ({"balance", "code", "member_id", "outcome":
+        // "claimed", "points"}) is written by api_claim and stored with the key (see APIClaimStore).
+        let (recorded, replayed) = try await claims.claim(.init(
+            apiKey: apiKey, key: key, requestHash: hash, code: code, identity: body.identity, phone: phone, context: claimContext
+        ))
         if !replayed { Counter(label: "tally_claims_total", dimensions: [("channel", "api")]).increment() }
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if replayed { headers[.idempotentReplayed] = "true" }
@@ -75,19 +64,6 @@ struct ClaimController {
         case .malformed(let problem): throw APIError(.unprocessableContent, "malformed_code", "code: \(problem)")
         case .typo: throw APIError(.unprocessableContent, "mistyped_code", "the code's check character does not match: ask the person to re-check it")
         case .unknownKey, .forged: throw APIError(.unprocessableContent, "forged_code", "this code was not issued by the brand")
-        }
-    }
-
-    private static func refusal(_ outcome: ClaimOutcome, member: UUID) -> StoreError {
-        switch outcome {
-        case .alreadyClaimed(let by, let at):
-            let who = by == member ? "by this member" : "by another member"
-            return StoreError(.conflict, "already_claimed", "the code was claimed \(who) at \(ISO8601DateFormatter().string(from: at))")
-        case .unknownBatch, .notActive: return StoreError(.conflict, "not_active", "the code is genuine but not active yet")
-        case .voided: return StoreError(.conflict, "voided", "the brand has voided this code")
-        case .expired: return StoreError(.conflict, "expired", "the time to claim this batch has ended")
-        case .dailyCap: return StoreError(.rateLimited, "daily_cap", "this member has reached today's claim limit")
-        case .claimed: return StoreError(.conflict, "claimed", "claimed")
         }
     }
 }

@@ -1,0 +1,62 @@
+import Foundation
+import PostgresNIO
+
+/// The call of `api_claim`, as a prepared statement: each connection has PostgreSQL parse and
+/// plan it once, then sends only the values (parsing and planning it on every claim cost
+/// about a twelfth of PostgreSQL's time per claim).
+struct APIClaimStatement: PostgresPreparedStatement {
+    static let sql = """
+        SELECT status, body, replayed FROM api_claim(
+            $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int, $13, $14::inet, $15, $16, $17)
+        """
+    // The types Swift sends, so that a first call with NULLs prepares the same statement.
+    static let bindingDataTypes: [PostgresDataType] = [
+        .uuid, .text, .text, .bytea, .bool, .text, .text, .text,
+        .int2, .int8, .text, .int8, .text, .text, .text, .float8, .float8,
+    ]
+    typealias Row = (Int, ByteBuffer, Bool)
+
+    var apiKey: UUID
+    var actor: String
+    var key: String
+    var requestHash: ByteBuffer
+    var invalidInput: Bool
+    var channel: String?
+    var externalID: String?
+    var phone: String?
+    var kid: Int16
+    var serial: Int64
+    var code: String
+    var dailyCap: Int
+    var timeZone: String
+    var ip: String?
+    var userAgent: String?
+    var latitude: Double?
+    var longitude: Double?
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 17)
+        bindings.append(apiKey)
+        bindings.append(actor)
+        bindings.append(key)
+        bindings.append(requestHash)
+        bindings.append(invalidInput)
+        bindings.append(channel)
+        bindings.append(externalID)
+        bindings.append(phone)
+        bindings.append(kid)
+        bindings.append(serial)
+        bindings.append(code)
+        bindings.append(dailyCap)
+        bindings.append(timeZone)
+        bindings.append(ip)
+        bindings.append(userAgent)
+        bindings.append(latitude)
+        bindings.append(longitude)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(Row.self)
+    }
+}

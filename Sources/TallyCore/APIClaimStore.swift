@@ -1,0 +1,129 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TallyCodes
+
+/// `POST /api/v1/claims` in one round trip: the Idempotency-Key, the member (by phone and
+/// channel identity) and the claim are one call of `api_claim` (db/migrations/0005_claim_api.sql),
+/// so one statement and one transaction. Done as separate statements it took nine round trips,
+/// and the server CPU each of them costs PostgreSQL was most of a claim's cost.
+public struct APIClaimStore: Sendable {
+    /// A claim whose input the server has checked: a genuine code and, if any, a valid phone.
+    public struct Request: Sendable {
+        /// Who asks: the key is checked again in the claim's statement, and names the Idempotency-Key's owner.
+        public var apiKey: APIKey
+        public var key: String
+        public var requestHash: [UInt8]
+        public var code: Code
+        public var identity: Identity
+        public var phone: PhoneNumber?
+        public var context: ClaimContext
+
+        public init(
+            apiKey: APIKey, key: String, requestHash: [UInt8], code: Code, identity: Identity, phone: PhoneNumber?, context: ClaimContext
+        ) {
+            self.apiKey = apiKey
+            self.key = key
+            self.requestHash = requestHash
+            self.code = code
+            self.identity = identity
+            self.phone = phone
+            self.context = context
+        }
+    }
+
+    let database: PostgresClient
+    let logger: Logger
+    /// Claims one member may make per day (0: no cap).
+    let dailyCap: Int
+    /// The time zone that "today" (daily caps, batch expiry) is counted in.
+    let timeZone: String
+
+    public init(database: PostgresClient, logger: Logger, dailyCap: Int = 0, timeZone: String = "Asia/Shanghai") {
+        self.database = database
+        self.logger = logger
+        self.dailyCap = dailyCap
+        self.timeZone = timeZone
+    }
+
+    /// Claims the code once per Idempotency-Key: the 201 answer (stored with the key), or the
+    /// stored answer of an earlier request with this key (`replayed`). Refusals are `StoreError`s
+    /// (`APIKeyRejected` for a key revoked or expired by now) and leave nothing behind, not even
+    /// the key.
+    public func claim(_ request: Request) async throws -> (response: RecordedResponse, replayed: Bool) {
+        try IdempotencyStore.check(key: request.key)
+        // An invalid identity is refused by api_claim after the API key and the Idempotency-Key
+        // (a key used before for another request is reported first, as for every keyed write);
+        // its text never goes to the database, which could not even take a NUL.
+        var invalidIdentity: (any Error)?
+        do { try request.identity.validate() } catch { invalidIdentity = error }
+        let identity = invalidIdentity == nil ? request.identity : nil
+        let code = request.code, context = request.context
+        let statement = APIClaimStatement(
+            apiKey: request.apiKey.id, actor: request.apiKey.actor, key: request.key, requestHash: ByteBuffer(bytes: request.requestHash),
+            invalidInput: invalidIdentity != nil, channel: identity?.channel, externalID: identity?.externalId, phone: request.phone?.e164,
+            kid: Int16(code.kid), serial: Int64(code.serial), code: code.text, dailyCap: dailyCap, timeZone: timeZone,
+            ip: context.ip, userAgent: context.userAgent, latitude: context.latitude, longitude: context.longitude
+        )
+        do {
+            // On a connection of our own, not PostgresClient.execute: refusals are errors, and the
+            // client (PostgresNIO 1.33) never gives back the connection of a statement whose error
+            // arrives before its rows are awaited; under load the pool ran dry and the server hung.
+            let answer = try await database.withConnection { connection -> (RecordedResponse, Bool)? in
+                for try await (status, body, replayed) in try await connection.execute(statement, logger: logger) {
+                    return (RecordedResponse(status: status, body: Array(buffer: body)), replayed)
+                }
+                return nil
+            }
+            if let answer { return answer }
+        } catch let error as PSQLError {
+            if let invalidIdentity, Self.refusalName(error) == "invalid_input" { throw invalidIdentity }
+            throw Self.refusal(error, of: request) ?? error
+        }
+        throw StoreError(.conflict, "claim_failed", "the claim returned no outcome")
+    }
+
+    /// The name of the refusal that `api_claim` raised (SQLSTATE TL001), if it is one.
+    static func refusalName(_ error: PSQLError) -> String? {
+        guard let info = error.serverInfo, info[.sqlState] == "TL001" else { return nil }
+        return info[.message]
+    }
+
+    /// The error for a refusal that `api_claim` raised; nil for any other error.
+    static func refusal(_ error: PSQLError, of request: Request) -> (any Error)? {
+        guard let name = refusalName(error), let info = error.serverInfo else { return nil }
+        let identity = request.identity
+        switch name {
+        case "unauthorized":
+            return APIKeyRejected()
+        case "idempotency_key_reused":
+            return IdempotencyStore.keyReused
+        case "identity_conflict":
+            return StoreError(.conflict, "identity_conflict",
+                              "\(identity.channel) \(identity.externalId) belongs to another member than this phone; merge them first")
+        case "identity_taken":
+            struct Detail: Decodable { let identity: String }
+            let which = info[.detail].flatMap { try? JSONDecoder().decode(Detail.self, from: Data($0.utf8)) }?.identity
+            guard let other = which == "phone" ? request.phone.map(Identity.phone) : identity else { return nil }
+            return StoreError(.conflict, "identity_conflict", "\(other.channel) \(other.externalId) was just linked to another member; try again")
+        case "member_not_created":
+            return StoreError(.conflict, "member_not_created", "the member could not be created; try again")
+        case "claim_failed":
+            return StoreError(.conflict, "claim_failed", "the claim returned no outcome")
+        case "already_claimed":
+            struct Detail: Decodable {
+                let claimedBy: UUID
+                let claimedAt: Double
+                let member: UUID
+            }
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            guard let detail = info[.detail].flatMap({ try? decoder.decode(Detail.self, from: Data($0.utf8)) }) else { return nil }
+            return ClaimOutcome.alreadyClaimed(member: detail.claimedBy, at: Date(timeIntervalSince1970: detail.claimedAt))
+                .refusal(member: detail.member)
+        default:
+            // claim_code's other refusals need no more than their name.
+            return ClaimOutcome(refusalName: name)?.refusal()
+        }
+    }
+}

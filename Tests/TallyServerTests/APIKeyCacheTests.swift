@@ -1,0 +1,81 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import Testing
+import TallyCodes
+import TallyCore
+import TallyTestSupport
+
+/// The claim API takes its key from a cache (no lookup before its one statement); these check
+/// that revocation and expiry by anyone, anywhere, still act at once.
+@Suite("Cached API keys on the claim API", .serialized)
+struct APIKeyCacheTests {
+    typealias Body = ClaimAPITests.ClaimBody
+
+    @Test("a key revoked by another connection (as `tally apikey revoke` does) is refused at once, even while cached")
+    func revokedElsewhere() async throws {
+        try await TestApp.run { app in
+            try await app.createProduct()
+            let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 20}"#)
+            let first = Body(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: "wx-1")
+            // Two claims: the first reads the key from the database, the second from the cache.
+            #expect(try await ClaimAPITests.claim(app, first, key: "first").status == .created)
+            #expect(try await ClaimAPITests.claim(app, Body(code: app.code(batch, 1).text, channel: "wechat_unionid", externalID: "wx-1")).status == .created)
+
+            // app.database is not the server's connection pool: this is another client.
+            let prefix = String(app.secrets[.claim]!.prefix(12))
+            _ = try await APIKeyStore(database: app.database, logger: TestDatabase.logger).revoke(prefix: prefix)
+            let before = try await ClaimAPITests.Snapshot(app)
+            let attempts: [(String, TestResponse)] = [
+                ("a new claim", try await ClaimAPITests.claim(app, Body(code: app.code(batch, 2).text, channel: "wechat_unionid", externalID: "wx-1"))),
+                ("a retry of a stored answer", try await ClaimAPITests.claim(app, first, key: "first")),
+                ("a mistyped code", try await ClaimAPITests.claim(
+                    app, Body(code: ClaimAPITests.mistyped(app.code(batch, 3).text, at: 9), channel: "wechat_unionid", externalID: "wx-1")
+                )),
+                ("an invalid identity", try await ClaimAPITests.claim(app, Body(code: app.code(batch, 3).text, channel: "WeChat", externalID: "wx-1"))),
+                ("a body that is not JSON", try await app.request(
+                    .post, "/api/v1/claims", as: .claim, json: "{", headers: [ClaimAPITests.idempotencyKey: "not-json"]
+                )),
+            ]
+            for (what, response) in attempts {
+                #expect(response.status == .unauthorized, "\(what): \(String(buffer: response.body))")
+                #expect(try errorCode(response) == "unauthorized", "\(what)")
+            }
+            #expect(try await ClaimAPITests.Snapshot(app) == before)
+        }
+    }
+
+    @Test("a key is refused at its expiry time, even while cached, and at once when another connection moves its expiry forward")
+    func expiry() async throws {
+        try await TestApp.run { app in
+            try await app.createProduct()
+            let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 20}"#)
+            let keys = APIKeyStore(database: app.database, logger: TestDatabase.logger)
+            let expiresAt = Date().addingTimeInterval(2)
+            let (_, soon) = try await keys.create(name: "expires soon", scopes: [.claim], expiresAt: expiresAt)
+            let (later, secret) = try await keys.create(name: "expires later", scopes: [.claim], expiresAt: Date().addingTimeInterval(3600))
+            func claim(_ secret: String, _ sequence: Int64) async throws -> TestResponse {
+                let body = Body(code: app.code(batch, sequence).text, channel: "wechat_unionid", externalID: "wx-2").json
+                return try await app.client.execute(
+                    uri: "/api/v1/claims", method: .post,
+                    headers: [.authorization: "Bearer \(secret)", .contentType: "application/json", ClaimAPITests.idempotencyKey: UUID().uuidString],
+                    body: ByteBuffer(string: body)
+                )
+            }
+            for (secret, sequence) in [(soon, Int64(0)), (soon, 1), (secret, 2), (secret, 3)] {
+                #expect(try await claim(secret, sequence).status == .created)
+            }
+
+            try await app.database.query(
+                "UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = \(later.id)", logger: TestDatabase.logger
+            )
+            #expect(try await claim(secret, 4).status == .unauthorized)
+
+            try await Task.sleep(for: .seconds(max(0, expiresAt.timeIntervalSinceNow) + 0.1))
+            #expect(try await claim(soon, 5).status == .unauthorized)
+            #expect(try await app.count("claims") == 4)
+        }
+    }
+}

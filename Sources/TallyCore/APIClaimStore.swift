@@ -3,10 +3,10 @@ import Logging
 import PostgresNIO
 import TallyCodes
 
-/// `POST /api/v1/claims` in one round trip: the Idempotency-Key, the member (by phone and
-/// channel identity) and the claim are one call of `api_claim` (db/migrations/0005_claim_api.sql),
-/// so one statement and one transaction. Done as separate statements it took nine round trips,
-/// and the server CPU each of them costs PostgreSQL was most of a claim's cost.
+/// `POST /api/v1/claims` in one round trip: the API key, the Idempotency-Key, the member (by
+/// phone and channel identity) and the claim are one call of `api_claim`
+/// (db/migrations/0005_claim_api.sql), so one statement and one transaction. Done as separate
+/// statements it took ten round trips, and what each costs PostgreSQL was most of a claim's cost.
 public struct APIClaimStore: Sendable {
     /// A claim whose input the server has checked: a genuine code and, if any, a valid phone.
     public struct Request: Sendable {

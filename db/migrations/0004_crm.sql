@@ -51,7 +51,6 @@ CREATE TABLE point_lots (
 );
 CREATE INDEX point_lots_open ON point_lots (member_id, expires_at, id) WHERE remaining > 0;
 CREATE INDEX point_lots_due ON point_lots (expires_at) WHERE remaining > 0 AND expires_at IS NOT NULL;
-CREATE INDEX point_lots_earned ON point_lots (member_id, earned_at);
 
 -- Who merged which member into which, and what moved.
 CREATE TABLE member_merges (
@@ -167,7 +166,7 @@ BEGIN
         RETURN;
     END IF;
     -- The event's id goes into the payload delivered, so receivers can drop duplicates.
-    v_event := nextval(pg_get_serial_sequence('outbox_events', 'id'));
+    v_event := nextval('outbox_events_id_seq'::regclass);
     INSERT INTO outbox_events (id, type, member_id, payload) OVERRIDING SYSTEM VALUE
         VALUES (v_event, p_type, p_member,
                 jsonb_build_object('id', v_event::text, 'type', p_type, 'created_at', now(), 'data', p_data));
@@ -231,33 +230,32 @@ CREATE TRIGGER redemptions_events AFTER INSERT OR UPDATE OF status ON redemption
     FOR EACH ROW EXECUTE FUNCTION redemption_event();
 
 -- The member to credit or debit: a merged member's survivor. Locks it (FOR UPDATE), so one
--- member's points change one transaction at a time, and returns its balance. Raises
--- P0002 (no_data_found) for an unknown member.
+-- member's points change one transaction at a time, writes off its lots past their expiry,
+-- and returns its balance. Raises P0002 (no_data_found) for an unknown member.
 --
--- Every function that locks two members (this one: a merged member and its survivor;
--- merge_members: the pair) locks them in id order, so they cannot deadlock on each other.
+-- The common case is one statement. A merged member is locked before its survivor; a merge
+-- locks its pair in id order, so the two can deadlock in rare races, which PostgreSQL breaks
+-- and the server runs again.
 CREATE FUNCTION lock_member(p_member uuid, OUT member_id uuid, OUT balance bigint) LANGUAGE plpgsql AS $$
 DECLARE
     v_merged uuid;
-    v_now uuid;
 BEGIN
-    SELECT m.merged_into INTO v_merged FROM members m WHERE m.id = p_member;
+    SELECT m.merged_into, m.balance INTO v_merged, balance FROM members m WHERE m.id = p_member FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'member % does not exist', p_member USING ERRCODE = 'no_data_found';
     END IF;
-    LOOP
-        PERFORM 1 FROM members m WHERE m.id IN (p_member, v_merged) ORDER BY m.id FOR UPDATE;
-        -- A merge may have committed while we waited: then lock its survivor too.
-        SELECT m.merged_into INTO v_now FROM members m WHERE m.id = p_member;
-        EXIT WHEN v_now IS NOT DISTINCT FROM v_merged;
-        v_merged := v_now;
-    END LOOP;
-    -- merged_into always names the final survivor (merge_members keeps it flat).
-    member_id := coalesce(v_merged, p_member);
+    member_id := p_member;
+    IF v_merged IS NOT NULL THEN
+        -- merged_into always names the final survivor (merge_members keeps it flat).
+        SELECT m.balance INTO balance FROM members m WHERE m.id = v_merged FOR UPDATE;
+        member_id := v_merged;
+    END IF;
     -- Points past their expiry are written off before any change, so they are never spent,
     -- whether or not the expiry job has come by yet.
-    PERFORM expire_member_lots(member_id);
-    SELECT m.balance INTO balance FROM members m WHERE m.id = member_id;
+    IF EXISTS (SELECT 1 FROM point_lots l WHERE l.member_id = lock_member.member_id
+               AND l.remaining > 0 AND l.expires_at <= now()) THEN
+        balance := balance - expire_member_lots(member_id);
+    END IF;
 END;
 $$;
 
@@ -348,19 +346,25 @@ CREATE FUNCTION credit_points(
 DECLARE
     v_balance bigint;
     v_months integer;
+    v_tiers boolean;
+    v_tier text;
 BEGIN
-    SELECT coalesce(p_valid_months, s.points_valid_months) INTO v_months FROM programme_settings s;
+    SELECT coalesce(p_valid_months, s.points_valid_months), EXISTS (SELECT 1 FROM tiers)
+        INTO v_months, v_tiers FROM programme_settings s;
     UPDATE members m SET balance = m.balance + p_points,
                          lifetime_earned = m.lifetime_earned + p_points,
                          updated_at = now()
-        WHERE m.id = p_member RETURNING m.balance INTO v_balance;
+        WHERE m.id = p_member RETURNING m.balance, m.tier INTO v_balance, v_tier;
     INSERT INTO ledger_entries (member_id, id, kind, points, balance_after, kid, serial, reason, actor)
         OVERRIDING SYSTEM VALUE
         VALUES (p_member, p_entry, p_kind, p_points, v_balance, p_kid, p_serial, p_reason, p_actor);
     INSERT INTO point_lots (member_id, ledger_entry_id, source, points, remaining, expires_at)
         VALUES (p_member, p_entry, p_source, p_points, p_points,
                 CASE WHEN v_months > 0 THEN now() + make_interval(months => v_months) END);
-    PERFORM refresh_tier(p_member);
+    -- Without tiers there is nothing to compute (unless a tier is left from before they went).
+    IF v_tiers OR v_tier IS NOT NULL THEN
+        PERFORM refresh_tier(p_member);
+    END IF;
     RETURN v_balance;
 END;
 $$;
@@ -372,7 +376,7 @@ CREATE FUNCTION debit_points(
     p_member uuid, p_points bigint, p_kind text, p_reason text, p_actor text
 ) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
-    v_entry bigint := nextval(pg_get_serial_sequence('ledger_entries', 'id'));
+    v_entry bigint := nextval('ledger_entries_id_seq'::regclass);
     v_needed bigint := p_points;
     v_take bigint;
     v_balance bigint;
@@ -463,7 +467,7 @@ BEGIN
 
     -- The claim's primary key is the code: a concurrent claim of the same code waits here
     -- for the first to commit, then inserts nothing and credits nothing.
-    v_entry := nextval(pg_get_serial_sequence('ledger_entries', 'id'));
+    v_entry := nextval('ledger_entries_id_seq'::regclass);
     INSERT INTO claims AS c (kid, serial, batch_id, member_id, ledger_entry_id, points, channel)
         VALUES (p_kid, p_serial, v_batch.id, v_member, v_entry, v_batch.points_per_code, p_channel)
         ON CONFLICT DO NOTHING;
@@ -495,7 +499,7 @@ BEGIN
     SELECT l.member_id, l.balance INTO v_member, v_balance FROM lock_member(p_member) l;
     member_id := v_member;
     IF p_points > 0 THEN
-        entry_id := nextval(pg_get_serial_sequence('ledger_entries', 'id'));
+        entry_id := nextval('ledger_entries_id_seq'::regclass);
         balance := credit_points(v_member, p_points, 'adjustment', 'adjustment', NULL, p_reason, p_actor, NULL, NULL, entry_id);
     ELSIF v_balance < -p_points THEN
         outcome := 'insufficient_points';
@@ -599,7 +603,7 @@ BEGIN
                          lifetime_redeemed = m.lifetime_redeemed - v_redemption.points,
                          updated_at = now()
         WHERE m.id = v_member RETURNING m.balance INTO balance;
-    v_entry := nextval(pg_get_serial_sequence('ledger_entries', 'id'));
+    v_entry := nextval('ledger_entries_id_seq'::regclass);
     INSERT INTO ledger_entries (member_id, id, kind, points, balance_after, reason, actor)
         OVERRIDING SYSTEM VALUE
         VALUES (v_member, v_entry, 'redemption_cancel', v_redemption.points, balance, p_reason, p_actor);
@@ -651,7 +655,7 @@ DECLARE
 BEGIN
     IF p_survivor = p_absorbed THEN outcome := 'same_member'; RETURN; END IF;
     -- The pair, and members merged into the absorbed one earlier (they will point at the
-    -- survivor), locked in id order like lock_member does.
+    -- survivor), locked in id order.
     PERFORM 1 FROM members m WHERE m.id IN (p_survivor, p_absorbed) OR m.merged_into = p_absorbed
         ORDER BY m.id FOR UPDATE;
     SELECT * INTO v_survivor FROM members m WHERE m.id = p_survivor;

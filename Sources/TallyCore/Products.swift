@@ -66,13 +66,17 @@ public struct ProductStore: Sendable {
             throw StoreError(.invalid, "missing_default_points", "default_points is required")
         }
         let gtin = try Self.validate(fields)
+        // On a leased connection: PostgresNIO's pooled `query` does not give the connection back
+        // when the statement fails before its rows are read (a duplicate SKU or GTIN here).
         return try await translatingConflicts {
-            let rows = try await database.query("""
-                INSERT INTO products (sku, name, gtin, image_url, description, default_points)
-                VALUES (\(sku), \(name), \(gtin), \(fields.imageURL), \(fields.description ?? ""), \(points))
-                RETURNING \(unescaped: Self.columns)
-                """, logger: logger)
-            return try await Self.single(rows)!
+            try await database.withConnection { connection in
+                let rows = try await connection.query("""
+                    INSERT INTO products (sku, name, gtin, image_url, description, default_points)
+                    VALUES (\(sku), \(name), \(gtin), \(fields.imageURL), \(fields.description ?? ""), \(points))
+                    RETURNING \(unescaped: Self.columns)
+                    """, logger: logger)
+                return try await Self.single(rows)!
+            }
         }
     }
 
@@ -83,21 +87,23 @@ public struct ProductStore: Sendable {
         }
         let gtin = try Self.validate(fields)
         return try await translatingConflicts {
-            let rows = try await database.query("""
-                UPDATE products SET
-                    name = coalesce(\(fields.name), name),
-                    gtin = coalesce(\(gtin), gtin),
-                    image_url = coalesce(\(fields.imageURL), image_url),
-                    description = coalesce(\(fields.description), description),
-                    default_points = coalesce(\(fields.defaultPoints), default_points),
-                    updated_at = now()
-                WHERE sku = \(sku)
-                RETURNING \(unescaped: Self.columns)
-                """, logger: logger)
-            guard let product = try await Self.single(rows) else {
-                throw StoreError(.notFound, "product_not_found", "no product with sku \(sku)")
+            try await database.withConnection { connection in
+                let rows = try await connection.query("""
+                    UPDATE products SET
+                        name = coalesce(\(fields.name), name),
+                        gtin = coalesce(\(gtin), gtin),
+                        image_url = coalesce(\(fields.imageURL), image_url),
+                        description = coalesce(\(fields.description), description),
+                        default_points = coalesce(\(fields.defaultPoints), default_points),
+                        updated_at = now()
+                    WHERE sku = \(sku)
+                    RETURNING \(unescaped: Self.columns)
+                    """, logger: logger)
+                guard let product = try await Self.single(rows) else {
+                    throw StoreError(.notFound, "product_not_found", "no product with sku \(sku)")
+                }
+                return product
             }
-            return product
         }
     }
 

@@ -7,6 +7,8 @@ import ServiceLifecycle
 /// The programme's periodic work: writing off expired points and reviewing tiers whose
 /// window has moved on. Both are safe to run from several servers at once (each member is
 /// locked while it is changed), and both work in slices so no transaction grows large.
+/// Each runs on a leased connection: a deadlock PostgreSQL breaks is an expected error here,
+/// and PostgresNIO's pooled `query` keeps the connection when a statement fails early.
 public struct ProgrammeJobs: Sendable {
     /// Members per transaction.
     public static let sliceSize = 500
@@ -30,9 +32,11 @@ public struct ProgrammeJobs: Sendable {
         var report = Report()
         while true {
             let (seen, members, points) = try await retryingDeadlocks(logger: logger) {
-                let rows = try await database.query("SELECT seen, members, points FROM expire_points(\(Self.sliceSize)::int)", logger: logger)
-                for try await slice in rows.decode((Int, Int, Int64).self) { return slice }
-                return (0, 0, Int64(0))
+                try await database.withConnection { connection in
+                    let rows = try await connection.query("SELECT seen, members, points FROM expire_points(\(Self.sliceSize)::int)", logger: logger)
+                    for try await slice in rows.decode((Int, Int, Int64).self) { return slice }
+                    return (0, 0, Int64(0))
+                }
             }
             report.membersExpired += members
             report.pointsExpired += points
@@ -40,9 +44,11 @@ public struct ProgrammeJobs: Sendable {
         }
         while true {
             let reviewed = try await retryingDeadlocks(logger: logger) {
-                let rows = try await database.query("SELECT review_tiers(\(Self.sliceSize)::int)", logger: logger)
-                for try await count in rows.decode(Int.self) { return count }
-                return 0
+                try await database.withConnection { connection in
+                    let rows = try await connection.query("SELECT review_tiers(\(Self.sliceSize)::int)", logger: logger)
+                    for try await count in rows.decode(Int.self) { return count }
+                    return 0
+                }
             }
             report.tiersReviewed += reviewed
             if reviewed == 0 { break }

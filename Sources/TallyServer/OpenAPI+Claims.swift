@@ -27,14 +27,7 @@ extension OpenAPISection {
                     different body is refused (422 `idempotency_key_reused`).
                   x-tally-scope: claim
                   parameters:
-                    - name: Idempotency-Key
-                      in: header
-                      required: true
-                      description: A unique value per claim, e.g. a UUID; 1 to 200 bytes.
-                      schema:
-                        type: string
-                        minLength: 1
-                        maxLength: 200
+                    - $ref: '#/components/parameters/RequiredIdempotencyKey'
                   requestBody:
                     required: true
                     content:
@@ -46,10 +39,7 @@ extension OpenAPISection {
                       description: The code, claimed for the member (or the same answer again, for a retry with the same Idempotency-Key).
                       headers:
                         Idempotent-Replayed:
-                          description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key.'
-                          schema:
-                            type: string
-                            enum: ['true']
+                          $ref: '#/components/headers/IdempotentReplayed'
                       content:
                         application/json:
                           schema:

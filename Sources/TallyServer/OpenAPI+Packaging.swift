@@ -147,14 +147,7 @@ extension OpenAPISection {
                     key with a different body is refused (422 `idempotency_key_reused`).
                   x-tally-scope: mint
                   parameters:
-                    - name: Idempotency-Key
-                      in: header
-                      required: true
-                      description: A unique value per batch order, e.g. a UUID; 1 to 200 bytes.
-                      schema:
-                        type: string
-                        minLength: 1
-                        maxLength: 200
+                    - $ref: '#/components/parameters/RequiredIdempotencyKey'
                   requestBody:
                     required: true
                     content:
@@ -166,10 +159,7 @@ extension OpenAPISection {
                       description: The batch, created (or the same batch again, for a retry with the same Idempotency-Key).
                       headers:
                         Idempotent-Replayed:
-                          description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key.'
-                          schema:
-                            type: string
-                            enum: ['true']
+                          $ref: '#/components/headers/IdempotentReplayed'
                       content:
                         application/json:
                           schema:

@@ -184,14 +184,7 @@ extension OpenAPISection {
                     retried once the reason is gone.
                   x-tally-scope: redeem
                   parameters:
-                    - name: Idempotency-Key
-                      in: header
-                      required: true
-                      description: A unique value per redemption, e.g. a UUID; 1 to 200 bytes.
-                      schema:
-                        type: string
-                        minLength: 1
-                        maxLength: 200
+                    - $ref: '#/components/parameters/RequiredIdempotencyKey'
                   requestBody:
                     required: true
                     content:
@@ -203,10 +196,7 @@ extension OpenAPISection {
                       description: The redemption, with its voucher and the member's balance after it (or the same answer again, for a retry with the same Idempotency-Key).
                       headers:
                         Idempotent-Replayed:
-                          description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key.'
-                          schema:
-                            type: string
-                            enum: ['true']
+                          $ref: '#/components/headers/IdempotentReplayed'
                       content:
                         application/json:
                           schema:

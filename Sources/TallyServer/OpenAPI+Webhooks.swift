@@ -40,10 +40,7 @@ extension OpenAPISection {
                       description: The subscription, with its signing secret (shown this once).
                       headers:
                         Idempotent-Replayed:
-                          description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key.'
-                          schema:
-                            type: string
-                            enum: ['true']
+                          $ref: '#/components/headers/IdempotentReplayed'
                       content:
                         application/json:
                           schema:

@@ -48,6 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
             port: port ?? environment["TALLY_PORT"].flatMap { Int($0) } ?? 8080,
             publicHost: publicHost ?? environment["TALLY_PUBLIC_HOST"] ?? "localhost",
             databaseURL: try database.resolvedURL(),
+            databaseConnections: try databaseConnections(environment),
             keyRing: try keys.loadRing(),
             brand: Brand(
                 name: environment["TALLY_BRAND_NAME"] ?? "Tally",
@@ -98,6 +99,14 @@ struct ServeCommand: AsyncParsableCommand {
         guard let text = environment[name] else { return value }
         guard let number = Int(text), number >= 0 else { throw CommandFailure("\(name) must be a whole number ≥ 0") }
         return number
+    }
+
+    /// TALLY_DATABASE_CONNECTIONS: the most connections the server opens to PostgreSQL (2-500;
+    /// the webhook service keeps one for LISTEN).
+    private func databaseConnections(_ environment: [String: String]) throws -> Int {
+        let count = try integer(environment, "TALLY_DATABASE_CONNECTIONS", default: 20)
+        guard (2...500).contains(count) else { throw CommandFailure("TALLY_DATABASE_CONNECTIONS must be from 2 to 500") }
+        return count
     }
 
     /// Retries and timeout of webhook deliveries, from the options or TALLY_WEBHOOK_*.

@@ -7,6 +7,7 @@ import TallyCodes
 /// phone and channel identity) and the claim are one call of `api_claim`
 /// (db/migrations/0005_claim_api.sql), so one statement and one transaction. Done as separate
 /// statements it took ten round trips, and what each costs PostgreSQL was most of a claim's cost.
+/// Under load, claims that arrive together share one transaction (ClaimBatcher).
 public struct APIClaimStore: Sendable {
     /// A claim whose input the server has checked: a genuine code and, if any, a valid phone.
     public struct Request: Sendable {
@@ -32,16 +33,16 @@ public struct APIClaimStore: Sendable {
         }
     }
 
-    let database: PostgresClient
-    let logger: Logger
+    let batcher: ClaimBatcher
     /// Claims one member may make per day (0: no cap).
     let dailyCap: Int
     /// The time zone that "today" (daily caps, batch expiry) is counted in.
     let timeZone: String
 
-    public init(database: PostgresClient, logger: Logger, dailyCap: Int = 0, timeZone: String = "Asia/Shanghai") {
-        self.database = database
-        self.logger = logger
+    /// `concurrency`: how many calls to PostgreSQL claims may have running at once; claims that
+    /// come while all are busy go together in the next (see ClaimBatcher).
+    public init(database: PostgresClient, logger: Logger, concurrency: Int, dailyCap: Int = 0, timeZone: String = "Asia/Shanghai") {
+        self.batcher = ClaimBatcher(database: database, logger: logger, runners: concurrency)
         self.dailyCap = dailyCap
         self.timeZone = timeZone
     }
@@ -65,33 +66,27 @@ public struct APIClaimStore: Sendable {
             kid: Int16(code.kid), serial: Int64(code.serial), code: code.text, dailyCap: dailyCap, timeZone: timeZone,
             ip: context.ip, userAgent: context.userAgent, latitude: context.latitude, longitude: context.longitude
         )
-        do {
-            // On a connection of our own, not PostgresClient.execute: refusals are errors, and the
-            // client (PostgresNIO 1.33) never gives back the connection of a statement whose error
-            // arrives before its rows are awaited; under load the pool ran dry and the server hung.
-            let answer = try await database.withConnection { connection -> (RecordedResponse, Bool)? in
-                for try await (status, body, replayed) in try await connection.execute(statement, logger: logger) {
-                    return (RecordedResponse(status: status, body: Array(buffer: body)), replayed)
-                }
-                return nil
-            }
-            if let answer { return answer }
-        } catch let error as PSQLError {
-            if let invalidIdentity, Self.refusalName(error) == "invalid_input" { throw invalidIdentity }
-            throw Self.refusal(error, of: request) ?? error
+        switch await batcher.claim(statement) {
+        case .answered(let status, let body, let replayed):
+            return (RecordedResponse(status: status, body: Array(buffer: body)), replayed)
+        case .refused(let name, let detail):
+            if let invalidIdentity, name == "invalid_input" { throw invalidIdentity }
+            throw Self.refusal(name, detail: detail, of: request) ?? UnexpectedRefusal(name: name, detail: detail)
+        case .failed(let error):
+            throw error
         }
-        throw StoreError(.conflict, "claim_failed", "the claim returned no outcome")
     }
 
-    /// The name of the refusal that `api_claim` raised (SQLSTATE TL001), if it is one.
-    static func refusalName(_ error: PSQLError) -> String? {
-        guard let info = error.serverInfo, info[.sqlState] == "TL001" else { return nil }
-        return info[.message]
+    /// A refusal from `api_claim` that the server has no answer for (a bug: a 500).
+    struct UnexpectedRefusal: Error, CustomStringConvertible {
+        let name: String
+        let detail: String?
+        var description: String { "api_claim refused the claim: \(name) \(detail ?? "")" }
     }
 
-    /// The error for a refusal that `api_claim` raised; nil for any other error.
-    static func refusal(_ error: PSQLError, of request: Request) -> (any Error)? {
-        guard let name = refusalName(error), let info = error.serverInfo else { return nil }
+    /// The error for a refusal that `api_claim` raised (SQLSTATE TL001, its name and detail);
+    /// nil for a name it does not know.
+    static func refusal(_ name: String, detail: String?, of request: Request) -> (any Error)? {
         let identity = request.identity
         switch name {
         case "unauthorized":
@@ -103,7 +98,7 @@ public struct APIClaimStore: Sendable {
                               "\(identity.channel) \(identity.externalId) belongs to another member than this phone; merge them first")
         case "identity_taken":
             struct Detail: Decodable { let identity: String }
-            let which = info[.detail].flatMap { try? JSONDecoder().decode(Detail.self, from: Data($0.utf8)) }?.identity
+            let which = detail.flatMap { try? JSONDecoder().decode(Detail.self, from: Data($0.utf8)) }?.identity
             guard let other = which == "phone" ? request.phone.map(Identity.phone) : identity else { return nil }
             return StoreError(.conflict, "identity_conflict", "\(other.channel) \(other.externalId) was just linked to another member; try again")
         case "member_not_created":
@@ -118,7 +113,7 @@ public struct APIClaimStore: Sendable {
             }
             let decoder = JSONDecoder()
             decoder.keyDecodingStrategy = .convertFromSnakeCase
-            guard let detail = info[.detail].flatMap({ try? decoder.decode(Detail.self, from: Data($0.utf8)) }) else { return nil }
+            guard let detail = detail.flatMap({ try? decoder.decode(Detail.self, from: Data($0.utf8)) }) else { return nil }
             return ClaimOutcome.alreadyClaimed(member: detail.claimedBy, at: Date(timeIntervalSince1970: detail.claimedAt))
                 .refusal(member: detail.member)
         default:

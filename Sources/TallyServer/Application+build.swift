@@ -74,7 +74,12 @@ func buildRouter(
     let signer = SessionSigner(key: config.sessionKey)
     let members = MemberStore(database: database, logger: logger)
     let claims = ClaimStore(database: database, logger: logger, dailyCap: config.dailyClaimCap, timeZone: config.timeZone)
-    let apiClaims = APIClaimStore(database: database, logger: logger, dailyCap: config.dailyClaimCap, timeZone: config.timeZone)
+    // Half the pool at most for API claims (one connection is the webhook service's), so the
+    // landing page and the CRM keep theirs under a flood of claims.
+    let apiClaims = APIClaimStore(
+        database: database, logger: logger, concurrency: max(1, (config.databaseConnections - 1) / 2),
+        dailyCap: config.dailyClaimCap, timeZone: config.timeZone
+    )
     ClaimController(claims: apiClaims, keyRing: config.keyRing).addRoutes(to: routes)
     CRMRoutes(database: database, config: config, logger: logger).addRoutes(to: routes)
     LandingController(config: config, claims: claims, members: members, scans: scans, signer: signer)

@@ -1,0 +1,48 @@
+import Foundation
+import PostgresNIO
+
+/// The call of `api_claim_batch` (db/migrations/0006_claim_batches.sql): several API claims as
+/// one statement and one transaction, each one `api_claim` as `APIClaimStatement` would call it.
+/// The driver sends no NULL array elements, so a missing text goes as "" and a missing
+/// coordinate as NaN, which the function turns back into NULL.
+struct APIClaimBatchStatement: PostgresPreparedStatement {
+    static let sql = """
+        SELECT status, body, replayed, refusal, detail FROM api_claim_batch(
+            $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int, $13, $14, $15, $16, $17)
+        """
+    static let bindingDataTypes: [PostgresDataType] = [
+        .uuidArray, .textArray, .textArray, .byteaArray, .boolArray, .textArray, .textArray, .textArray,
+        .int2Array, .int8Array, .textArray, .int8, .text, .textArray, .textArray, .float8Array, .float8Array,
+    ]
+    /// Per claim, in order: the answer (status, body, replayed), or the refusal and its detail.
+    typealias Row = (Int?, ByteBuffer?, Bool?, String?, String?)
+
+    /// The claims; their daily cap and time zone are the server's, the same for all.
+    var claims: [APIClaimStatement]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 17)
+        bindings.append(claims.map(\.apiKey))
+        bindings.append(claims.map(\.actor))
+        bindings.append(claims.map(\.key))
+        bindings.append(claims.map(\.requestHash))
+        bindings.append(claims.map(\.invalidInput))
+        bindings.append(claims.map { $0.channel ?? "" })
+        bindings.append(claims.map { $0.externalID ?? "" })
+        bindings.append(claims.map { $0.phone ?? "" })
+        bindings.append(claims.map(\.kid))
+        bindings.append(claims.map(\.serial))
+        bindings.append(claims.map(\.code))
+        bindings.append(claims[0].dailyCap)
+        bindings.append(claims[0].timeZone)
+        bindings.append(claims.map { $0.ip ?? "" })
+        bindings.append(claims.map { $0.userAgent ?? "" })
+        bindings.append(claims.map { $0.latitude ?? .nan })
+        bindings.append(claims.map { $0.longitude ?? .nan })
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(Row.self)
+    }
+}

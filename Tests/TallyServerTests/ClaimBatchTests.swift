@@ -1,0 +1,111 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import Testing
+import TallyCodes
+import TallyCore
+import TallyServer
+import TallyTestSupport
+
+/// API claims that arrive together share one transaction (ClaimBatcher, api_claim_batch), and
+/// each still gets the answer it would get alone.
+@Suite("Claim batches over real HTTP", .serialized)
+struct ClaimBatchTests {
+    typealias API = ClaimAPITests
+
+    @Test("claims sent at once go in shared transactions; new, repeated, refused and replayed claims each get their own answer")
+    func mixedBatch() async throws {
+        // Three connections: one for the webhook service, one for claims, so all but the first
+        // claim queue behind it and go in batches.
+        try await TestApp.run(configure: { $0.databaseConnections = 3 }) { app in
+            try await app.createProduct()
+            let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 100}"#)
+            let inactive = try await app.createBatch(#"{"sku": "RICE-5KG", "quantity": 10}"#)
+            let taken = app.code(batch, 99)
+            let first = try await API.claimOnOwnConnection(app, API.ClaimBody(code: taken.text, channel: "tmall", externalID: "first"), key: "replay-me")
+            #expect(first.status == .created)
+
+            enum Expected: Equatable { case claimed, replayed, refused(Int, String) }
+            var sends: [(API.ClaimBody, String, Expected)] = []
+            for person in 0..<16 {
+                sends.append((API.ClaimBody(code: app.code(batch, Int64(person)).text, channel: "tmall", externalID: "p\(person)"), UUID().uuidString, .claimed))
+            }
+            for person in 0..<4 {
+                sends.append((API.ClaimBody(code: taken.text, channel: "tmall", externalID: "late\(person)"), UUID().uuidString, .refused(409, "already_claimed")))
+            }
+            sends.append((API.ClaimBody(code: app.code(inactive, 1).text, channel: "tmall", externalID: "p1"), UUID().uuidString, .refused(409, "not_active")))
+            sends.append((API.ClaimBody(code: taken.text, channel: "tmall", externalID: "first"), "replay-me", .replayed))
+            sends.append((API.ClaimBody(code: app.code(batch, 50).text, channel: "tmall", externalID: "first"), "replay-me", .refused(422, "idempotency_key_reused")))
+
+            let answers = try await withThrowingTaskGroup(of: (Expected, API.Answer, Bool).self) { group in
+                for (body, key, expected) in sends {
+                    group.addTask {
+                        let response = try await API.claimOnOwnConnection(app, body, key: key)
+                        return (expected, API.Answer(response), response.headers[API.idempotentReplayed] == "true")
+                    }
+                }
+                return try await group.reduce(into: [(Expected, API.Answer, Bool)]()) { $0.append($1) }
+            }
+            for (expected, answer, replayed) in answers {
+                switch expected {
+                case .claimed:
+                    #expect(answer.status == 201 && answer.claimed?.points == 10 && !replayed, "\(answer)")
+                case .replayed:
+                    #expect(answer.status == 201 && replayed, "\(answer)")
+                case .refused(let status, let code):
+                    #expect(answer.status == status && answer.error == code, "\(answer)")
+                }
+            }
+            // now() is the transaction's start: claims of one transaction share their claimed_at.
+            let rows = try await app.database.query(
+                "SELECT count(*)::int, count(DISTINCT claimed_at)::int FROM claims", logger: TestDatabase.logger
+            )
+            for try await (claims, transactions) in rows.decode((Int, Int).self) {
+                #expect(claims == 17)
+                #expect(transactions < 17, "every claim had a transaction of its own: nothing was batched")
+            }
+            #expect(try await app.count("members") == 17)
+            try await API.expectInvariants(app)
+        }
+    }
+
+    @Test("a batch that fails as a whole is run again one claim at a time: only the claim that caused the error gets it")
+    func failedBatchSplits() async throws {
+        try await TestApp.run(configure: { $0.databaseConnections = 3 }) { app in
+            try await app.createProduct()
+            let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 40}"#)
+            let poisoned = app.code(batch, 7)
+            // An error that is no refusal, for one code only: it aborts whatever transaction holds it.
+            try await app.database.query("""
+                CREATE FUNCTION refuse_poisoned() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'poisoned code'; END;
+                $$
+                """, logger: TestDatabase.logger)
+            try await app.database.query(PostgresQuery(unsafeSQL: """
+                CREATE TRIGGER refuse_poisoned BEFORE INSERT ON claims FOR EACH ROW
+                WHEN (NEW.serial = \(poisoned.serial)) EXECUTE FUNCTION refuse_poisoned()
+                """), logger: TestDatabase.logger)
+
+            let answers = try await withThrowingTaskGroup(of: (Int64, API.Answer).self) { group in
+                for sequence: Int64 in 0..<20 {
+                    group.addTask {
+                        let body = API.ClaimBody(code: app.code(batch, sequence).text, channel: "tmall", externalID: "p\(sequence)")
+                        return (sequence, API.Answer(try await API.claimOnOwnConnection(app, body)))
+                    }
+                }
+                return try await group.reduce(into: [Int64: API.Answer]()) { $0[$1.0] = $1.1 }
+            }
+            for (sequence, answer) in answers {
+                if sequence == 7 {
+                    #expect(answer.status == 500, "\(answer)")
+                } else {
+                    #expect(answer.status == 201, "\(sequence): \(answer)")
+                }
+            }
+            #expect(try await app.count("claims") == 19)
+            try await API.expectInvariants(app)
+        }
+    }
+}

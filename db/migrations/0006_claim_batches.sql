@@ -1,0 +1,63 @@
+-- API claims that arrive together, run as one call and one transaction (group commit): each
+-- claim is still api_claim, exactly as alone, in a subtransaction of its own, so a refused
+-- claim rolls back only itself; what a transaction costs beyond its statements (the commit
+-- and its WAL flush, the round trip, starting and ending it) is paid once for the batch.
+-- Measured with pgbench on the 2-core VM: 8 claims a call run 1.4 × the claims/s of one a call.
+--
+-- Arrays hold one element per claim. Text that api_claim takes as NULL comes as '' (the
+-- driver sends no NULL array elements) and NaN stands for no coordinate.
+--
+-- Answers, one row per claim in order: the stored or new answer (status, body, replayed), or
+-- the refusal api_claim raised (SQLSTATE TL001: its message and detail). Any other error
+-- fails the whole call, which the server then runs again one claim at a time.
+CREATE FUNCTION api_claim_batch(
+    p_api_key uuid[], p_actor text[], p_key text[], p_request_hash bytea[],
+    p_invalid_input boolean[], p_channel text[], p_external_id text[], p_phone text[],
+    p_kid smallint[], p_serial bigint[], p_code text[],
+    p_daily_cap integer, p_time_zone text,
+    p_ip text[], p_user_agent text[], p_latitude double precision[], p_longitude double precision[]
+) RETURNS TABLE (status integer, body bytea, replayed boolean, refusal text, detail text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_members uuid[];
+    v_answer record;
+BEGIN
+    -- The members the batch will credit, and the survivors of merged ones, locked first and in
+    -- id order: two batches running side by side then wait for each other instead of each
+    -- holding a member the other needs (a deadlock, broken only after deadlock_timeout).
+    SELECT array_agg(i.member_id) INTO v_members FROM (
+        SELECT i.member_id FROM unnest(p_channel, p_external_id) AS x(channel, external_id)
+            JOIN member_identities i ON i.channel = x.channel AND i.external_id = x.external_id
+        UNION
+        SELECT i.member_id FROM unnest(p_phone) AS x(phone)
+            JOIN member_identities i ON i.channel = 'phone' AND i.external_id = x.phone) i;
+    IF v_members IS NOT NULL THEN
+        PERFORM FROM members m
+            WHERE m.id = ANY (v_members || ARRAY(
+                SELECT k.merged_into FROM members k WHERE k.id = ANY (v_members) AND k.merged_into IS NOT NULL))
+            ORDER BY m.id FOR UPDATE;
+    END IF;
+
+    FOR n IN 1 .. cardinality(p_key) LOOP
+        BEGIN
+            SELECT * INTO v_answer FROM api_claim(
+                p_api_key[n], p_actor[n], p_key[n], p_request_hash[n], p_invalid_input[n],
+                nullif(p_channel[n], ''), nullif(p_external_id[n], ''), nullif(p_phone[n], ''),
+                p_kid[n], p_serial[n], p_code[n], p_daily_cap, p_time_zone,
+                nullif(p_ip[n], '')::inet, nullif(p_user_agent[n], ''),
+                nullif(p_latitude[n], 'NaN'), nullif(p_longitude[n], 'NaN'));
+            status := v_answer.status;
+            body := v_answer.body;
+            replayed := v_answer.replayed;
+            refusal := NULL;
+            detail := NULL;
+        EXCEPTION WHEN SQLSTATE 'TL001' THEN
+            GET STACKED DIAGNOSTICS refusal = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+            status := NULL;
+            body := NULL;
+            replayed := NULL;
+        END;
+        RETURN NEXT;
+    END LOOP;
+END;
+$$;

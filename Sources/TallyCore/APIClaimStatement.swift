@@ -34,6 +34,14 @@ struct APIClaimStatement: PostgresPreparedStatement {
     var latitude: Double?
     var longitude: Double?
 
+    /// What names the member this claim will lock, for ClaimBatcher: its channel identity and phone.
+    var memberKeys: [String] {
+        var keys: [String] = []
+        if let channel, let externalID { keys.append("\(channel)\u{0}\(externalID)") }
+        if let phone { keys.append("phone\u{0}\(phone)") }
+        return keys
+    }
+
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 17)
         bindings.append(apiKey)

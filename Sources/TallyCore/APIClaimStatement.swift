@@ -34,10 +34,12 @@ struct APIClaimStatement: PostgresPreparedStatement {
     var latitude: Double?
     var longitude: Double?
 
-    /// What names the member this claim will lock, for ClaimBatcher: its channel identity and phone.
-    var memberKeys: [String] {
-        var keys: [String] = []
-        if let channel, let externalID { keys.append("\(channel)\u{0}\(externalID)") }
+    /// The rows this claim will lock or insert that another claim may want too, for
+    /// ClaimBatcher: its member (by channel identity and by phone), its code and its
+    /// Idempotency-Key.
+    var conflictKeys: [String] {
+        var keys = ["code\u{0}\(kid):\(serial)", "key\u{0}\(actor)\u{0}\(key)"]
+        if let channel, let externalID { keys.append("identity\u{0}\(channel)\u{0}\(externalID)") }
         if let phone { keys.append("phone\u{0}\(phone)") }
         return keys
     }

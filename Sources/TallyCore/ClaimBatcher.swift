@@ -9,10 +9,16 @@ import PostgresNIO
 /// goes at once, alone, so batching adds no wait: it only happens under load, where it pays the
 /// cost of a transaction (commit, WAL flush, round trip) once for several claims.
 ///
-/// A claim whose member may be in a batch already running (the same channel identity or phone)
-/// waits for a later batch: the running batch holds that member's lock until it commits, and
-/// a batch waiting for it would hold back all of its claims (with 1,000 members under load, a
-/// third of the time PostgreSQL spent on claims went to such waits).
+/// A claim that shares a row with a claim in a running batch (the same member by identity or
+/// phone, the same code, the same Idempotency-Key) waits for a later batch, and so do later
+/// claims sharing a row with it, so such claims keep their order. The running batch holds that
+/// row until it commits: a batch waiting for it would hold back all of its claims (with 1,000
+/// members under load, a third of PostgreSQL's time on claims went to such waits), and two
+/// batches each waiting for the other's row would deadlock.
+///
+/// Answers count only once PostgreSQL has committed: each call is an explicit transaction. (A
+/// lone statement's implicit commit comes after its rows, which PostgresNIO hands over before
+/// the commit, so a 201 could have left before the claim was durable.)
 ///
 /// Every claim still gets its own answer: in the batch, a refusal rolls back only that claim.
 /// A batch that fails as a whole (a deadlock is run again first; any other error) is run
@@ -38,7 +44,7 @@ actor ClaimBatcher {
     private let batchSize: Int
     private var waiting: [Waiting] = []
     private var running = 0
-    /// The identities (see `APIClaimStatement.memberKeys`) of the claims in running batches.
+    /// The conflict keys (see `APIClaimStatement.conflictKeys`) of the claims in running batches.
     private var busy: [String: Int] = [:]
 
     /// `batchSize` at most 8: each claim is a subtransaction, and PostgreSQL keeps only 64 of a
@@ -68,26 +74,30 @@ actor ClaimBatcher {
             for (waiter, outcome) in zip(batch, outcomes) {
                 waiter.continuation.resume(returning: outcome)
             }
-            for key in batch.flatMap(\.claim.memberKeys) {
+            for key in batch.flatMap(\.claim.conflictKeys) {
                 if let count = busy[key], count > 1 { busy[key] = count - 1 } else { busy[key] = nil }
             }
         }
         running -= 1
     }
 
-    /// Up to `batchSize` waiting claims, oldest first, skipping those whose identity is in a
-    /// running batch (the runner of that batch takes them when it is done).
+    /// Up to `batchSize` waiting claims, oldest first, skipping those that share a key with a
+    /// running batch or with a claim skipped before them (the runner of that batch takes them
+    /// when it is done). Claims sharing a key within the batch are fine: it runs them in order.
     private func takeBatch() -> [Waiting] {
         var batch: [Waiting] = []
+        var skipped: Set<String> = []
         var index = waiting.startIndex
         while batch.count < batchSize, index < waiting.endIndex {
-            if waiting[index].claim.memberKeys.contains(where: { busy[$0] != nil }) {
+            let keys = waiting[index].claim.conflictKeys
+            if keys.contains(where: { busy[$0] != nil || skipped.contains($0) }) {
+                skipped.formUnion(keys)
                 index += 1
             } else {
                 batch.append(waiting.remove(at: index))
             }
         }
-        for key in batch.flatMap(\.claim.memberKeys) {
+        for key in batch.flatMap(\.claim.conflictKeys) {
             busy[key, default: 0] += 1
         }
         return batch
@@ -98,24 +108,22 @@ actor ClaimBatcher {
     private static func run(_ claims: [APIClaimStatement], database: PostgresClient, logger: Logger) async -> [Outcome] {
         Counter(label: "tally_claim_batches_total").increment()
         do {
-            return try await retryingDeadlocks(logger: logger) {
-                // On a connection of our own, as in runAlone below.
-                try await database.withConnection { connection in
-                    var outcomes: [Outcome] = []
-                    outcomes.reserveCapacity(claims.count)
-                    let rows = try await connection.execute(APIClaimBatchStatement(claims: claims), logger: logger)
-                    for try await (status, body, replayed, refusal, detail) in rows {
-                        if let status, let body, let replayed {
-                            outcomes.append(.answered(status: status, body: body, replayed: replayed))
-                        } else {
-                            outcomes.append(.refused(name: refusal ?? "claim_failed", detail: detail))
-                        }
+            // On a connection of our own, as in runAlone below; a deadlock is run again.
+            return try await database.transaction(logger: logger) { connection in
+                var outcomes: [Outcome] = []
+                outcomes.reserveCapacity(claims.count)
+                let rows = try await connection.execute(APIClaimBatchStatement(claims: claims), logger: logger)
+                for try await (status, body, replayed, refusal, detail) in rows {
+                    if let status, let body, let replayed {
+                        outcomes.append(.answered(status: status, body: body, replayed: replayed))
+                    } else {
+                        outcomes.append(.refused(name: refusal ?? "claim_failed", detail: detail))
                     }
-                    guard outcomes.count == claims.count else {
-                        throw StoreError(.conflict, "claim_failed", "the claim batch answered \(outcomes.count) of \(claims.count) claims")
-                    }
-                    return outcomes
                 }
+                guard outcomes.count == claims.count else {
+                    throw StoreError(.conflict, "claim_failed", "the claim batch answered \(outcomes.count) of \(claims.count) claims")
+                }
+                return outcomes
             }
         } catch {
             if claims.count == 1 { return [.failed(error)] }
@@ -137,7 +145,8 @@ actor ClaimBatcher {
             // On a connection of our own, not PostgresClient.execute: refusals are errors, and the
             // client (PostgresNIO 1.33) never gives back the connection of a statement whose error
             // arrives before its rows are awaited; under load the pool ran dry and the server hung.
-            let answer = try await database.withConnection { connection -> Outcome? in
+            // A refusal rolls the transaction back; a deadlock is run again.
+            let answer = try await database.transaction(logger: logger) { connection -> Outcome? in
                 for try await (status, body, replayed) in try await connection.execute(claim, logger: logger) {
                     return .answered(status: status, body: body, replayed: replayed)
                 }

@@ -72,11 +72,12 @@ public struct ClaimStore: Sendable {
         self.timeZone = timeZone
     }
 
-    /// Claims `code` for `member` in one round trip.
+    /// Claims `code` for `member` in one statement, in an explicit transaction: the outcome is
+    /// returned only once COMMIT has, so a consumer is never shown points that are not durable.
+    /// (A lone statement's implicit commit comes after its rows, which PostgresNIO hands over
+    /// before the commit.) A deadlock is run again.
     public func claim(_ code: Code, for member: UUID, context: ClaimContext) async throws -> ClaimOutcome {
-        try await retryingDeadlocks(logger: logger) {
-            try await database.withConnection { try await claim(code, for: member, context: context, on: $0) }
-        }
+        try await database.transaction(logger: logger) { try await claim(code, for: member, context: context, on: $0) }
     }
 
     /// The same, on the caller's connection (inside its transaction, if it has one).

@@ -1,21 +1,23 @@
 import Foundation
 import PostgresNIO
 
-/// The call of `api_claim_batch` (db/migrations/0006_claim_batches.sql): several API claims as
-/// one statement and one transaction, each one `api_claim` as `APIClaimStatement` would call it.
-/// The driver sends no NULL array elements, so a missing text goes as "" and a missing
-/// coordinate as NaN, which the function turns back into NULL.
+/// The call of `api_claim_batch_committed` (db/migrations/0006_claim_batches.sql): several API
+/// claims as one statement and one transaction, each one `api_claim` as `APIClaimStatement`
+/// would call it, answered only once committed. The driver has no NULL array elements, so a
+/// missing text goes as "" and a missing coordinate as NaN, which the function turns back
+/// into NULL; the answer marks missing values the same way.
 struct APIClaimBatchStatement: PostgresPreparedStatement {
     static let sql = """
-        SELECT status, body, replayed, refusal, detail FROM api_claim_batch(
+        CALL api_claim_batch_committed(
             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int, $13, $14, $15, $16, $17)
         """
     static let bindingDataTypes: [PostgresDataType] = [
         .uuidArray, .textArray, .textArray, .byteaArray, .boolArray, .textArray, .textArray, .textArray,
         .int2Array, .int8Array, .textArray, .int8, .text, .textArray, .textArray, .float8Array, .float8Array,
     ]
-    /// Per claim, in order: the answer (status, body, replayed), or the refusal and its detail.
-    typealias Row = (Int?, ByteBuffer?, Bool?, String?, String?)
+    /// One element per claim, in order: the answer (status, body, replayed), or, where the
+    /// refusal is not "", the refusal and its detail.
+    typealias Row = ([Int32], [ByteBuffer], [Bool], [String], [String])
 
     /// The claims; their daily cap and time zone are the server's, the same for all.
     var claims: [APIClaimStatement]

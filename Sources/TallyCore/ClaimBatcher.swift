@@ -16,7 +16,8 @@ import PostgresNIO
 /// members under load, a third of PostgreSQL's time on claims went to such waits), and two
 /// batches each waiting for the other's row would deadlock.
 ///
-/// Answers count only once PostgreSQL has committed: each call is an explicit transaction. (A
+/// Answers count only once PostgreSQL has committed: the batch's procedure commits before it
+/// answers, and a lone claim run again after a failed batch is an explicit transaction. (A
 /// lone statement's implicit commit comes after its rows, which PostgresNIO hands over before
 /// the commit, so a 201 could have left before the claim was durable.)
 ///
@@ -108,22 +109,28 @@ actor ClaimBatcher {
     private static func run(_ claims: [APIClaimStatement], database: PostgresClient, logger: Logger) async -> [Outcome] {
         Counter(label: "tally_claim_batches_total").increment()
         do {
-            // On a connection of our own, as in runAlone below; a deadlock is run again.
-            return try await database.transaction(logger: logger) { connection in
-                var outcomes: [Outcome] = []
-                outcomes.reserveCapacity(claims.count)
-                let rows = try await connection.execute(APIClaimBatchStatement(claims: claims), logger: logger)
-                for try await (status, body, replayed, refusal, detail) in rows {
-                    if let status, let body, let replayed {
-                        outcomes.append(.answered(status: status, body: body, replayed: replayed))
-                    } else {
-                        outcomes.append(.refused(name: refusal ?? "claim_failed", detail: detail))
+            // On a connection of our own, as in runAlone below, outside any transaction: the
+            // procedure commits before it answers. A deadlock is run again.
+            return try await retryingDeadlocks(logger: logger) {
+                try await database.withConnection { connection in
+                    var outcomes: [Outcome] = []
+                    outcomes.reserveCapacity(claims.count)
+                    let rows = try await connection.execute(APIClaimBatchStatement(claims: claims), logger: logger)
+                    for try await (statuses, bodies, replays, refusals, details) in rows {
+                        for index in statuses.indices where index < bodies.count && index < replays.count
+                            && index < refusals.count && index < details.count {
+                            if refusals[index].isEmpty {
+                                outcomes.append(.answered(status: Int(statuses[index]), body: bodies[index], replayed: replays[index]))
+                            } else {
+                                outcomes.append(.refused(name: refusals[index], detail: details[index].isEmpty ? nil : details[index]))
+                            }
+                        }
                     }
+                    guard outcomes.count == claims.count else {
+                        throw StoreError(.conflict, "claim_failed", "the claim batch answered \(outcomes.count) of \(claims.count) claims")
+                    }
+                    return outcomes
                 }
-                guard outcomes.count == claims.count else {
-                    throw StoreError(.conflict, "claim_failed", "the claim batch answered \(outcomes.count) of \(claims.count) claims")
-                }
-                return outcomes
             }
         } catch {
             if claims.count == 1 { return [.failed(error)] }

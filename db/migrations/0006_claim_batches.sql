@@ -61,3 +61,30 @@ BEGIN
     END LOOP;
 END;
 $$;
+
+-- api_claim_batch, committed before it answers: the server calls this procedure, whose answer
+-- (one array per column, one element per claim, in order) leaves only after its COMMIT, in
+-- one round trip. (A lone statement's implicit commit comes after its rows, which the driver
+-- hands over at once: a claim could be answered before it was durable. BEGIN and COMMIT as
+-- statements of their own cost two more round trips, 15 % of the claims/s.) Missing values
+-- come as 0, '' and false; a refusal is the rows whose refusal is not ''.
+CREATE PROCEDURE api_claim_batch_committed(
+    p_api_key uuid[], p_actor text[], p_key text[], p_request_hash bytea[],
+    p_invalid_input boolean[], p_channel text[], p_external_id text[], p_phone text[],
+    p_kid smallint[], p_serial bigint[], p_code text[],
+    p_daily_cap integer, p_time_zone text,
+    p_ip text[], p_user_agent text[], p_latitude double precision[], p_longitude double precision[],
+    INOUT statuses integer[] DEFAULT NULL, INOUT bodies bytea[] DEFAULT NULL, INOUT replays boolean[] DEFAULT NULL,
+    INOUT refusals text[] DEFAULT NULL, INOUT details text[] DEFAULT NULL)
+LANGUAGE plpgsql AS $$
+BEGIN
+    SELECT array_agg(coalesce(b.status, 0) ORDER BY b.n), array_agg(coalesce(b.body, ''::bytea) ORDER BY b.n),
+           array_agg(coalesce(b.replayed, false) ORDER BY b.n),
+           array_agg(coalesce(b.refusal, '') ORDER BY b.n), array_agg(coalesce(b.detail, '') ORDER BY b.n)
+        INTO statuses, bodies, replays, refusals, details
+        FROM api_claim_batch(p_api_key, p_actor, p_key, p_request_hash, p_invalid_input, p_channel, p_external_id,
+                             p_phone, p_kid, p_serial, p_code, p_daily_cap, p_time_zone, p_ip, p_user_agent,
+                             p_latitude, p_longitude) WITH ORDINALITY AS b(status, body, replayed, refusal, detail, n);
+    COMMIT;
+END;
+$$;

@@ -5,7 +5,7 @@ import PostgresNIO
 
 /// Group commit for API claims. At most `runners` calls to PostgreSQL run at once; claims that
 /// arrive while they are busy wait, and the next free runner takes up to `batchSize` of them as
-/// one call of `api_claim_batch`, one transaction. A claim that arrives when a runner is free
+/// one call of `api_claim_batch_committed` (db/migrations/0006_claim_batches.sql), one transaction. A claim that arrives when a runner is free
 /// goes at once, alone, so batching adds no wait: it only happens under load, where it pays the
 /// cost of a transaction (commit, WAL flush, round trip) once for several claims.
 ///

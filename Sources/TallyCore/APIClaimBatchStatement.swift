@@ -1,14 +1,14 @@
 import Foundation
 import PostgresNIO
 
-/// The call of `api_claim_batch_committed` (db/migrations/0006_claim_batches.sql): several API
-/// claims as one statement and one transaction, each one `api_claim` as `APIClaimStatement`
-/// would call it, answered only once committed. The driver has no NULL array elements, so a
+/// The call of `api_claim_batch` (db/migrations/0006_claim_batches.sql): several API claims as
+/// one statement and one transaction, each one `api_claim` as `APIClaimStatement` would call
+/// it, answered only once committed. The driver has no NULL array elements, so a
 /// missing text goes as "" and a missing coordinate as NaN, which the function turns back
 /// into NULL; the answer marks missing values the same way.
 struct APIClaimBatchStatement: PostgresPreparedStatement {
     static let sql = """
-        CALL api_claim_batch_committed(
+        CALL api_claim_batch(
             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int, $13, $14, $15, $16, $17)
         """
     static let bindingDataTypes: [PostgresDataType] = [

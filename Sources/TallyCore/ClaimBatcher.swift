@@ -5,7 +5,7 @@ import PostgresNIO
 
 /// Group commit for API claims. At most `runners` calls to PostgreSQL run at once; claims that
 /// arrive while they are busy wait, and the next free runner takes up to `batchSize` of them as
-/// one call of `api_claim_batch_committed` (db/migrations/0006_claim_batches.sql), one transaction. A claim that arrives when a runner is free
+/// one call of `api_claim_batch` (db/migrations/0006_claim_batches.sql), one transaction. A claim that arrives when a runner is free
 /// goes at once, alone, so batching adds no wait: it only happens under load, where it pays the
 /// cost of a transaction (commit, WAL flush, round trip) once for several claims.
 ///
@@ -116,9 +116,9 @@ actor ClaimBatcher {
                     var outcomes: [Outcome] = []
                     outcomes.reserveCapacity(claims.count)
                     let rows = try await connection.execute(APIClaimBatchStatement(claims: claims), logger: logger)
-                    for try await (statuses, bodies, replays, refusals, details) in rows {
-                        for index in statuses.indices where index < bodies.count && index < replays.count
-                            && index < refusals.count && index < details.count {
+                    for try await (statuses, bodies, replays, refusals, details) in rows
+                    where [bodies.count, replays.count, refusals.count, details.count].allSatisfy({ $0 == statuses.count }) {
+                        for index in statuses.indices {
                             if refusals[index].isEmpty {
                                 outcomes.append(.answered(status: Int(statuses[index]), body: bodies[index], replayed: replays[index]))
                             } else {

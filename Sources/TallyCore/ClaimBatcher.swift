@@ -5,9 +5,10 @@ import PostgresNIO
 
 /// Group commit for API claims. At most `runners` calls to PostgreSQL run at once; claims that
 /// arrive while they are busy wait, and the next free runner takes up to `batchSize` of them as
-/// one call of `api_claim_batch` (db/migrations/0006_claim_batches.sql), one transaction. A claim that arrives when a runner is free
-/// goes at once, alone, so batching adds no wait: it only happens under load, where it pays the
-/// cost of a transaction (commit, WAL flush, round trip) once for several claims.
+/// one call of `api_claim_batch` (db/migrations/0006_claim_batches.sql, 0007_claim_costs.sql),
+/// one transaction. A claim that arrives when a runner is free goes at once, alone, so batching
+/// adds no wait: it only happens under load, where it pays the cost of a transaction (commit,
+/// WAL flush, round trip, setting up its statements) once for several claims.
 ///
 /// A claim that shares a row with a claim in a running batch (the same member by identity or
 /// phone, the same code, the same Idempotency-Key) waits for a later batch, and so do later
@@ -104,10 +105,14 @@ actor ClaimBatcher {
         return batch
     }
 
+    /// Made once: making a metric looks it up in the registry under a lock.
+    private static let batchesCounter = Counter(label: "tally_claim_batches_total")
+    private static let splitCounter = Counter(label: "tally_claim_batches_split_total")
+
     /// The claims' outcomes, in order. The metrics give the mean batch size next to
     /// tally_claims_total, and how often a batch had to be run again one claim at a time.
     private static func run(_ claims: [APIClaimStatement], database: PostgresClient, logger: Logger) async -> [Outcome] {
-        Counter(label: "tally_claim_batches_total").increment()
+        batchesCounter.increment()
         do {
             // On a connection of our own, as in runAlone below, outside any transaction: the
             // procedure commits before it answers. A deadlock is run again.
@@ -134,7 +139,7 @@ actor ClaimBatcher {
             }
         } catch {
             if claims.count == 1 { return [.failed(error)] }
-            Counter(label: "tally_claim_batches_split_total").increment()
+            splitCounter.increment()
             logger.notice("claim batch failed; running its claims one at a time", metadata: [
                 "claims": "\(claims.count)", "error": "\(error.databaseDescription)",
             ])

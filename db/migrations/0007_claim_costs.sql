@@ -7,6 +7,9 @@
 --    merged member's survivor) and has no other member to take in the wrong order.
 -- 2. The ledger's event trigger asks whether anyone subscribes before it builds the payload:
 --    with no subscription to points.credited, a claim no longer builds one to throw it away.
+-- 3. The expiry job locks a slice's members in id order, as claim batches and merges do, so
+--    it no longer deadlocks with a batch that holds two of them (PostgreSQL broke such a cycle
+--    only after deadlock_timeout, a second, and one side ran again).
 
 CREATE OR REPLACE PROCEDURE api_claim_batch(
     p_api_key uuid[], p_actor text[], p_key text[], p_request_hash bytea[],
@@ -91,5 +94,33 @@ BEGIN
             'balance_after', NEW.balance_after, 'reason', NEW.reason,
             'code_serial', NEW.serial, 'code_kid', NEW.kid)));
     RETURN NULL;
+END;
+$$;
+
+-- expire_points as in 0004, taking a slice's members in id order.
+CREATE OR REPLACE FUNCTION expire_points(p_members integer) RETURNS TABLE (seen integer, members integer, points bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_member uuid;
+    v_points bigint;
+BEGIN
+    seen := 0;
+    members := 0;
+    points := 0;
+    FOR v_member IN SELECT d.member_id FROM (
+                        SELECT DISTINCT l.member_id FROM point_lots l
+                        WHERE l.remaining > 0 AND l.expires_at <= now()) d
+                    ORDER BY d.member_id LIMIT p_members LOOP
+        seen := seen + 1;
+        -- Lots belong to members not merged away; if this one was merged meanwhile, its lots
+        -- moved to the survivor and nothing is left here to write off.
+        PERFORM 1 FROM members m WHERE m.id = v_member FOR UPDATE;
+        v_points := expire_member_lots(v_member);
+        IF v_points > 0 THEN
+            members := members + 1;
+            points := points + v_points;
+        END IF;
+    END LOOP;
+    RETURN NEXT;
 END;
 $$;

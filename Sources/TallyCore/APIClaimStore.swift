@@ -40,9 +40,13 @@ public struct APIClaimStore: Sendable {
     let timeZone: String
 
     /// `concurrency`: how many calls to PostgreSQL claims may have running at once; claims that
-    /// come while all are busy go together in the next (see ClaimBatcher).
-    public init(database: PostgresClient, logger: Logger, concurrency: Int, dailyCap: Int = 0, timeZone: String = "Asia/Shanghai") {
-        self.batcher = ClaimBatcher(database: database, logger: logger, runners: concurrency)
+    /// come while all are busy go together in the next (see ClaimBatcher). `queueLimit`: how
+    /// many may wait for them; more are refused at once (`overloaded`, HTTP 503).
+    public init(
+        database: PostgresClient, logger: Logger, concurrency: Int, queueLimit: Int = 2000,
+        dailyCap: Int = 0, timeZone: String = "Asia/Shanghai"
+    ) {
+        self.batcher = ClaimBatcher(database: database, logger: logger, runners: concurrency, queueLimit: queueLimit)
         self.dailyCap = dailyCap
         self.timeZone = timeZone
     }
@@ -72,6 +76,9 @@ public struct APIClaimStore: Sendable {
         case .refused(let name, let detail):
             if let invalidIdentity, name == "invalid_input" { throw invalidIdentity }
             throw Self.refusal(name, detail: detail, of: request) ?? UnexpectedRefusal(name: name, detail: detail)
+        case .overloaded:
+            throw StoreError(.overloaded, "overloaded",
+                             "too many claims are waiting for the database; try again in a second with the same Idempotency-Key")
         case .failed(let error):
             throw error
         }

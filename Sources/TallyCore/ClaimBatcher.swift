@@ -32,6 +32,8 @@ actor ClaimBatcher {
         case answered(status: Int, body: ByteBuffer, replayed: Bool)
         /// A refusal raised by `api_claim` (SQLSTATE TL001): its name and detail.
         case refused(name: String, detail: String?)
+        /// Not taken: `queueLimit` claims were waiting already. Nothing was done.
+        case overloaded
         case failed(any Error)
     }
 
@@ -44,6 +46,7 @@ actor ClaimBatcher {
     private let logger: Logger
     private let runners: Int
     private let batchSize: Int
+    private let queueLimit: Int
     private var waiting: [Waiting] = []
     private var running = 0
     /// The conflict keys (see `APIClaimStatement.conflictKeys`) of the claims in running batches.
@@ -51,16 +54,23 @@ actor ClaimBatcher {
 
     /// `batchSize` at most 8: each claim is a subtransaction, and PostgreSQL keeps only 64 of a
     /// transaction's in each backend's shared cache before every snapshot gets slower.
-    init(database: PostgresClient, logger: Logger, runners: Int, batchSize: Int = 8) {
-        precondition(runners >= 1 && (1...8).contains(batchSize))
+    /// `queueLimit`: claims that may wait; more are answered `overloaded` at once, so that a
+    /// flood beyond what the database can take fails fast instead of every claim waiting longer.
+    init(database: PostgresClient, logger: Logger, runners: Int, queueLimit: Int, batchSize: Int = 8) {
+        precondition(runners >= 1 && queueLimit >= 1 && (1...8).contains(batchSize))
         self.database = database
         self.logger = logger
         self.runners = runners
+        self.queueLimit = queueLimit
         self.batchSize = batchSize
     }
 
     func claim(_ claim: APIClaimStatement) async -> Outcome {
-        await withCheckedContinuation { continuation in
+        guard waiting.count < queueLimit else {
+            Self.overloadedCounter.increment()
+            return .overloaded
+        }
+        return await withCheckedContinuation { continuation in
             waiting.append(Waiting(claim: claim, continuation: continuation))
             if running < runners {
                 running += 1
@@ -108,6 +118,7 @@ actor ClaimBatcher {
     /// Made once: making a metric looks it up in the registry under a lock.
     private static let batchesCounter = Counter(label: "tally_claim_batches_total")
     private static let splitCounter = Counter(label: "tally_claim_batches_split_total")
+    private static let overloadedCounter = Counter(label: "tally_claims_overloaded_total")
 
     /// The claims' outcomes, in order. The metrics give the mean batch size next to
     /// tally_claims_total, and how often a batch had to be run again one claim at a time.

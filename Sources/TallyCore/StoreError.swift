@@ -10,6 +10,8 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case conflict
         /// Too many requests of this kind, from this phone or address (HTTP 429).
         case rateLimited
+        /// The server has more of this work waiting than it takes on; try again shortly (HTTP 503).
+        case overloaded
     }
 
     public let kind: Kind

@@ -21,6 +21,7 @@ public struct APIError: HTTPResponseError, Sendable {
         case .notFound: self.init(.notFound, error.code, error.message)
         case .conflict: self.init(.conflict, error.code, error.message)
         case .rateLimited: self.init(.tooManyRequests, error.code, error.message)
+        case .overloaded: self.init(.serviceUnavailable, error.code, error.message)
         }
     }
 
@@ -28,6 +29,8 @@ public struct APIError: HTTPResponseError, Sendable {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         // RFC 9110: a 401 says how to authenticate.
         if status == .unauthorized { headers[.wwwAuthenticate] = #"Bearer realm="tally""# }
+        // A 503 says when to come back (seconds).
+        if status == .serviceUnavailable { headers[.retryAfter] = "1" }
         return headers
     }
 

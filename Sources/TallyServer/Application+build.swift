@@ -80,6 +80,7 @@ func buildRouter(
     // COMMIT: 0.56 × pgbench against 0.47).
     let apiClaims = APIClaimStore(
         database: database, logger: logger, concurrency: max(1, (config.databaseConnections - 1) / 2),
+        queueLimit: config.claimQueueLimit,
         dailyCap: config.dailyClaimCap, timeZone: config.timeZone
     )
     ClaimController(claims: apiClaims, keyRing: config.keyRing).addRoutes(to: routes)

@@ -73,6 +73,20 @@ extension OpenAPISection {
                     '429':
                       $ref: '#/components/responses/TooManyRequests'
                       description: '`daily_cap`: the member has reached the claims allowed per day (counted in the server''s time zone).'
+                    '503':
+                      description: |
+                        `overloaded`: more claims are waiting for the database than the server
+                        queues (`TALLY_CLAIM_QUEUE_LIMIT`). Nothing was done; send the same request
+                        with the same Idempotency-Key again after `Retry-After` seconds.
+                      headers:
+                        Retry-After:
+                          description: Seconds to wait before trying again.
+                          schema:
+                            type: integer
+                      content:
+                        application/json:
+                          schema:
+                            $ref: '#/components/schemas/Error'
             """#,
         schemas: #"""
                 ClaimRequest:

@@ -10,6 +10,9 @@ public struct ServerConfig: Sendable {
     public var publicHost: String
     public var databaseURL: String
     public var databaseConnections: Int
+    /// API claims that may wait for a claim connection; past that, claims are answered 503
+    /// at once (retry with the same Idempotency-Key) instead of queueing without end.
+    public var claimQueueLimit: Int
     public var keyRing: KeyRing
     /// The consumer pages' look.
     public var brand: Brand
@@ -38,6 +41,7 @@ public struct ServerConfig: Sendable {
         publicHost: String = "localhost",
         databaseURL: String,
         databaseConnections: Int = 20,
+        claimQueueLimit: Int = 2000,
         keyRing: KeyRing,
         brand: Brand = Brand(),
         sessionKey: [UInt8] = SigningKey.randomBytes(),
@@ -54,6 +58,7 @@ public struct ServerConfig: Sendable {
         self.publicHost = publicHost
         self.databaseURL = databaseURL
         self.databaseConnections = databaseConnections
+        self.claimQueueLimit = claimQueueLimit
         self.keyRing = keyRing
         self.brand = brand
         self.sessionKey = sessionKey

@@ -49,6 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
             publicHost: publicHost ?? environment["TALLY_PUBLIC_HOST"] ?? "localhost",
             databaseURL: try database.resolvedURL(),
             databaseConnections: try databaseConnections(environment),
+            claimQueueLimit: try claimQueueLimit(environment),
             keyRing: try keys.loadRing(),
             brand: Brand(
                 name: environment["TALLY_BRAND_NAME"] ?? "Tally",
@@ -107,6 +108,13 @@ struct ServeCommand: AsyncParsableCommand {
         let count = try integer(environment, "TALLY_DATABASE_CONNECTIONS", default: 20)
         guard (2...500).contains(count) else { throw CommandFailure("TALLY_DATABASE_CONNECTIONS must be from 2 to 500") }
         return count
+    }
+
+    /// TALLY_CLAIM_QUEUE_LIMIT: API claims that may wait for a claim connection (1-1,000,000).
+    private func claimQueueLimit(_ environment: [String: String]) throws -> Int {
+        let limit = try integer(environment, "TALLY_CLAIM_QUEUE_LIMIT", default: 2000)
+        guard (1...1_000_000).contains(limit) else { throw CommandFailure("TALLY_CLAIM_QUEUE_LIMIT must be from 1 to 1000000") }
+        return limit
     }
 
     /// Retries and timeout of webhook deliveries, from the options or TALLY_WEBHOOK_*.

@@ -108,4 +108,59 @@ struct ClaimBatchTests {
             try await API.expectInvariants(app)
         }
     }
+
+    @Test("claims beyond the queue limit are answered 503 at once, change nothing, and go through when sent again")
+    func overloadedQueue() async throws {
+        // One claim connection, at most 4 claims waiting for it.
+        try await TestApp.run(configure: { $0.databaseConnections = 3; $0.claimQueueLimit = 4 }) { app in
+            try await app.createProduct()
+            let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 40}"#)
+            let keysBefore = try await app.count("idempotency_keys")
+            let sends = (0..<30).map { person in
+                (API.ClaimBody(code: app.code(batch, Int64(person)).text, channel: "tmall", externalID: "p\(person)"), UUID().uuidString)
+            }
+            // While another transaction holds the claims table, the claim connection's batch (at
+            // most 8 claims) waits on it and 4 more claims wait for the connection: at least 18
+            // of the 30 have nowhere to wait.
+            let answers = try await app.database.withConnection { holder in
+                try await holder.query("BEGIN", logger: TestDatabase.logger)
+                try await holder.query("LOCK TABLE claims IN SHARE MODE", logger: TestDatabase.logger)
+                return try await withThrowingTaskGroup(of: (Int, TestClient.Response).self) { group in
+                    for (index, (body, key)) in sends.enumerated() {
+                        group.addTask { (index, try await API.claimOnOwnConnection(app, body, key: key)) }
+                    }
+                    var answers: [Int: TestClient.Response] = [:]
+                    while answers.count < 18, let (index, response) = try await group.next() {
+                        #expect(response.status == .serviceUnavailable, "answered before the table was free: \(API.Answer(response))")
+                        answers[index] = response
+                    }
+                    try await holder.query("ROLLBACK", logger: TestDatabase.logger)
+                    for try await (index, response) in group { answers[index] = response }
+                    return answers
+                }
+            }
+
+            var turnedAway: [Int] = []
+            for (index, response) in answers {
+                let answer = API.Answer(response)
+                if answer.status == 503 {
+                    #expect(answer.error == "overloaded" && response.headers[.retryAfter] == "1", "\(answer)")
+                    turnedAway.append(index)
+                } else {
+                    #expect(answer.status == 201, "\(answer)")
+                }
+            }
+            #expect(turnedAway.count >= 18)
+            #expect(try await app.count("claims") == 30 - turnedAway.count)
+            #expect(try await app.count("idempotency_keys") == keysBefore + 30 - turnedAway.count, "a turned-away claim left its key behind")
+
+            // Sent again with the same keys once the database keeps up, they are claimed (not replays).
+            for index in turnedAway {
+                let response = try await API.claimOnOwnConnection(app, sends[index].0, key: sends[index].1)
+                #expect(response.status == .created && response.headers[API.idempotentReplayed] == nil, "\(API.Answer(response))")
+            }
+            #expect(try await app.count("claims") == 30)
+            try await API.expectInvariants(app)
+        }
+    }
 }

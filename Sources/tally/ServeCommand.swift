@@ -48,8 +48,10 @@ struct ServeCommand: AsyncParsableCommand {
             port: port ?? environment["TALLY_PORT"].flatMap { Int($0) } ?? 8080,
             publicHost: publicHost ?? environment["TALLY_PUBLIC_HOST"] ?? "localhost",
             databaseURL: try database.resolvedURL(),
-            databaseConnections: try databaseConnections(environment),
-            claimQueueLimit: try claimQueueLimit(environment),
+            // The most connections to PostgreSQL; the webhook service keeps one for LISTEN.
+            databaseConnections: try integer(environment, "TALLY_DATABASE_CONNECTIONS", default: 20, in: 2...500),
+            // API claims that may wait for a claim connection.
+            claimQueueLimit: try integer(environment, "TALLY_CLAIM_QUEUE_LIMIT", default: 2000, in: 1...1_000_000),
             keyRing: try keys.loadRing(),
             brand: Brand(
                 name: environment["TALLY_BRAND_NAME"] ?? "Tally",
@@ -102,19 +104,11 @@ struct ServeCommand: AsyncParsableCommand {
         return number
     }
 
-    /// TALLY_DATABASE_CONNECTIONS: the most connections the server opens to PostgreSQL (2-500;
-    /// the webhook service keeps one for LISTEN).
-    private func databaseConnections(_ environment: [String: String]) throws -> Int {
-        let count = try integer(environment, "TALLY_DATABASE_CONNECTIONS", default: 20)
-        guard (2...500).contains(count) else { throw CommandFailure("TALLY_DATABASE_CONNECTIONS must be from 2 to 500") }
-        return count
-    }
-
-    /// TALLY_CLAIM_QUEUE_LIMIT: API claims that may wait for a claim connection (1-1,000,000).
-    private func claimQueueLimit(_ environment: [String: String]) throws -> Int {
-        let limit = try integer(environment, "TALLY_CLAIM_QUEUE_LIMIT", default: 2000)
-        guard (1...1_000_000).contains(limit) else { throw CommandFailure("TALLY_CLAIM_QUEUE_LIMIT must be from 1 to 1000000") }
-        return limit
+    /// `integer`, which must also lie in `range`.
+    private func integer(_ environment: [String: String], _ name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+        let number = try integer(environment, name, default: value)
+        guard range.contains(number) else { throw CommandFailure("\(name) must be from \(range.lowerBound) to \(range.upperBound)") }
+        return number
     }
 
     /// Retries and timeout of webhook deliveries, from the options or TALLY_WEBHOOK_*.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import PostgresNIO
 import Testing
 import TallyCodes
 import TallyCore
@@ -74,6 +75,51 @@ struct MergeTests {
             let csrf = browser.cookies["tally_csrf"]!
             _ = try await browser.post("/Q/\(app.code(batch, 2).text)/claim", form: ["csrf": csrf])
             #expect(try await app.int64("SELECT balance FROM members WHERE id = '\(survivor)'") == 30)
+            try await app.expectInvariants()
+        }
+    }
+
+    @Test("a claim that waits for its member while a merge takes it away credits the survivor")
+    func claimWaitingOnAMerge() async throws {
+        let sessionKey = Array(repeating: UInt8(7), count: 32)
+        try await TestApp.run(configure: { $0.sessionKey = sessionKey }) { app in
+            let batch = try await app.activeBatch()
+            let survivor = try await app.claimAsMember(batch, 0, externalID: "u1")
+            let absorbed = try await app.claimAsMember(batch, 1, externalID: "t1", channel: "tmall")
+            var browser = Browser(app)
+            _ = try await browser.get("/Q")
+            browser.cookies["tally_session"] = SessionSigner(key: sessionKey).session(for: absorbed)
+            let csrf = browser.cookies["tally_csrf"]!
+            let code = app.code(batch, 2).text
+
+            // The merge holds both members, uncommitted, while the absorbed member's page claims:
+            // the claim waits for the absorbed member's row, then finds it merged and must lock
+            // the survivor instead (lock_member, migration 0008).
+            let page = try await app.database.withConnection { holder in
+                try await holder.query("BEGIN", logger: TestDatabase.logger)
+                try await holder.query(
+                    "SELECT outcome FROM merge_members(\(survivor), \(absorbed), 'one person', 'test')",
+                    logger: TestDatabase.logger)
+                let claim = Task { [browser] in
+                    var browser = browser
+                    return try await browser.post("/Q/\(code)/claim", form: ["csrf": csrf])
+                }
+                var waited = false
+                for _ in 0..<200 where !waited {
+                    waited = try await app.int64("""
+                        SELECT count(*) FROM pg_stat_activity
+                        WHERE datname = current_database() AND wait_event_type = 'Lock'
+                        """) > 0
+                    if !waited { try await Task.sleep(for: .milliseconds(25)) }
+                }
+                #expect(waited, "the claim never waited for the merge")
+                try await holder.query("COMMIT", logger: TestDatabase.logger)
+                return try await claim.value
+            }
+            #expect(page.status == .ok || page.status == .seeOther, "\(page.status)")
+            #expect(try await app.int64("SELECT count(*) FROM claims WHERE member_id = '\(survivor)'") == 2)
+            #expect(try await app.int64("SELECT balance FROM members WHERE id = '\(survivor)'") == 30)
+            #expect(try await app.int64("SELECT balance FROM members WHERE id = '\(absorbed)'") == 0)
             try await app.expectInvariants()
         }
     }

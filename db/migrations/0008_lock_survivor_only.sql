@@ -16,10 +16,10 @@ BEGIN
     SELECT m.balance INTO balance FROM members m WHERE m.id = p_member AND m.merged_into IS NULL FOR UPDATE;
     member_id := p_member;
     -- Merged away (or merged while this waited for the lock): lock the survivor. If the
-    -- survivor is merged in turn before its lock is granted, merged_into has moved on to the
-    -- next one; follow it.
+    -- survivor is merged in turn before its lock is granted, follow it to its own survivor.
+    -- Each step goes to a member not merged when it was read, so the walk ends.
     WHILE NOT FOUND LOOP
-        SELECT coalesce(m.merged_into, m.id) INTO member_id FROM members m WHERE m.id = p_member;
+        SELECT coalesce(m.merged_into, m.id) INTO member_id FROM members m WHERE m.id = lock_member.member_id;
         IF NOT FOUND THEN
             RAISE EXCEPTION 'member % does not exist', p_member USING ERRCODE = 'no_data_found';
         END IF;

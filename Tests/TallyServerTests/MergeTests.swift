@@ -59,14 +59,8 @@ struct MergeTests {
 
     @Test("after a merge, the absorbed member's signed-in page sees the survivor's claims as theirs")
     func landingPageAfterMerge() async throws {
-        let sessionKey = Array(repeating: UInt8(7), count: 32)
-        try await TestApp.run(configure: { $0.sessionKey = sessionKey }) { app in
-            let batch = try await app.activeBatch()
-            let survivor = try await app.claimAsMember(batch, 0, externalID: "u1")
-            let absorbed = try await app.claimAsMember(batch, 1, externalID: "t1", channel: "tmall")
-            var browser = Browser(app)
-            _ = try await browser.get("/Q")
-            browser.cookies["tally_session"] = SessionSigner(key: sessionKey).session(for: absorbed)
+        try await Self.withAbsorbedSession { app, batch, survivor, absorbed, browser in
+            var browser = browser
             #expect(Browser.heading(try await browser.get("/Q/\(app.code(batch, 0).text)")) == "此码已被领取")
             #expect(try await app.write(.post, "/api/v1/members/\(survivor)/merge", json: #"{"absorb": "\#(absorbed)", "reason": "one person"}"#).status == .ok)
             #expect(Browser.heading(try await browser.get("/Q/\(app.code(batch, 0).text)")) == "您已领取过本件积分")
@@ -81,14 +75,7 @@ struct MergeTests {
 
     @Test("a claim that waits for its member while a merge takes it away credits the survivor")
     func claimWaitingOnAMerge() async throws {
-        let sessionKey = Array(repeating: UInt8(7), count: 32)
-        try await TestApp.run(configure: { $0.sessionKey = sessionKey }) { app in
-            let batch = try await app.activeBatch()
-            let survivor = try await app.claimAsMember(batch, 0, externalID: "u1")
-            let absorbed = try await app.claimAsMember(batch, 1, externalID: "t1", channel: "tmall")
-            var browser = Browser(app)
-            _ = try await browser.get("/Q")
-            browser.cookies["tally_session"] = SessionSigner(key: sessionKey).session(for: absorbed)
+        try await Self.withAbsorbedSession { app, batch, survivor, absorbed, browser in
             let csrf = browser.cookies["tally_csrf"]!
             let code = app.code(batch, 2).text
 
@@ -121,6 +108,24 @@ struct MergeTests {
             #expect(try await app.int64("SELECT balance FROM members WHERE id = '\(survivor)'") == 30)
             #expect(try await app.int64("SELECT balance FROM members WHERE id = '\(absorbed)'") == 0)
             try await app.expectInvariants()
+        }
+    }
+
+    /// Two members who claimed a code each (codes 0 and 1, 10 points each), and a browser
+    /// signed in as the second, the one the tests merge into the first: a phone that keeps its
+    /// session through the merge.
+    private static func withAbsorbedSession(
+        _ body: @escaping @Sendable (TestApp, Batch, _ survivor: UUID, _ absorbed: UUID, Browser) async throws -> Void
+    ) async throws {
+        let sessionKey = Array(repeating: UInt8(7), count: 32)
+        try await TestApp.run(configure: { $0.sessionKey = sessionKey }) { app in
+            let batch = try await app.activeBatch()
+            let survivor = try await app.claimAsMember(batch, 0, externalID: "u1")
+            let absorbed = try await app.claimAsMember(batch, 1, externalID: "t1", channel: "tmall")
+            var browser = Browser(app)
+            _ = try await browser.get("/Q")
+            browser.cookies["tally_session"] = SessionSigner(key: sessionKey).session(for: absorbed)
+            try await body(app, batch, survivor, absorbed, browser)
         }
     }
 

@@ -74,12 +74,8 @@ func buildRouter(
     let signer = SessionSigner(key: config.sessionKey)
     let members = MemberStore(database: database, logger: logger)
     let claims = ClaimStore(database: database, logger: logger, dailyCap: config.dailyClaimCap, timeZone: config.timeZone)
-    // Half the pool at most for API claims (one connection is the webhook service's): the
-    // landing page and the CRM keep theirs under a flood of claims, and fewer, fuller batches
-    // made more claims/s than all of them (ops/load-claims, measured before answers waited for
-    // COMMIT: 0.56 × pgbench against 0.47).
     let apiClaims = APIClaimStore(
-        database: database, logger: logger, concurrency: max(1, (config.databaseConnections - 1) / 2),
+        database: database, logger: logger, concurrency: config.claimConnections ?? config.defaultClaimConnections,
         queueLimit: config.claimQueueLimit,
         dailyCap: config.dailyClaimCap, timeZone: config.timeZone
     )

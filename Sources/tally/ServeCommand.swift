@@ -43,13 +43,18 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let logger = makeLogger("tally")
+        // The most connections to PostgreSQL; the webhook service keeps one for LISTEN.
+        let connections = try integer(environment, "TALLY_DATABASE_CONNECTIONS", default: 20, in: 2...500)
         let config = ServerConfig(
             hostname: hostname ?? environment["TALLY_LISTEN_HOST"] ?? "127.0.0.1",
             port: port ?? environment["TALLY_PORT"].flatMap { Int($0) } ?? 8080,
             publicHost: publicHost ?? environment["TALLY_PUBLIC_HOST"] ?? "localhost",
             databaseURL: try database.resolvedURL(),
-            // The most connections to PostgreSQL; the webhook service keeps one for LISTEN.
-            databaseConnections: try integer(environment, "TALLY_DATABASE_CONNECTIONS", default: 20, in: 2...500),
+            databaseConnections: connections,
+            // Claim batches at once; unset: ServerConfig's default for this pool.
+            claimConnections: try environment["TALLY_CLAIM_CONNECTIONS"].map { _ in
+                try integer(environment, "TALLY_CLAIM_CONNECTIONS", default: 1, in: 1...(connections - 1))
+            },
             // API claims that may wait for a claim connection.
             claimQueueLimit: try integer(environment, "TALLY_CLAIM_QUEUE_LIMIT", default: 2000, in: 1...1_000_000),
             keyRing: try keys.loadRing(),

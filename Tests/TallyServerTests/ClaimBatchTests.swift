@@ -109,19 +109,21 @@ struct ClaimBatchTests {
         }
     }
 
-    @Test("claims beyond the queue limit are answered 503 at once, change nothing, and go through when sent again")
+    @Test("claims beyond the queue limit are answered 503 at once, change nothing, and go through when sent again; no more batches run at once than the claim connections")
     func overloadedQueue() async throws {
-        // One claim connection, at most 4 claims waiting for it.
-        try await TestApp.run(configure: { $0.databaseConnections = 3; $0.claimQueueLimit = 4 }) { app in
+        // Two claim connections (TALLY_CLAIM_CONNECTIONS; the pool keeps its default of 20), at
+        // most 4 claims waiting for them.
+        try await TestApp.run(configure: { $0.claimConnections = 2; $0.claimQueueLimit = 4 }) { app in
             try await app.createProduct()
             let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 40}"#)
             let keysBefore = try await app.count("idempotency_keys")
             let sends = (0..<30).map { person in
                 (API.ClaimBody(code: app.code(batch, Int64(person)).text, channel: "tmall", externalID: "p\(person)"), UUID().uuidString)
             }
-            // While another transaction holds the claims table, the claim connection's batch (at
-            // most 8 claims) waits on it and 4 more claims wait for the connection: at least 18
-            // of the 30 have nowhere to wait.
+            // While another transaction holds the claims table, each claim connection's batch (at
+            // most 8 claims) waits on it and 4 more claims wait for a connection: at least 10 of
+            // the 30 have nowhere to wait.
+            var batchesWaiting: Int64 = 0
             let answers = try await app.database.withConnection { holder in
                 try await holder.query("BEGIN", logger: TestDatabase.logger)
                 try await holder.query("LOCK TABLE claims IN SHARE MODE", logger: TestDatabase.logger)
@@ -130,10 +132,25 @@ struct ClaimBatchTests {
                         group.addTask { (index, try await API.claimOnOwnConnection(app, body, key: key)) }
                     }
                     var answers: [Int: TestClient.Response] = [:]
-                    while answers.count < 18, let (index, response) = try await group.next() {
+                    while answers.count < 10, let (index, response) = try await group.next() {
                         #expect(response.status == .serviceUnavailable, "answered before the table was free: \(API.Answer(response))")
                         answers[index] = response
                     }
+                    // The queue is full, so both connections took a batch: give them time to reach
+                    // the lock, and a third, if there were one, as long again.
+                    func waiting() async throws -> Int64 {
+                        try await app.int64("""
+                            SELECT count(*) FROM pg_stat_activity
+                            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'CALL api_claim_batch%'
+                            """)
+                    }
+                    var polls = 0
+                    while try await waiting() < 2, polls < 40 {
+                        polls += 1
+                        try await Task.sleep(for: .milliseconds(25))
+                    }
+                    try await Task.sleep(for: .milliseconds(25 * (polls + 4)))
+                    batchesWaiting = try await waiting()
                     try await holder.query("ROLLBACK", logger: TestDatabase.logger)
                     for try await (index, response) in group { answers[index] = response }
                     return answers
@@ -150,7 +167,8 @@ struct ClaimBatchTests {
                     #expect(answer.status == 201, "\(answer)")
                 }
             }
-            #expect(turnedAway.count >= 18)
+            #expect(batchesWaiting == 2, "claim batches running at once with 2 claim connections")
+            #expect(turnedAway.count >= 10)
             #expect(try await app.count("claims") == 30 - turnedAway.count)
             #expect(try await app.count("idempotency_keys") == keysBefore + 30 - turnedAway.count, "a turned-away claim left its key behind")
 

@@ -42,6 +42,21 @@ extension TestApp {
         return 0
     }
 
+    /// The backends of this test's database waiting on a lock (only those running a statement
+    /// that starts with `statement`, if given), read every 25 ms until at least `count` wait or
+    /// 5 s have passed.
+    func lockWaiters(atLeast count: Int64, statement: String? = nil) async throws -> Int64 {
+        let only = statement.map { " AND starts_with(query, '\($0)')" } ?? ""
+        var waiting: Int64 = 0
+        for _ in 0..<200 {
+            waiting = try await int64(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'" + only)
+            if waiting >= count { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        return waiting
+    }
+
     /// A keyed write as `scope` (a fresh Idempotency-Key unless one is given).
     func write(
         _ method: HTTPRequest.Method, _ uri: String, as scope: Scope = .crmWrite, json: String, key: String? = UUID().uuidString

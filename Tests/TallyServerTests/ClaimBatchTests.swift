@@ -136,21 +136,11 @@ struct ClaimBatchTests {
                         #expect(response.status == .serviceUnavailable, "answered before the table was free: \(API.Answer(response))")
                         answers[index] = response
                     }
-                    // The queue is full, so both connections took a batch: give them time to reach
-                    // the lock, and a third, if there were one, as long again.
-                    func waiting() async throws -> Int64 {
-                        try await app.int64("""
-                            SELECT count(*) FROM pg_stat_activity
-                            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'CALL api_claim_batch%'
-                            """)
-                    }
-                    var polls = 0
-                    while try await waiting() < 2, polls < 40 {
-                        polls += 1
-                        try await Task.sleep(for: .milliseconds(25))
-                    }
-                    try await Task.sleep(for: .milliseconds(25 * (polls + 4)))
-                    batchesWaiting = try await waiting()
+                    // The queue is full, so both connections took a batch: once both wait on the
+                    // lock, a third, if there were one, would be waiting too a moment later.
+                    _ = try await app.lockWaiters(atLeast: 2, statement: "CALL api_claim_batch")
+                    try await Task.sleep(for: .milliseconds(200))
+                    batchesWaiting = try await app.lockWaiters(atLeast: 0, statement: "CALL api_claim_batch")
                     try await holder.query("ROLLBACK", logger: TestDatabase.logger)
                     for try await (index, response) in group { answers[index] = response }
                     return answers

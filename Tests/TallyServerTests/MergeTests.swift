@@ -91,15 +91,7 @@ struct MergeTests {
                     var browser = browser
                     return try await browser.post("/Q/\(code)/claim", form: ["csrf": csrf])
                 }
-                var waited = false
-                for _ in 0..<200 where !waited {
-                    waited = try await app.int64("""
-                        SELECT count(*) FROM pg_stat_activity
-                        WHERE datname = current_database() AND wait_event_type = 'Lock'
-                        """) > 0
-                    if !waited { try await Task.sleep(for: .milliseconds(25)) }
-                }
-                #expect(waited, "the claim never waited for the merge")
+                #expect(try await app.lockWaiters(atLeast: 1) > 0, "the claim never waited for the merge")
                 try await holder.query("COMMIT", logger: TestDatabase.logger)
                 return try await claim.value
             }

@@ -47,13 +47,7 @@ func buildRouter(
     }
     HealthController(database: database).addRoutes(to: router)
     router.get("/metrics") { _, _ in PrometheusMetrics.response() }
-    router.get("/openapi.yaml") { _, _ in
-        Response(
-            status: .ok,
-            headers: [.contentType: "application/yaml; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml))
-        )
-    }
+    OpenAPIDocument.addRoutes(to: router)
 
     let keys = APIKeyStore(database: database, logger: logger)
     let api = router.group("/api").add(middleware: APIErrorMiddleware())

@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import Metrics
 import PostgresNIO
-import ServiceLifecycle
 
 /// The programme's periodic work: writing off expired points and reviewing tiers whose
 /// window has moved on. Both are safe to run from several servers at once (each member is
@@ -25,6 +24,9 @@ public struct ProgrammeJobs: Sendable {
         public var membersExpired = 0
         public var pointsExpired: Int64 = 0
         public var tiersReviewed = 0
+
+        /// True when the run found nothing to do.
+        public var isEmpty: Bool { self == Report() }
     }
 
     /// Runs both jobs until nothing is due.
@@ -55,39 +57,5 @@ public struct ProgrammeJobs: Sendable {
         }
         if report.pointsExpired > 0 { Counter(label: "tally_points_expired_total").increment(by: report.pointsExpired) }
         return report
-    }
-}
-
-/// Runs `ProgrammeJobs` in the server every `interval` (and once shortly after start).
-public struct ProgrammeJobsService: Service {
-    let jobs: ProgrammeJobs
-    let interval: Duration
-    let logger: Logger
-
-    public init(jobs: ProgrammeJobs, interval: Duration, logger: Logger) {
-        self.jobs = jobs
-        self.interval = interval
-        self.logger = logger
-    }
-
-    public func run() async throws {
-        var wait = Duration.seconds(5)
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let pause = wait
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
-            if Task.isShuttingDownGracefully || Task.isCancelled { break }
-            wait = interval
-            do {
-                let report = try await jobs.run()
-                if report != ProgrammeJobs.Report() {
-                    logger.info("programme jobs", metadata: [
-                        "members_expired": "\(report.membersExpired)", "points_expired": "\(report.pointsExpired)",
-                        "tiers_reviewed": "\(report.tiersReviewed)",
-                    ])
-                }
-            } catch {
-                logger.warning("programme jobs failed; will retry", metadata: ["error": "\(error.databaseDescription)"])
-            }
-        }
     }
 }

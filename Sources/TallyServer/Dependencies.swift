@@ -1,0 +1,81 @@
+import Crypto
+import Logging
+import PostgresNIO
+import TallyCore
+
+/// Every store and shared helper the server's controllers and services use, each built once
+/// per server from its configuration and its one database client.
+struct Dependencies: Sendable {
+    let config: ServerConfig
+    let database: PostgresClient
+    let logger: Logger
+
+    // Access
+    let keys: APIKeyStore
+    let idempotency: IdempotencyStore
+    // Catalogue and the packaging line
+    let products: ProductStore
+    let batches: BatchStore
+    let exportAudit: ExportAudit
+    let rewards: RewardStore
+    // Claims and scans
+    let claims: ClaimStore
+    let apiClaims: APIClaimStore
+    let scans: ScanRecorder
+    // Members and the programme
+    let members: MemberStore
+    let directory: MemberDirectory
+    let accounts: MemberAccountStore
+    let ledger: MemberLedger
+    let links: IdentityLinks
+    let adjuster: PointsAdjuster
+    let merger: MemberMerger
+    let programme: ProgrammeStore
+    let liability: LiabilityReports
+    let segments: SegmentExport
+    let redemptions: RedemptionStore
+    // Webhooks
+    let subscriptions: WebhookSubscriptionStore
+    let deliveries: WebhookDeliveryStore
+    // Consumer sign-in
+    let otp: OTPStore
+    let codeSender: any CodeSender
+    let signer: SessionSigner
+
+    init(config: ServerConfig, database: PostgresClient, logger: Logger) {
+        self.config = config
+        self.database = database
+        self.logger = logger
+        keys = APIKeyStore(database: database, logger: logger)
+        idempotency = IdempotencyStore(database: database, logger: logger)
+        products = ProductStore(database: database, logger: logger)
+        batches = BatchStore(database: database, logger: logger)
+        exportAudit = ExportAudit(database: database, logger: logger)
+        rewards = RewardStore(database: database, logger: logger)
+        claims = ClaimStore(database: database, logger: logger, dailyCap: config.dailyClaimCap, timeZone: config.timeZone)
+        apiClaims = APIClaimStore(
+            database: database, logger: logger, concurrency: config.claimConnections ?? config.defaultClaimConnections,
+            queueLimit: config.claimQueueLimit, dailyCap: config.dailyClaimCap, timeZone: config.timeZone
+        )
+        scans = ScanRecorder(store: ScanStore(database: database, logger: logger), logger: logger)
+        members = MemberStore(database: database, logger: logger)
+        directory = MemberDirectory(database: database, logger: logger)
+        accounts = MemberAccountStore(database: database, logger: logger)
+        ledger = MemberLedger(database: database, logger: logger)
+        links = IdentityLinks(database: database, logger: logger)
+        adjuster = PointsAdjuster(logger: logger)
+        merger = MemberMerger(logger: logger)
+        programme = ProgrammeStore(database: database, logger: logger)
+        liability = LiabilityReports(database: database, logger: logger)
+        segments = SegmentExport(database: database, logger: logger)
+        redemptions = RedemptionStore(database: database, logger: logger)
+        subscriptions = WebhookSubscriptionStore(database: database, logger: logger)
+        deliveries = WebhookDeliveryStore(database: database, logger: logger)
+        otp = OTPStore(database: database, logger: logger, secret: SymmetricKey(data: config.sessionKey))
+        codeSender = switch config.codeDelivery {
+        case .log: LogCodeSender()
+        case .webhook(let url, let secret): WebhookCodeSender(url: url, secret: SymmetricKey(data: secret))
+        }
+        signer = SessionSigner(key: config.sessionKey)
+    }
+}

@@ -78,7 +78,7 @@ public struct ServerConfig: Sendable {
 
     /// Half the connections left after the webhook service's LISTEN, at least 1: the landing
     /// page and the CRM keep the other half under a flood of claims, and fewer, fuller batches
-    /// made more claims/s than all of them (see the README's load figures).
+    /// made more claims/s than all of them (see docs/benchmarks.md).
     public var defaultClaimConnections: Int { max(1, (databaseConnections - 1) / 2) }
 }
 

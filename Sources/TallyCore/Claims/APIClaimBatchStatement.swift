@@ -1,7 +1,7 @@
 import Foundation
 import PostgresNIO
 
-/// The call of `api_claim_batch` (db/migrations/0006_claim_batches.sql): several API claims as
+/// The call of `api_claim_batch` (db/functions/api_claim_batch.sql): several API claims as
 /// one statement and one transaction, each one `api_claim` as `APIClaimStatement` would call
 /// it, answered only once committed. The driver has no NULL array elements, so a
 /// missing text goes as "" and a missing coordinate as NaN, which the function turns back

@@ -5,7 +5,7 @@ import TallyCodes
 
 /// `POST /api/v1/claims` in one round trip: the API key, the Idempotency-Key, the member (by
 /// phone and channel identity) and the claim are one call of `api_claim`
-/// (db/migrations/0005_claim_api.sql), so one statement and one transaction. Done as separate
+/// (db/functions/api_claim.sql), so one statement and one transaction. Done as separate
 /// statements it took ten round trips, and what each costs PostgreSQL was most of a claim's cost.
 /// Under load, claims that arrive together share one transaction (ClaimBatcher).
 public struct APIClaimStore: Sendable {

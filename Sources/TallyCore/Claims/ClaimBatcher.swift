@@ -5,7 +5,7 @@ import PostgresNIO
 
 /// Group commit for API claims. At most `runners` calls to PostgreSQL run at once; claims that
 /// arrive while they are busy wait, and the next free runner takes up to `batchSize` of them as
-/// one call of `api_claim_batch` (db/migrations/0006_claim_batches.sql, 0007_claim_costs.sql),
+/// one call of `api_claim_batch` (db/functions/api_claim_batch.sql),
 /// one transaction. A claim that arrives when a runner is free goes at once, alone, so batching
 /// adds no wait: it only happens under load, where it pays the cost of a transaction (commit,
 /// WAL flush, round trip, setting up its statements) once for several claims.

@@ -1,16 +1,15 @@
-import Crypto
 import Foundation
 
-/// One file of `db/migrations`, named `NNNN_name.sql`.
+/// One file of `db/migrations`, named `NNNN_name.sql`: tables, indexes, constraints and data
+/// moves, applied once, in version order. Functions are not defined here but in `db/functions`
+/// (see `SchemaFunction`).
 public struct Migration: Sendable, Equatable {
     public let version: Int
     public let name: String
     public let sql: String
 
     /// SHA-256 of the file, so that a migration edited after it was applied is noticed.
-    public var checksum: String {
-        SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
+    public var checksum: String { SQLChecksum.of(sql) }
 
     public init(version: Int, name: String, sql: String) {
         self.version = version

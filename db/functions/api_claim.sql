@@ -17,24 +17,28 @@
 --    (idempotency_key_reused); a refusal rolls the key back with everything else.
 -- 2. Input the server refused (p_invalid_input: an invalid identity, whose text is not sent)
 --    is refused only now, as invalid_input, so that the keys are reported first, as before.
--- 3. The member (claim_member), 4. the claim (claim_code), 5. the answer, stored with the key.
--- The answer is the 201 body, written here byte for byte as ClaimController's JSONEncoder
--- would (sorted keys, upper-case UUID); a test holds the two equal.
+-- 3. The member (claim_member), 4. the claim (claim_code), 5. its result, stored with the key.
+-- The answer is the claim's result, not an HTTP answer: outcome 'claimed' (this call) or
+-- 'replayed' (an earlier request with this key), with the member credited, the points and the
+-- balance after the claim, from which the server writes its 201 body. A key whose answer was
+-- stored as a status and body (before migration 0010) replays those: outcome 'replayed' with
+-- stored_status and stored_body, and no member.
 -- Refusals from claim_code: its outcome as the code (already_claimed with
 -- {"claimed_by", "claimed_at" (Unix seconds), "member"}), or claim_failed if it gave none.
 CREATE OR REPLACE FUNCTION api_claim(
     p_api_key uuid, p_actor text, p_key text, p_request_hash bytea,
     p_invalid_input boolean, p_channel text, p_external_id text, p_phone text,
-    p_kid smallint, p_serial bigint, p_code text,
+    p_kid smallint, p_serial bigint,
     p_daily_cap integer, p_time_zone text,
     p_ip inet, p_user_agent text, p_latitude double precision, p_longitude double precision
-) RETURNS TABLE (status integer, body bytea, replayed boolean)
+) RETURNS TABLE (
+    outcome text, member_id uuid, points integer, balance bigint, stored_status integer, stored_body bytea
+)
 LANGUAGE plpgsql AS $$
 DECLARE
     v_stored idempotency_keys%ROWTYPE;
     v_member uuid;
     v_claim record;
-    v_body bytea;
 BEGIN
     PERFORM FROM api_keys a
         WHERE a.id = p_api_key AND a.revoked_at IS NULL AND (a.expires_at IS NULL OR a.expires_at > now());
@@ -51,7 +55,13 @@ BEGIN
             IF v_stored.request_hash <> p_request_hash THEN
                 RAISE EXCEPTION 'idempotency_key_reused' USING ERRCODE = 'TL001';
             END IF;
-            RETURN QUERY SELECT v_stored.status::integer, v_stored.response, true;
+            IF v_stored.claim_member IS NOT NULL THEN
+                RETURN QUERY SELECT 'replayed', v_stored.claim_member, v_stored.claim_points, v_stored.claim_balance,
+                                    NULL::integer, NULL::bytea;
+            ELSE
+                RETURN QUERY SELECT 'replayed', NULL::uuid, NULL::integer, NULL::bigint,
+                                    v_stored.status::integer, v_stored.response;
+            END IF;
             RETURN;
         END IF;
     END IF;
@@ -79,9 +89,8 @@ BEGIN
         RAISE EXCEPTION '%', coalesce(v_claim.outcome, 'claim_failed') USING ERRCODE = 'TL001';
     END IF;
 
-    v_body := convert_to(format('{"balance":%s,"code":"%s","member_id":"%s","outcome":"claimed","points":%s}',
-        v_claim.balance, p_code, upper(v_member::text), v_claim.points), 'UTF8');
-    UPDATE idempotency_keys k SET status = 201, response = v_body WHERE k.actor = p_actor AND k.key = p_key;
-    RETURN QUERY SELECT 201, v_body, false;
+    UPDATE idempotency_keys k SET claim_member = v_member, claim_points = v_claim.points, claim_balance = v_claim.balance
+        WHERE k.actor = p_actor AND k.key = p_key;
+    RETURN QUERY SELECT 'claimed', v_member, v_claim.points, v_claim.balance, NULL::integer, NULL::bytea;
 END;
 $$;

@@ -18,15 +18,18 @@
 -- Arrays hold one element per claim, in and out. The driver has no NULL array elements: text
 -- that api_claim takes as NULL comes as '', a missing coordinate as NaN, and in the answer a
 -- claim is refused where its refusal is not '' (SQLSTATE TL001: the message and detail api_claim
--- raised), else answered (status, body, replayed). Any other error fails the whole call, which
--- the server then runs again one claim at a time.
+-- raised), else answered with api_claim's row (outcome, member, points, balance, and a stored
+-- status and body where api_claim gave them), a missing uuid as the nil uuid, a missing number
+-- as 0 and a missing body as ''. Any other error fails the whole call, which the server then
+-- runs again one claim at a time.
 CREATE OR REPLACE PROCEDURE api_claim_batch(
     p_api_key uuid[], p_actor text[], p_key text[], p_request_hash bytea[],
     p_invalid_input boolean[], p_channel text[], p_external_id text[], p_phone text[],
-    p_kid smallint[], p_serial bigint[], p_code text[],
+    p_kid smallint[], p_serial bigint[],
     p_daily_cap integer, p_time_zone text,
     p_ip text[], p_user_agent text[], p_latitude double precision[], p_longitude double precision[],
-    INOUT statuses integer[] DEFAULT NULL, INOUT bodies bytea[] DEFAULT NULL, INOUT replays boolean[] DEFAULT NULL,
+    INOUT outcomes text[] DEFAULT NULL, INOUT member_ids uuid[] DEFAULT NULL, INOUT points integer[] DEFAULT NULL,
+    INOUT balances bigint[] DEFAULT NULL, INOUT statuses integer[] DEFAULT NULL, INOUT bodies bytea[] DEFAULT NULL,
     INOUT refusals text[] DEFAULT NULL, INOUT details text[] DEFAULT NULL)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -57,25 +60,32 @@ BEGIN
             ORDER BY m.id FOR UPDATE;
     END IF;
 
-    statuses := '{}'; bodies := '{}'; replays := '{}'; refusals := '{}'; details := '{}';
+    outcomes := '{}'; member_ids := '{}'; points := '{}'; balances := '{}';
+    statuses := '{}'; bodies := '{}'; refusals := '{}'; details := '{}';
     FOR n IN 1 .. cardinality(p_key) LOOP
         BEGIN
             SELECT * INTO v_answer FROM api_claim(
                 p_api_key[n], p_actor[n], p_key[n], p_request_hash[n], p_invalid_input[n],
                 nullif(p_channel[n], ''), nullif(p_external_id[n], ''), nullif(p_phone[n], ''),
-                p_kid[n], p_serial[n], p_code[n], p_daily_cap, p_time_zone,
+                p_kid[n], p_serial[n], p_daily_cap, p_time_zone,
                 nullif(p_ip[n], '')::inet, nullif(p_user_agent[n], ''),
                 nullif(p_latitude[n], 'NaN'), nullif(p_longitude[n], 'NaN'));
-            statuses := statuses || v_answer.status;
-            bodies := bodies || v_answer.body;
-            replays := replays || v_answer.replayed;
+            outcomes := outcomes || v_answer.outcome;
+            member_ids := member_ids || coalesce(v_answer.member_id, '00000000-0000-0000-0000-000000000000');
+            points := points || coalesce(v_answer.points, 0);
+            balances := balances || coalesce(v_answer.balance, 0);
+            statuses := statuses || coalesce(v_answer.stored_status, 0);
+            bodies := bodies || coalesce(v_answer.stored_body, ''::bytea);
             refusals := refusals || ''::text;
             details := details || ''::text;
         EXCEPTION WHEN SQLSTATE 'TL001' THEN
             GET STACKED DIAGNOSTICS v_refusal = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL;
+            outcomes := outcomes || ''::text;
+            member_ids := member_ids || '00000000-0000-0000-0000-000000000000'::uuid;
+            points := points || 0;
+            balances := balances || 0::bigint;
             statuses := statuses || 0;
             bodies := bodies || ''::bytea;
-            replays := replays || false;
             refusals := refusals || v_refusal;
             details := details || coalesce(v_detail, '');
         END;

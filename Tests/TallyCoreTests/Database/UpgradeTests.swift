@@ -54,6 +54,45 @@ struct UpgradeTests {
         }
     }
 
+    @Test("an API claim answered by 0009's api_claim (status and body stored with its key) replays the same after the upgrade")
+    func storedAnswerReplays() async throws {
+        try await TestDatabase.withFresh(migrated: false) { client, _ in
+            let migrator = Migrator(client: client, logger: logger)
+            _ = try await migrator.migrate(Schema(migrations: Self.shippedMigrations(), functions: []))
+            let key = UUID()
+            try await client.query("""
+                INSERT INTO api_keys (id, name, prefix, secret_hash, scopes)
+                VALUES (\(key), 'upgrade', 'tly_upgrade0', sha256('secret'), ARRAY['claim'])
+                """, logger: logger)
+            try await client.query("INSERT INTO products (sku, name, default_points) VALUES ('RICE', 'Rice', 10)", logger: logger)
+            try await client.query("INSERT INTO batches (product_id, kid, first_serial, quantity, points_per_code) VALUES (1, 1, 0, 10, 10)", logger: logger)
+            try await client.query("INSERT INTO batch_state_changes (batch_id, kid, serials, state) VALUES (1, 1, int8range(0, 10), 'active')", logger: logger)
+            let hash = ByteBuffer(bytes: Array(repeating: 7, count: 32))
+            var before: (Int, ByteBuffer)?
+            for try await (status, body, replayed) in try await client.query("""
+                SELECT status, body, replayed FROM api_claim(\(key), 'key:tly_upgrade0', 'k1', \(hash), false, 'wechat_unionid', 'wx-1',
+                    NULL, 1::int2, 4::int8, 'CODE-TEXT', 0, 'Asia/Shanghai', NULL, NULL, NULL, NULL)
+                """, logger: logger).decode((Int, ByteBuffer, Bool).self) {
+                #expect(!replayed)
+                before = (status, body)
+            }
+            let (status, body) = try #require(before)
+            #expect(status == 201 && String(buffer: body).contains("\"code\":\"CODE-TEXT\""))
+
+            _ = try await migrator.migrate(Schema.load(directory: TestDatabase.schemaDirectory))
+            var replays = 0
+            for try await (outcome, member, storedStatus, storedBody) in try await client.query("""
+                SELECT outcome, member_id, stored_status, stored_body FROM api_claim(\(key), 'key:tly_upgrade0', 'k1', \(hash), false,
+                    'wechat_unionid', 'wx-1', NULL, 1::int2, 4::int8, 0, 'Asia/Shanghai', NULL, NULL, NULL, NULL)
+                """, logger: logger).decode((String, UUID?, Int?, ByteBuffer?).self) {
+                #expect(outcome == "replayed" && member == nil && storedStatus == 201 && storedBody == body)
+                replays += 1
+            }
+            #expect(replays == 1)
+            #expect(try await scalar(client, "SELECT count(*)::int8 FROM claims") == 1)
+        }
+    }
+
     @Test("points claimed before 0004 become lots: they can be spent, expire, and tally check holds")
     func pointsBeforeLots() async throws {
         try await TestDatabase.withFresh(migrated: false) { client, _ in

@@ -22,19 +22,9 @@ public struct SchemaFunction: Sendable, Equatable {
 
     /// The function files in `directory`, by name.
     public static func load(directory: String) throws -> [SchemaFunction] {
-        let files: [String]
-        do {
-            files = try FileManager.default.contentsOfDirectory(atPath: directory)
-        } catch {
-            throw Invalid(description: "cannot read functions directory \(directory): \(error.localizedDescription)")
+        try SQLFile.all(in: directory).map { file in
+            try checked(SchemaFunction(name: file.stem, sql: file.sql), file: file.stem + ".sql")
         }
-        var functions: [SchemaFunction] = []
-        for file in files.sorted() where file.hasSuffix(".sql") {
-            let name = String(file.dropLast(4))
-            let sql = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
-            try functions.append(checked(SchemaFunction(name: name, sql: sql), file: file))
-        }
-        return functions
     }
 
     /// Refuses a file that could not be applied twice or that does not define its name.

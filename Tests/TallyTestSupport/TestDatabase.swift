@@ -15,10 +15,10 @@ public enum TestDatabase {
             ?? "postgres://tally@127.0.0.1:54329/postgres?sslmode=disable"
     }
 
-    /// `db/migrations` of this checkout.
-    public static var migrationsDirectory: String {
+    /// `db` of this checkout: its migrations and functions (see `Schema`).
+    public static var schemaDirectory: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("db/migrations").path
+            .deletingLastPathComponent().appendingPathComponent("db").path
     }
 
     public static func url(database: String) -> String {
@@ -27,7 +27,7 @@ public enum TestDatabase {
         return components.string!
     }
 
-    /// Runs `body` against a new empty database (`migrated: true` applies db/migrations first).
+    /// Runs `body` against a new empty database (`migrated: true` applies the schema in db first).
     public static func withFresh<T: Sendable>(
         migrated: Bool = true,
         _ body: @Sendable (_ client: PostgresClient, _ url: String) async throws -> T
@@ -39,7 +39,7 @@ public enum TestDatabase {
             let client = PostgresClient(configuration: try DatabaseURL.configuration(url, maximumConnections: 10))
             let result = try await client.whileRunning { client in
                 if migrated {
-                    try await Migrator(client: client, logger: logger).migrate(Migration.load(directory: migrationsDirectory))
+                    try await Migrator(client: client, logger: logger).migrate(Schema.load(directory: schemaDirectory))
                 }
                 return try await body(client, url)
             }

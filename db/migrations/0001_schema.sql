@@ -92,7 +92,8 @@ CREATE TABLE member_identities (
 );
 CREATE INDEX member_identities_by_member ON member_identities (member_id);
 
--- The points ledger: append-only. Credits are positive, debits negative.
+-- The points ledger: append-only (a trigger refuses UPDATE and DELETE: see
+-- db/functions/ledger_entries_are_append_only.sql). Credits are positive, debits negative.
 CREATE TABLE ledger_entries (
     member_id      uuid NOT NULL REFERENCES members (id),
     id             bigint GENERATED ALWAYS AS IDENTITY,
@@ -109,16 +110,6 @@ CREATE TABLE ledger_entries (
     CHECK ((kind = 'claim') = (kid IS NOT NULL AND serial IS NOT NULL))
 );
 CREATE INDEX ledger_entries_by_time ON ledger_entries USING brin (created_at);
-
-CREATE FUNCTION ledger_entries_are_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'ledger entries are append-only (% refused)', TG_OP
-        USING ERRCODE = 'restrict_violation';
-END;
-$$;
-CREATE TRIGGER ledger_entries_append_only
-    BEFORE UPDATE OR DELETE ON ledger_entries
-    FOR EACH ROW EXECUTE FUNCTION ledger_entries_are_append_only();
 
 -- A claim: the one time a code's points were credited (I1). The primary key is the
 -- code itself, so a second claim of the same code, concurrent or later, inserts nothing.

@@ -1,7 +1,7 @@
 import Foundation
 import PostgresNIO
 
-/// The call of `api_claim_batch` (db/migrations/0006_claim_batches.sql): several API claims as
+/// The call of `api_claim_batch` (db/functions/api_claim_batch.sql): several API claims as
 /// one statement and one transaction, each one `api_claim` as `APIClaimStatement` would call
 /// it, answered only once committed. The driver has no NULL array elements, so a
 /// missing text goes as "" and a missing coordinate as NaN, which the function turns back
@@ -9,21 +9,22 @@ import PostgresNIO
 struct APIClaimBatchStatement: PostgresPreparedStatement {
     static let sql = """
         CALL api_claim_batch(
-            $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int, $13, $14, $15, $16, $17)
+            $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::int, $12, $13, $14, $15, $16)
         """
     static let bindingDataTypes: [PostgresDataType] = [
         .uuidArray, .textArray, .textArray, .byteaArray, .boolArray, .textArray, .textArray, .textArray,
-        .int2Array, .int8Array, .textArray, .int8, .text, .textArray, .textArray, .float8Array, .float8Array,
+        .int2Array, .int8Array, .int8, .text, .textArray, .textArray, .float8Array, .float8Array,
     ]
-    /// One element per claim, in order: the answer (status, body, replayed), or, where the
-    /// refusal is not "", the refusal and its detail.
-    typealias Row = ([Int32], [ByteBuffer], [Bool], [String], [String])
+    /// One element per claim, in order: api_claim's row (outcome, member, points, balance,
+    /// stored status and body; missing values as the nil UUID, 0 and ""), or, where the refusal
+    /// is not "", the refusal and its detail.
+    typealias Row = ([String], [UUID], [Int32], [Int64], [Int32], [ByteBuffer], [String], [String])
 
     /// The claims; their daily cap and time zone are the server's, the same for all.
     var claims: [APIClaimStatement]
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 17)
+        var bindings = PostgresBindings(capacity: 16)
         bindings.append(claims.map(\.apiKey))
         bindings.append(claims.map(\.actor))
         bindings.append(claims.map(\.key))
@@ -34,7 +35,6 @@ struct APIClaimBatchStatement: PostgresPreparedStatement {
         bindings.append(claims.map { $0.phone ?? "" })
         bindings.append(claims.map(\.kid))
         bindings.append(claims.map(\.serial))
-        bindings.append(claims.map(\.code))
         bindings.append(claims[0].dailyCap)
         bindings.append(claims[0].timeZone)
         bindings.append(claims.map { $0.ip ?? "" })

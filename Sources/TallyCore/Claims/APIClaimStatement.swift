@@ -6,15 +6,15 @@ import PostgresNIO
 /// about a twelfth of PostgreSQL's time per claim).
 struct APIClaimStatement: PostgresPreparedStatement {
     static let sql = """
-        SELECT status, body, replayed FROM api_claim(
-            $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int, $13, $14::inet, $15, $16, $17)
+        SELECT outcome, member_id, points, balance, stored_status, stored_body FROM api_claim(
+            $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::int, $12, $13::inet, $14, $15, $16)
         """
     // The types Swift sends, so that a first call with NULLs prepares the same statement.
     static let bindingDataTypes: [PostgresDataType] = [
         .uuid, .text, .text, .bytea, .bool, .text, .text, .text,
-        .int2, .int8, .text, .int8, .text, .text, .text, .float8, .float8,
+        .int2, .int8, .int8, .text, .text, .text, .float8, .float8,
     ]
-    typealias Row = (Int, ByteBuffer, Bool)
+    typealias Row = (String, UUID?, Int?, Int64?, Int?, ByteBuffer?)
 
     var apiKey: UUID
     var actor: String
@@ -26,7 +26,6 @@ struct APIClaimStatement: PostgresPreparedStatement {
     var phone: String?
     var kid: Int16
     var serial: Int64
-    var code: String
     var dailyCap: Int
     var timeZone: String
     var ip: String?
@@ -45,7 +44,7 @@ struct APIClaimStatement: PostgresPreparedStatement {
     }
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 17)
+        var bindings = PostgresBindings(capacity: 16)
         bindings.append(apiKey)
         bindings.append(actor)
         bindings.append(key)
@@ -56,7 +55,6 @@ struct APIClaimStatement: PostgresPreparedStatement {
         bindings.append(phone)
         bindings.append(kid)
         bindings.append(serial)
-        bindings.append(code)
         bindings.append(dailyCap)
         bindings.append(timeZone)
         bindings.append(ip)

@@ -5,7 +5,7 @@ import TallyCodes
 
 /// `POST /api/v1/claims` in one round trip: the API key, the Idempotency-Key, the member (by
 /// phone and channel identity) and the claim are one call of `api_claim`
-/// (db/migrations/0005_claim_api.sql), so one statement and one transaction. Done as separate
+/// (db/functions/api_claim.sql), so one statement and one transaction. Done as separate
 /// statements it took ten round trips, and what each costs PostgreSQL was most of a claim's cost.
 /// Under load, claims that arrive together share one transaction (ClaimBatcher).
 public struct APIClaimStore: Sendable {
@@ -33,6 +33,23 @@ public struct APIClaimStore: Sendable {
         }
     }
 
+    /// The answer to a claim: its 201 body, which the server encodes (sorted snake_case keys).
+    public struct Claimed: Sendable, Encodable, Equatable {
+        public var outcome = "claimed"
+        public let code: String
+        public let memberId: UUID
+        public let points: Int
+        public let balance: Int64
+    }
+
+    /// What the server sends for a claim.
+    public enum Answer: Sendable, Equatable {
+        /// The claim, made now or by an earlier request with this Idempotency-Key.
+        case claimed(Claimed)
+        /// An answer stored as a status and body (before migration 0010), sent as it is.
+        case recorded(RecordedResponse)
+    }
+
     let batcher: ClaimBatcher
     /// Claims one member may make per day (0: no cap).
     let dailyCap: Int
@@ -51,11 +68,11 @@ public struct APIClaimStore: Sendable {
         self.timeZone = timeZone
     }
 
-    /// Claims the code once per Idempotency-Key: the 201 answer (stored with the key), or the
-    /// stored answer of an earlier request with this key (`replayed`). Refusals are `StoreError`s
-    /// (`APIKeyRejected` for a key revoked or expired by now) and leave nothing behind, not even
-    /// the key.
-    public func claim(_ request: Request) async throws -> (response: RecordedResponse, replayed: Bool) {
+    /// Claims the code once per Idempotency-Key: the claim (its result stored with the key), or
+    /// the stored answer of an earlier request with this key (`replayed`), whose request was the
+    /// same, code included. Refusals are `StoreError`s (`APIKeyRejected` for a key revoked or
+    /// expired by now) and leave nothing behind, not even the key.
+    public func claim(_ request: Request) async throws -> (answer: Answer, replayed: Bool) {
         try IdempotencyStore.check(key: request.key)
         // An invalid identity is refused by api_claim after the API key and the Idempotency-Key
         // (a key used before for another request is reported first, as for every keyed write);
@@ -67,12 +84,14 @@ public struct APIClaimStore: Sendable {
         let statement = APIClaimStatement(
             apiKey: request.apiKey.id, actor: request.apiKey.actor, key: request.key, requestHash: ByteBuffer(bytes: request.requestHash),
             invalidInput: invalidIdentity != nil, channel: identity?.channel, externalID: identity?.externalId, phone: request.phone?.e164,
-            kid: Int16(code.kid), serial: Int64(code.serial), code: code.text, dailyCap: dailyCap, timeZone: timeZone,
+            kid: Int16(code.kid), serial: Int64(code.serial), dailyCap: dailyCap, timeZone: timeZone,
             ip: context.ip, userAgent: context.userAgent, latitude: context.latitude, longitude: context.longitude
         )
         switch await batcher.claim(statement) {
-        case .answered(let status, let body, let replayed):
-            return (RecordedResponse(status: status, body: Array(buffer: body)), replayed)
+        case .answered(.claimed(let member, let points, let balance, let replayed)):
+            return (.claimed(Claimed(code: code.text, memberId: member, points: points, balance: balance)), replayed)
+        case .answered(.recorded(let status, let body)):
+            return (.recorded(RecordedResponse(status: status, body: Array(buffer: body))), true)
         case .refused(let name, let detail):
             if let invalidIdentity, name == "invalid_input" { throw invalidIdentity }
             throw Self.refusal(name, detail: detail, of: request) ?? UnexpectedRefusal(name: name, detail: detail)

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Metrics
 import NIOCore
@@ -5,7 +6,7 @@ import PostgresNIO
 
 /// Group commit for API claims. At most `runners` calls to PostgreSQL run at once; claims that
 /// arrive while they are busy wait, and the next free runner takes up to `batchSize` of them as
-/// one call of `api_claim_batch` (db/migrations/0006_claim_batches.sql, 0007_claim_costs.sql),
+/// one call of `api_claim_batch` (db/functions/api_claim_batch.sql),
 /// one transaction. A claim that arrives when a runner is free goes at once, alone, so batching
 /// adds no wait: it only happens under load, where it pays the cost of a transaction (commit,
 /// WAL flush, round trip, setting up its statements) once for several claims.
@@ -28,8 +29,8 @@ import PostgresNIO
 actor ClaimBatcher {
     /// What one claim came to.
     enum Outcome: Sendable {
-        /// The new or stored answer of the claim's Idempotency-Key.
-        case answered(status: Int, body: ByteBuffer, replayed: Bool)
+        /// The claim's result, new or stored with its Idempotency-Key.
+        case answered(APIClaimResult)
         /// A refusal raised by `api_claim` (SQLSTATE TL001): its name and detail.
         case refused(name: String, detail: String?)
         /// Not taken: `queueLimit` claims were waiting already. Nothing was done.
@@ -132,14 +133,21 @@ actor ClaimBatcher {
                     var outcomes: [Outcome] = []
                     outcomes.reserveCapacity(claims.count)
                     let rows = try await connection.execute(APIClaimBatchStatement(claims: claims), logger: logger)
-                    for try await (statuses, bodies, replays, refusals, details) in rows
-                    where [bodies.count, replays.count, refusals.count, details.count].allSatisfy({ $0 == statuses.count }) {
-                        for index in statuses.indices {
-                            if refusals[index].isEmpty {
-                                outcomes.append(.answered(status: Int(statuses[index]), body: bodies[index], replayed: replays[index]))
-                            } else {
+                    for try await (kinds, members, points, balances, statuses, bodies, refusals, details) in rows
+                    where [members.count, points.count, balances.count, statuses.count, bodies.count, refusals.count, details.count]
+                        .allSatisfy({ $0 == kinds.count }) {
+                        for index in kinds.indices {
+                            if !refusals[index].isEmpty {
                                 outcomes.append(.refused(name: refusals[index], detail: details[index].isEmpty ? nil : details[index]))
+                                continue
                             }
+                            // Missing values come as the nil UUID and 0 (no NULL array elements).
+                            let known = members[index] != Self.nilUUID
+                            outcomes.append(Self.answer(APIClaimResult(
+                                outcome: kinds[index], member: known ? members[index] : nil,
+                                points: known ? Int(points[index]) : nil, balance: known ? balances[index] : nil,
+                                storedStatus: Int(statuses[index]), storedBody: bodies[index]
+                            )))
                         }
                     }
                     guard outcomes.count == claims.count else {
@@ -162,6 +170,13 @@ actor ClaimBatcher {
         }
     }
 
+    private static let nilUUID = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+
+    /// A row of `api_claim`'s, or claim_failed when it gave none the server knows.
+    private static func answer(_ result: APIClaimResult?) -> Outcome {
+        result.map(Outcome.answered) ?? .refused(name: "claim_failed", detail: nil)
+    }
+
     /// One claim, as `api_claim` alone.
     private static func runAlone(_ claim: APIClaimStatement, database: PostgresClient, logger: Logger) async -> Outcome {
         do {
@@ -169,13 +184,14 @@ actor ClaimBatcher {
             // client (PostgresNIO 1.33) never gives back the connection of a statement whose error
             // arrives before its rows are awaited; under load the pool ran dry and the server hung.
             // A refusal rolls the transaction back; a deadlock is run again.
-            let answer = try await database.transaction(logger: logger) { connection -> Outcome? in
-                for try await (status, body, replayed) in try await connection.execute(claim, logger: logger) {
-                    return .answered(status: status, body: body, replayed: replayed)
+            return try await database.transaction(logger: logger) { connection -> Outcome in
+                for try await (outcome, member, points, balance, status, body) in try await connection.execute(claim, logger: logger) {
+                    return Self.answer(APIClaimResult(
+                        outcome: outcome, member: member, points: points, balance: balance, storedStatus: status, storedBody: body
+                    ))
                 }
-                return nil
+                return Self.answer(nil)
             }
-            return answer ?? .refused(name: "claim_failed", detail: nil)
         } catch let error as PSQLError {
             guard let info = error.serverInfo, info[.sqlState] == "TL001", let name = info[.message] else { return .failed(error) }
             return .refused(name: name, detail: info[.detail])

@@ -56,7 +56,7 @@ public struct CodeStatus: Sendable, Equatable {
     public var claimedByViewer: Bool
 }
 
-/// Claims codes for members, exactly once per code. See `claim_code` in db/migrations.
+/// Claims codes for members, exactly once per code. See db/functions/claim_code.sql.
 public struct ClaimStore: Sendable {
     let database: PostgresClient
     let logger: Logger

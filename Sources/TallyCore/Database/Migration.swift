@@ -1,16 +1,15 @@
-import Crypto
 import Foundation
 
-/// One file of `db/migrations`, named `NNNN_name.sql`.
+/// One file of `db/migrations`, named `NNNN_name.sql`: tables, indexes, constraints and data
+/// moves, applied once, in version order. Functions are not defined here but in `db/functions`
+/// (see `SchemaFunction`).
 public struct Migration: Sendable, Equatable {
     public let version: Int
     public let name: String
     public let sql: String
 
     /// SHA-256 of the file, so that a migration edited after it was applied is noticed.
-    public var checksum: String {
-        SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
+    public var checksum: String { SQLChecksum.of(sql) }
 
     public init(version: Int, name: String, sql: String) {
         self.version = version
@@ -24,21 +23,13 @@ public struct Migration: Sendable, Equatable {
 
     /// The migrations in `directory`, in version order.
     public static func load(directory: String) throws -> [Migration] {
-        let files: [String]
-        do {
-            files = try FileManager.default.contentsOfDirectory(atPath: directory)
-        } catch {
-            throw Invalid(description: "cannot read migrations directory \(directory): \(error.localizedDescription)")
-        }
         var migrations: [Migration] = []
-        for file in files where file.hasSuffix(".sql") {
-            let stem = file.dropLast(4)
-            let parts = stem.split(separator: "_", maxSplits: 1)
+        for file in try SQLFile.all(in: directory) {
+            let parts = file.stem.split(separator: "_", maxSplits: 1)
             guard parts.count == 2, parts[0].count == 4, let version = Int(parts[0]) else {
-                throw Invalid(description: "migration file \(file) must be named NNNN_name.sql")
+                throw Invalid(description: "migration file \(file.stem).sql must be named NNNN_name.sql")
             }
-            let sql = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
-            migrations.append(Migration(version: version, name: String(parts[1]), sql: sql))
+            migrations.append(Migration(version: version, name: String(parts[1]), sql: file.sql))
         }
         migrations.sort { $0.version < $1.version }
         for (a, b) in zip(migrations, migrations.dropFirst()) where a.version == b.version {

@@ -41,7 +41,7 @@ public struct Identity: Hashable, Sendable, Codable {
 }
 
 /// Finds members by identity and creates them on first sight. (The claim API finds its member
-/// by phone and channel identity in SQL, in `claim_member`: see db/migrations/0005_claim_api.sql.)
+/// by phone and channel identity in SQL, in `claim_member`: see db/functions/claim_member.sql.)
 public struct MemberStore: Sendable {
     let database: PostgresClient
     let logger: Logger

@@ -3,7 +3,7 @@ import Logging
 import PostgresNIO
 
 /// Redeems rewards for members and cancels redemptions, each through one call of its
-/// PostgreSQL function (`redeem_reward`, `cancel_redemption` in db/migrations/0004_crm.sql),
+/// PostgreSQL function (`redeem_reward`, `cancel_redemption` in db/functions),
 /// which checks and changes points, lots, stock and the ledger together or not at all.
 public struct RedemptionStore: Sendable {
     public static let maxPageSize = 200

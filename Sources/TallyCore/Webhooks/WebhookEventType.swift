@@ -1,4 +1,4 @@
-/// The events a webhook subscription may ask for. `emit_event` (db/migrations/0004_crm.sql)
+/// The events a webhook subscription may ask for. `emit_event` (db/functions/emit_event.sql)
 /// writes them; the database refuses any other type in a subscription, too.
 public enum WebhookEventType {
     public static let all = [

@@ -328,7 +328,7 @@ struct ClaimAPITests {
         }
     }
 
-    @Test("the 201 body is byte for byte what JSONEncoder writes for the answer (api_claim writes it in SQL)")
+    @Test("the 201 body is byte for byte what JSONEncoder writes for the answer (the server encodes the claim's result)")
     func answerBytes() async throws {
         struct Claimed: Encodable {
             let outcome = "claimed"

@@ -81,7 +81,7 @@ struct MergeTests {
 
             // The merge holds both members, uncommitted, while the absorbed member's page claims:
             // the claim waits for the absorbed member's row, then finds it merged and must lock
-            // the survivor instead (lock_member, migration 0008).
+            // the survivor instead (db/functions/lock_member.sql).
             let page = try await app.database.withConnection { holder in
                 try await holder.query("BEGIN", logger: TestDatabase.logger)
                 try await holder.query(

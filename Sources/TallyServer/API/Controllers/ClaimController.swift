@@ -49,15 +49,25 @@ struct ClaimController {
             longitude: body.longitude.flatMap { (-180...180).contains($0) ? $0 : nil }
         )
         let hash = IdempotencyStore.requestHash(method: "POST", path: "/api/v1/claims", body: bytes)
-        // One round trip does the rest. The 201 body ({"balance", "code", "member_id", "outcome":
-        // "claimed", "points"}) is written by api_claim and stored with the key (see APIClaimStore).
-        let (recorded, replayed) = try await claims.claim(.init(
+        // One round trip does the rest: api_claim answers with the claim's result (stored with the
+        // key), from which the 201 body is written here ({"balance", "code", "member_id",
+        // "outcome": "claimed", "points"}), on a replay too (see APIClaimStore).
+        let (answer, replayed) = try await claims.claim(.init(
             apiKey: apiKey, key: key, requestHash: hash, code: code, identity: body.identity, phone: phone, context: claimContext
         ))
         if !replayed { Self.claimsCounter.increment() }
-        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
-        if replayed { headers[.idempotentReplayed] = "true" }
-        return Response(status: .init(code: recorded.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: recorded.body)))
+        var response: Response
+        switch answer {
+        case .claimed(let claimed):
+            response = try .json(claimed, status: .created, context: context)
+        case .recorded(let recorded):
+            response = Response(
+                status: .init(code: recorded.status), headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: recorded.body))
+            )
+        }
+        if replayed { response.headers[.idempotentReplayed] = "true" }
+        return response
     }
 
     /// The code, if genuine; otherwise a 422 that says what is wrong with it.

@@ -1,0 +1,95 @@
+-- API claims that arrive together, run as one call and one transaction (group commit): each
+-- claim is still api_claim, exactly as alone, in a subtransaction of its own, so a refused
+-- claim rolls back only itself; what a transaction costs beyond its statements (the commit
+-- and its WAL flush, the round trip, starting and ending it) is paid once for the batch.
+-- Measured with pgbench on the 2-core VM: 8 claims a call run 1.4 × the claims/s of one a call.
+--
+-- A procedure, so that it COMMITs before it answers, in one round trip. (A lone statement's
+-- implicit commit comes after its rows, which the driver hands over at once: a claim could be
+-- answered before it was durable. BEGIN and COMMIT as statements of their own cost two more
+-- round trips, 15 % of the claims/s.)
+--
+-- The batch's members are found by one index probe per identity. (As a join of unnest() with
+-- member_identities, the planner's fixed guess for unnest made it hash the whole table, a cost
+-- that grows with the members.) A lone claim skips the pre-lock: like a landing-page claim, it
+-- locks one member (and a merged member's survivor) and has no other member to take in the
+-- wrong order.
+--
+-- Arrays hold one element per claim, in and out. The driver has no NULL array elements: text
+-- that api_claim takes as NULL comes as '', a missing coordinate as NaN, and in the answer a
+-- claim is refused where its refusal is not '' (SQLSTATE TL001: the message and detail api_claim
+-- raised), else answered with api_claim's row (outcome, member, points, balance, and a stored
+-- status and body where api_claim gave them), a missing uuid as the nil uuid, a missing number
+-- as 0 and a missing body as ''. Any other error fails the whole call, which the server then
+-- runs again one claim at a time.
+CREATE OR REPLACE PROCEDURE api_claim_batch(
+    p_api_key uuid[], p_actor text[], p_key text[], p_request_hash bytea[],
+    p_invalid_input boolean[], p_channel text[], p_external_id text[], p_phone text[],
+    p_kid smallint[], p_serial bigint[],
+    p_daily_cap integer, p_time_zone text,
+    p_ip text[], p_user_agent text[], p_latitude double precision[], p_longitude double precision[],
+    INOUT outcomes text[] DEFAULT NULL, INOUT member_ids uuid[] DEFAULT NULL, INOUT points integer[] DEFAULT NULL,
+    INOUT balances bigint[] DEFAULT NULL, INOUT statuses integer[] DEFAULT NULL, INOUT bodies bytea[] DEFAULT NULL,
+    INOUT refusals text[] DEFAULT NULL, INOUT details text[] DEFAULT NULL)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_members uuid[];
+    v_answer record;
+    v_refusal text;
+    v_detail text;
+BEGIN
+    -- The members the batch will credit, and the survivors of merged ones, locked first and in
+    -- id order: two batches running side by side then wait for each other instead of each
+    -- holding a member the other needs (a deadlock, broken only after deadlock_timeout).
+    -- A lone claim skips this (see above).
+    IF cardinality(p_key) > 1 THEN
+        SELECT array_agg(x.member_id) INTO v_members FROM (
+            SELECT (SELECT i.member_id FROM member_identities i
+                    WHERE i.channel = c.channel AND i.external_id = c.external_id) AS member_id
+                FROM unnest(p_channel, p_external_id) AS c(channel, external_id)
+            UNION ALL
+            SELECT (SELECT i.member_id FROM member_identities i
+                    WHERE i.channel = 'phone' AND i.external_id = c.phone) AS member_id
+                FROM unnest(p_phone) AS c(phone) WHERE c.phone <> '') x
+            WHERE x.member_id IS NOT NULL;
+    END IF;
+    IF v_members IS NOT NULL THEN
+        PERFORM FROM members m
+            WHERE m.id = ANY (v_members || ARRAY(
+                SELECT k.merged_into FROM members k WHERE k.id = ANY (v_members) AND k.merged_into IS NOT NULL))
+            ORDER BY m.id FOR UPDATE;
+    END IF;
+
+    outcomes := '{}'; member_ids := '{}'; points := '{}'; balances := '{}';
+    statuses := '{}'; bodies := '{}'; refusals := '{}'; details := '{}';
+    FOR n IN 1 .. cardinality(p_key) LOOP
+        BEGIN
+            SELECT * INTO v_answer FROM api_claim(
+                p_api_key[n], p_actor[n], p_key[n], p_request_hash[n], p_invalid_input[n],
+                nullif(p_channel[n], ''), nullif(p_external_id[n], ''), nullif(p_phone[n], ''),
+                p_kid[n], p_serial[n], p_daily_cap, p_time_zone,
+                nullif(p_ip[n], '')::inet, nullif(p_user_agent[n], ''),
+                nullif(p_latitude[n], 'NaN'), nullif(p_longitude[n], 'NaN'));
+            outcomes := outcomes || v_answer.outcome;
+            member_ids := member_ids || coalesce(v_answer.member_id, '00000000-0000-0000-0000-000000000000');
+            points := points || coalesce(v_answer.points, 0);
+            balances := balances || coalesce(v_answer.balance, 0);
+            statuses := statuses || coalesce(v_answer.stored_status, 0);
+            bodies := bodies || coalesce(v_answer.stored_body, ''::bytea);
+            refusals := refusals || ''::text;
+            details := details || ''::text;
+        EXCEPTION WHEN SQLSTATE 'TL001' THEN
+            GET STACKED DIAGNOSTICS v_refusal = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL;
+            outcomes := outcomes || ''::text;
+            member_ids := member_ids || '00000000-0000-0000-0000-000000000000'::uuid;
+            points := points || 0;
+            balances := balances || 0::bigint;
+            statuses := statuses || 0;
+            bodies := bodies || ''::bytea;
+            refusals := refusals || v_refusal;
+            details := details || coalesce(v_detail, '');
+        END;
+    END LOOP;
+    COMMIT;
+END;
+$$;

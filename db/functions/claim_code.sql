@@ -1,0 +1,82 @@
+-- Claims a code for a member: checks the batch and its state, the member's daily cap, then
+-- inserts the claim, credits the points through credit_points (ledger entry, lot, tier, events)
+-- and records the scan. A merged member's claims go to its survivor. Outcomes: claimed,
+-- already_claimed, unknown_batch, not_active, voided, expired, daily_cap. On already_claimed,
+-- claimed_by and claimed_at tell who and when.
+CREATE OR REPLACE FUNCTION claim_code(
+    p_kid smallint, p_serial bigint, p_member uuid, p_channel text,
+    p_daily_cap integer, p_time_zone text,
+    p_ip inet, p_user_agent text, p_latitude double precision, p_longitude double precision, p_accuracy real
+) RETURNS TABLE (
+    outcome text, batch_id bigint, points integer, balance bigint,
+    claimed_by uuid, claimed_at timestamptz
+) LANGUAGE plpgsql AS $$
+DECLARE
+    v_batch batches%ROWTYPE;
+    v_state text;
+    v_member uuid;
+    v_entry bigint;
+    v_balance bigint;
+    v_claims_today integer;
+BEGIN
+    SELECT * INTO v_batch FROM batches b WHERE b.kid = p_kid AND b.serials @> p_serial;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'unknown_batch', NULL::bigint, NULL::integer, NULL::bigint, NULL::uuid, NULL::timestamptz;
+        RETURN;
+    END IF;
+    SELECT c.state INTO v_state FROM batch_state_changes c
+        WHERE c.kid = p_kid AND c.serials @> p_serial ORDER BY c.id DESC LIMIT 1;
+    v_state := coalesce(v_state, 'created');
+
+    -- Already claimed wins over every other answer: the person sees who holds it.
+    RETURN QUERY SELECT 'already_claimed', c.batch_id, c.points, NULL::bigint,
+                        coalesce(m.merged_into, c.member_id), c.claimed_at
+        FROM claims c JOIN members m ON m.id = c.member_id WHERE c.kid = p_kid AND c.serial = p_serial;
+    IF FOUND THEN RETURN; END IF;
+
+    IF v_state <> 'active' THEN
+        RETURN QUERY SELECT CASE v_state WHEN 'voided' THEN 'voided' ELSE 'not_active' END,
+            v_batch.id, NULL::integer, NULL::bigint, NULL::uuid, NULL::timestamptz;
+        RETURN;
+    END IF;
+    IF v_batch.expiry_date IS NOT NULL AND v_batch.expiry_date < (now() AT TIME ZONE p_time_zone)::date THEN
+        RETURN QUERY SELECT 'expired', v_batch.id, NULL::integer, NULL::bigint, NULL::uuid, NULL::timestamptz;
+        RETURN;
+    END IF;
+    -- One member's claims take turns from here: the daily cap is counted under this lock, and
+    -- ledger entries get their ids in the order their running balance follows.
+    BEGIN
+        SELECT l.member_id INTO v_member FROM lock_member(p_member) l;
+    EXCEPTION WHEN no_data_found THEN
+        RAISE EXCEPTION 'member % does not exist', p_member USING ERRCODE = 'foreign_key_violation';
+    END;
+    IF p_daily_cap > 0 THEN
+        SELECT count(*) INTO v_claims_today FROM claims c
+            WHERE c.member_id = v_member
+              AND c.claimed_at >= (date_trunc('day', now() AT TIME ZONE p_time_zone) AT TIME ZONE p_time_zone);
+        IF v_claims_today >= p_daily_cap THEN
+            RETURN QUERY SELECT 'daily_cap', v_batch.id, NULL::integer, NULL::bigint, NULL::uuid, NULL::timestamptz;
+            RETURN;
+        END IF;
+    END IF;
+
+    -- The claim's primary key is the code: a concurrent claim of the same code waits here
+    -- for the first to commit, then inserts nothing and credits nothing.
+    v_entry := nextval('ledger_entries_id_seq'::regclass);
+    INSERT INTO claims AS c (kid, serial, batch_id, member_id, ledger_entry_id, points, channel)
+        VALUES (p_kid, p_serial, v_batch.id, v_member, v_entry, v_batch.points_per_code, p_channel)
+        ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'already_claimed', c.batch_id, c.points, NULL::bigint, c.member_id, c.claimed_at
+            FROM claims c WHERE c.kid = p_kid AND c.serial = p_serial;
+        RETURN;
+    END IF;
+
+    v_balance := credit_points(v_member, v_batch.points_per_code, 'claim', 'claim', v_batch.points_valid_months,
+                               NULL, NULL, p_kid, p_serial, v_entry);
+    INSERT INTO scans (result, kid, serial, member_id, ip, user_agent, latitude, longitude, accuracy_m)
+        VALUES ('claimed', p_kid, p_serial, v_member, p_ip, left(p_user_agent, 500), p_latitude, p_longitude, p_accuracy);
+
+    RETURN QUERY SELECT 'claimed', v_batch.id, v_batch.points_per_code, v_balance, v_member, now();
+END;
+$$;

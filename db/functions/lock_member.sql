@@ -1,0 +1,34 @@
+-- The member to credit or debit: a merged member's survivor. Locks it (FOR UPDATE), so one
+-- member's points change one transaction at a time, writes off its lots past their expiry,
+-- and returns its balance. Raises P0002 (no_data_found) for an unknown member.
+--
+-- Only the survivor is locked, never the merged-away row: a merge of the survivor locks both
+-- rows in id order, and locking the merged-away row first (as 0004 did) raced with it into
+-- deadlocks. A merged-away row never changes again except to point at a later survivor, which
+-- only a merge of its survivor does, and that waits for the survivor's lock. So the lock on the
+-- survivor alone keeps the member's points still. (If the member is merged while this waits
+-- for its lock, PostgreSQL keeps the row it waited for locked; that race is rare.)
+CREATE OR REPLACE FUNCTION lock_member(p_member uuid, OUT member_id uuid, OUT balance bigint) LANGUAGE plpgsql AS $$
+BEGIN
+    -- The common case, a member not merged away: one statement, as before.
+    SELECT m.balance INTO balance FROM members m WHERE m.id = p_member AND m.merged_into IS NULL FOR UPDATE;
+    member_id := p_member;
+    -- Merged away (or merged while this waited for the lock): lock the survivor. If the
+    -- survivor is merged in turn before its lock is granted, follow it to its own survivor.
+    -- Each step goes to a member not merged when it was read, so the walk ends.
+    WHILE NOT FOUND LOOP
+        SELECT coalesce(m.merged_into, m.id) INTO member_id FROM members m WHERE m.id = lock_member.member_id;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'member % does not exist', p_member USING ERRCODE = 'no_data_found';
+        END IF;
+        SELECT m.balance INTO balance FROM members m
+            WHERE m.id = lock_member.member_id AND m.merged_into IS NULL FOR UPDATE;
+    END LOOP;
+    -- Points past their expiry are written off before any change, so they are never spent,
+    -- whether or not the expiry job has come by yet.
+    IF EXISTS (SELECT 1 FROM point_lots l WHERE l.member_id = lock_member.member_id
+               AND l.remaining > 0 AND l.expires_at <= now()) THEN
+        balance := balance - expire_member_lots(member_id);
+    END IF;
+END;
+$$;

@@ -1,0 +1,55 @@
+-- Merges p_absorbed into p_survivor: balance (as a merge_out / merge_in pair of ledger entries,
+-- since the ledger is append-only), lifetime counters, identities, lots and redemptions move;
+-- the absorbed member keeps its history and points at the survivor from then on.
+-- Outcomes: merged, same_member, unknown_member, already_merged.
+CREATE OR REPLACE FUNCTION merge_members(
+    p_survivor uuid, p_absorbed uuid, p_reason text, p_actor text,
+    OUT outcome text, OUT points_moved bigint, OUT identities_moved integer, OUT balance bigint
+) LANGUAGE plpgsql AS $$
+DECLARE
+    v_survivor members%ROWTYPE;
+    v_absorbed members%ROWTYPE;
+BEGIN
+    IF p_survivor = p_absorbed THEN outcome := 'same_member'; RETURN; END IF;
+    -- The pair, and members merged into the absorbed one earlier (they will point at the
+    -- survivor), locked in id order.
+    PERFORM 1 FROM members m WHERE m.id IN (p_survivor, p_absorbed) OR m.merged_into = p_absorbed
+        ORDER BY m.id FOR UPDATE;
+    SELECT * INTO v_survivor FROM members m WHERE m.id = p_survivor;
+    SELECT * INTO v_absorbed FROM members m WHERE m.id = p_absorbed;
+    IF v_survivor.id IS NULL OR v_absorbed.id IS NULL THEN outcome := 'unknown_member'; RETURN; END IF;
+    IF v_survivor.merged_into IS NOT NULL OR v_absorbed.merged_into IS NOT NULL THEN
+        outcome := 'already_merged'; RETURN;
+    END IF;
+
+    points_moved := v_absorbed.balance;
+    IF points_moved > 0 THEN
+        INSERT INTO ledger_entries (member_id, kind, points, balance_after, reason, actor)
+            VALUES (p_absorbed, 'merge_out', -points_moved, 0, p_reason, p_actor);
+        INSERT INTO ledger_entries (member_id, kind, points, balance_after, reason, actor)
+            VALUES (p_survivor, 'merge_in', points_moved, v_survivor.balance + points_moved, p_reason, p_actor);
+    END IF;
+    UPDATE members SET balance = 0, lifetime_earned = 0, lifetime_redeemed = 0, lifetime_expired = 0,
+                       tier = NULL, tier_review_at = NULL, merged_into = p_survivor, updated_at = now()
+        WHERE id = p_absorbed;
+    UPDATE members m SET balance = m.balance + points_moved,
+                         lifetime_earned = m.lifetime_earned + v_absorbed.lifetime_earned,
+                         lifetime_redeemed = m.lifetime_redeemed + v_absorbed.lifetime_redeemed,
+                         lifetime_expired = m.lifetime_expired + v_absorbed.lifetime_expired,
+                         updated_at = now()
+        WHERE m.id = p_survivor RETURNING m.balance INTO balance;
+    -- Members merged into the absorbed one earlier now point at the survivor too.
+    UPDATE members SET merged_into = p_survivor WHERE merged_into = p_absorbed;
+    UPDATE member_identities SET member_id = p_survivor WHERE member_id = p_absorbed;
+    GET DIAGNOSTICS identities_moved = ROW_COUNT;
+    UPDATE point_lots SET member_id = p_survivor WHERE member_id = p_absorbed;
+    UPDATE lot_debits SET member_id = p_survivor WHERE member_id = p_absorbed;
+    UPDATE redemptions SET member_id = p_survivor WHERE member_id = p_absorbed;
+    INSERT INTO member_merges (survivor_id, absorbed_id, points_moved, identities_moved, reason, actor)
+        VALUES (p_survivor, p_absorbed, points_moved, identities_moved, p_reason, p_actor);
+    PERFORM refresh_tier(p_survivor);
+    PERFORM emit_event('member.merged', p_survivor, jsonb_build_object(
+        'member_id', p_survivor, 'absorbed_id', p_absorbed, 'points_moved', points_moved));
+    outcome := 'merged';
+END;
+$$;

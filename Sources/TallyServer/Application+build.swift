@@ -55,7 +55,7 @@ func buildRouter(
     let cachedKeyed = api.group().add(middleware: APIKeyMiddleware(keys: keys, cache: APIKeyCache()))
     // Unknown paths under /api get the JSON error shape too, whatever the method.
     for method: HTTPRequest.Method in [.get, .post, .put, .patch, .delete] {
-        keyed.on("**", method: method) { _, _ -> Response in throw APIError(.notFound, "not_found", "no such API route") }
+        keyed.on("**", method: method) { _, _ -> Response in throw APIError(.notFound, .notFound, "no such API route") }
     }
 
     let routes = APIRoutes(group: keyed, cachedKeyGroup: cachedKeyed)

@@ -52,7 +52,7 @@ func buildRouter(_ dependencies: Dependencies) -> (Router<AppRequestContext>, AP
     let cachedKeyed = api.group().add(middleware: APIKeyMiddleware(keys: deps.keys, cache: APIKeyCache()))
     // Unknown paths under /api get the JSON error shape too, whatever the method.
     for method: HTTPRequest.Method in [.get, .post, .put, .patch, .delete] {
-        keyed.on("**", method: method) { _, _ -> Response in throw APIError(.notFound, "not_found", "no such API route") }
+        keyed.on("**", method: method) { _, _ -> Response in throw APIError(.notFound, .notFound, "no such API route") }
     }
 
     // The JSON API: the packaging line, channel claims, the CRM, rewards, webhooks.

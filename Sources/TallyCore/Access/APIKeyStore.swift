@@ -45,10 +45,10 @@ public struct APIKeyStore: Sendable {
     /// Creates a key and returns it with its secret: the only time the secret exists outside the caller.
     public func create(name: String, scopes: Set<Scope>, expiresAt: Date? = nil) async throws -> (APIKey, secret: String) {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
-        try TextRules.check(trimmed, field: "name", lengths: 1...100)
-        guard !scopes.isEmpty else { throw StoreError(.invalid, "invalid_scopes", "a key needs at least one scope") }
+        try TextRules.check(trimmed, field: "name", invalid: .invalidName, lengths: 1...100)
+        guard !scopes.isEmpty else { throw StoreError(.invalid, .invalidScopes, "a key needs at least one scope") }
         if let expiresAt, expiresAt <= Date() {
-            throw StoreError(.invalid, "invalid_expiry", "the expiry must be in the future")
+            throw StoreError(.invalid, .invalidExpiry, "the expiry must be in the future")
         }
         let prefix = "tly_" + Self.randomBase32(count: 8)
         let secret = prefix + "_" + Self.randomBase32(count: 43)
@@ -60,7 +60,7 @@ public struct APIKeyStore: Sendable {
             RETURNING \(unescaped: Self.columns)
             """, logger: logger)
         for try await row in rows { return (try Self.decode(row), secret) }
-        throw StoreError(.conflict, "not_created", "the key was not created")
+        throw StoreError(.conflict, .notCreated, "the key was not created")
     }
 
     /// The key a presented secret belongs to, if it is known, unrevoked and unexpired.
@@ -97,7 +97,7 @@ public struct APIKeyStore: Sendable {
             RETURNING \(unescaped: Self.columns)
             """, logger: logger)
         for try await row in rows { return try Self.decode(row) }
-        throw StoreError(.notFound, "key_not_found", "no API key with prefix \(prefix)")
+        throw StoreError(.notFound, .keyNotFound, "no API key with prefix \(prefix)")
     }
 
     static let columns = "id, name, prefix, scopes, created_at, expires_at, revoked_at"

@@ -44,12 +44,12 @@ public struct IdempotencyStore: Sendable {
     /// Refuses a key of the wrong length before any database work.
     public static func check(key: String) throws {
         guard (1...maxKeyLength).contains(key.utf8.count) else {
-            throw StoreError(.invalid, "invalid_idempotency_key", "Idempotency-Key has 1 to \(maxKeyLength) bytes")
+            throw StoreError(.invalid, .invalidIdempotencyKey, "Idempotency-Key has 1 to \(maxKeyLength) bytes")
         }
     }
 
     /// The refusal of a key already used for another request.
-    public static let keyReused = StoreError(.invalid, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
+    public static let keyReused = StoreError(.invalid, .idempotencyKeyReused, "this Idempotency-Key was used for a different request")
 
     /// Performs `write` once; returns its response and whether it is a replay of an earlier one.
     public func perform(

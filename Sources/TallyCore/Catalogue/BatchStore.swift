@@ -25,14 +25,14 @@ public struct BatchStore: Sendable {
         var found: (Int64, Int, String?)?
         for try await row in product.decode((Int64, Int, String?).self) { found = row }
         guard let (productID, defaultPoints, gtin) = found else {
-            throw StoreError(.notFound, "product_not_found", "no product with sku \(new.sku)")
+            throw StoreError(.notFound, .productNotFound, "no product with sku \(new.sku)")
         }
         guard (new.pointsPerCode ?? defaultPoints) >= 1 else {
-            throw StoreError(.invalid, "invalid_points", "product \(new.sku) earns 0 points by default: give points_per_code")
+            throw StoreError(.invalid, .invalidPoints, "product \(new.sku) earns 0 points by default: give points_per_code")
         }
         let urlForm = new.urlForm ?? "short"
         if urlForm == "gs1" && gtin == nil {
-            throw StoreError(.invalid, "product_has_no_gtin", "url_form gs1 needs a product with a gtin")
+            throw StoreError(.invalid, .productHasNoGTIN, "url_form gs1 needs a product with a gtin")
         }
         let firstSerial: Int64
         do {
@@ -45,7 +45,7 @@ public struct BatchStore: Sendable {
             for try await value in allocated.decode(Int64.self) { first = value }
             firstSerial = first!
         } catch let error where DatabaseError(error)?.sqlState == DatabaseError.checkViolation {
-            throw StoreError(.conflict, "serial_space_exhausted", "key id \(kid) has no room for \(new.quantity) more serials; rotate the key")
+            throw StoreError(.conflict, .serialSpaceExhausted, "key id \(kid) has no room for \(new.quantity) more serials; rotate the key")
         }
         var batchID: Int64 = 0
         do {
@@ -60,9 +60,9 @@ public struct BatchStore: Sendable {
             // Errors can arrive with the rows, so read them inside the do.
             for try await id in rows.decode(Int64.self) { batchID = id }
         } catch let error where DatabaseError(error)?.sqlState?.hasPrefix("22") == true {
-            throw StoreError(.invalid, "invalid_date", "dates are YYYY-MM-DD calendar dates")
+            throw StoreError(.invalid, .invalidDate, "dates are YYYY-MM-DD calendar dates")
         } catch let error where DatabaseError(error)?.sqlState == DatabaseError.checkViolation {
-            throw StoreError(.invalid, "invalid_dates", "expiry_date cannot be before production_date")
+            throw StoreError(.invalid, .invalidDates, "expiry_date cannot be before production_date")
         }
         return try await get(id: batchID, on: tx)
     }
@@ -98,10 +98,10 @@ public struct BatchStore: Sendable {
     public func changeState(
         batchID: Int64, to state: CodeState, from: Int64?, count: Int64?, reason: String?, actor: String
     ) async throws -> Batch {
-        guard state != .created else { throw StoreError(.invalid, "invalid_state", "codes can be activated or voided") }
-        if let reason { try TextRules.check(reason, field: "reason", lengths: 0...500, multiline: true) }
+        guard state != .created else { throw StoreError(.invalid, .invalidState, "codes can be activated or voided") }
+        if let reason { try TextRules.check(reason, field: "reason", invalid: .invalidReason, lengths: 0...500, multiline: true) }
         if state == .voided && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-            throw StoreError(.invalid, "missing_reason", "voiding needs a reason (e.g. \"roll stolen from line 3\")")
+            throw StoreError(.invalid, .missingReason, "voiding needs a reason (e.g. \"roll stolen from line 3\")")
         }
         return try await database.transaction(logger: logger) { tx in
             // Lock the batch: state changes to one batch happen one at a time.
@@ -109,7 +109,7 @@ public struct BatchStore: Sendable {
             var found: (Int, Int64, Int64)?
             for try await row in locked.decode((Int, Int64, Int64).self) { found = row }
             guard let (kid, firstSerial, quantity) = found else {
-                throw StoreError(.notFound, "batch_not_found", "no batch \(batchID)")
+                throw StoreError(.notFound, .batchNotFound, "no batch \(batchID)")
             }
             let (start, length) = try Self.subrange(from: from, count: count, quantity: quantity)
             let lower = firstSerial + start, upper = firstSerial + start + length
@@ -119,7 +119,7 @@ public struct BatchStore: Sendable {
                     WHERE batch_id = \(batchID) AND state = 'voided' AND serials && int8range(\(lower), \(upper)) LIMIT 1
                     """, logger: logger)
                 for try await _ in voided {
-                    throw StoreError(.conflict, "codes_voided", "part of this range is voided; voided codes cannot be activated")
+                    throw StoreError(.conflict, .codesVoided, "part of this range is voided; voided codes cannot be activated")
                 }
             }
             try await tx.query("""
@@ -135,10 +135,10 @@ public struct BatchStore: Sendable {
         let start = from ?? 0
         let length = count ?? (quantity - start)
         guard start >= 0, start < quantity else {
-            throw StoreError(.invalid, "invalid_range", "from must be between 0 and \(quantity - 1)")
+            throw StoreError(.invalid, .invalidRange, "from must be between 0 and \(quantity - 1)")
         }
         guard length >= 1, length <= quantity - start else {
-            throw StoreError(.invalid, "invalid_range", "count must be between 1 and \(quantity - start) from sequence \(start)")
+            throw StoreError(.invalid, .invalidRange, "count must be between 1 and \(quantity - start) from sequence \(start)")
         }
         return (start, length)
     }
@@ -161,7 +161,7 @@ public struct BatchStore: Sendable {
                 gtin: gtin, createdBy: by, createdAt: at, ranges: []
             )
         }
-        guard var batch else { throw StoreError(.notFound, "batch_not_found", "no batch \(id)") }
+        guard var batch else { throw StoreError(.notFound, .batchNotFound, "no batch \(id)") }
         let changes = try await connection.query("""
             SELECT lower(serials), upper(serials), state FROM batch_state_changes WHERE batch_id = \(id) ORDER BY id
             """, logger: logger)
@@ -175,24 +175,30 @@ public struct BatchStore: Sendable {
 
     static func validate(_ new: NewBatch) throws {
         guard (1...NewBatch.maxQuantity).contains(new.quantity) else {
-            throw StoreError(.invalid, "invalid_quantity", "quantity is between 1 and \(NewBatch.maxQuantity)")
+            throw StoreError(.invalid, .invalidQuantity, "quantity is between 1 and \(NewBatch.maxQuantity)")
         }
         if let months = new.pointsValidMonths, !(0...120).contains(months) {
-            throw StoreError(.invalid, "invalid_points_valid_months", "points_valid_months is 0 (never expire) to 120")
+            throw StoreError(.invalid, .invalidPointsValidMonths, "points_valid_months is 0 (never expire) to 120")
         }
         if let points = new.pointsPerCode, !(1...1_000_000).contains(points) {
-            throw StoreError(.invalid, "invalid_points", "points_per_code is between 1 and 1000000")
+            throw StoreError(.invalid, .invalidPoints, "points_per_code is between 1 and 1000000")
         }
-        for (field, value) in [("lot", new.lot), ("region", new.region), ("channel", new.channel)] {
-            if let value { try TextRules.check(value, field: field, lengths: 1...64) }
+        let texts: [(String, ErrorCode, String?)] = [
+            ("lot", .invalidLot, new.lot), ("region", .invalidRegion, new.region), ("channel", .invalidChannel, new.channel),
+        ]
+        for (field, invalid, value) in texts {
+            if let value { try TextRules.check(value, field: field, invalid: invalid, lengths: 1...64) }
         }
-        for (field, value) in [("production_date", new.productionDate), ("expiry_date", new.expiryDate)] {
+        let dates: [(String, ErrorCode, String?)] = [
+            ("production_date", .invalidProductionDate, new.productionDate), ("expiry_date", .invalidExpiryDate, new.expiryDate),
+        ]
+        for (field, invalid, value) in dates {
             if let value, value.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) == nil {
-                throw StoreError(.invalid, "invalid_\(field)", "\(field) is a date written YYYY-MM-DD")
+                throw StoreError(.invalid, invalid, "\(field) is a date written YYYY-MM-DD")
             }
         }
         if let form = new.urlForm, form != "short" && form != "gs1" {
-            throw StoreError(.invalid, "invalid_url_form", "url_form is short or gs1")
+            throw StoreError(.invalid, .invalidURLForm, "url_form is short or gs1")
         }
     }
 }

@@ -60,10 +60,10 @@ public struct ProductStore: Sendable {
     }
 
     public func create(_ fields: ProductFields) async throws -> Product {
-        guard let sku = fields.sku else { throw StoreError(.invalid, "missing_sku", "sku is required") }
-        guard let name = fields.name else { throw StoreError(.invalid, "missing_name", "name is required") }
+        guard let sku = fields.sku else { throw StoreError(.invalid, .missingSKU, "sku is required") }
+        guard let name = fields.name else { throw StoreError(.invalid, .missingName, "name is required") }
         guard let points = fields.defaultPoints else {
-            throw StoreError(.invalid, "missing_default_points", "default_points is required")
+            throw StoreError(.invalid, .missingDefaultPoints, "default_points is required")
         }
         let gtin = try Self.validate(fields)
         // On a leased connection: PostgresNIO's pooled `query` does not give the connection back
@@ -83,7 +83,7 @@ public struct ProductStore: Sendable {
     /// Changes the given fields of the product `sku`; the SKU itself cannot change.
     public func update(sku: String, _ fields: ProductFields) async throws -> Product {
         if let newSKU = fields.sku, newSKU != sku {
-            throw StoreError(.invalid, "sku_immutable", "a product's sku cannot change")
+            throw StoreError(.invalid, .skuImmutable, "a product's sku cannot change")
         }
         let gtin = try Self.validate(fields)
         return try await translatingConflicts {
@@ -100,7 +100,7 @@ public struct ProductStore: Sendable {
                     RETURNING \(unescaped: Self.columns)
                     """, logger: logger)
                 guard let product = try await Self.single(rows) else {
-                    throw StoreError(.notFound, "product_not_found", "no product with sku \(sku)")
+                    throw StoreError(.notFound, .productNotFound, "no product with sku \(sku)")
                 }
                 return product
             }
@@ -110,7 +110,7 @@ public struct ProductStore: Sendable {
     public func get(sku: String) async throws -> Product {
         let rows = try await database.query("SELECT \(unescaped: Self.columns) FROM products WHERE sku = \(sku)", logger: logger)
         guard let product = try await Self.single(rows) else {
-            throw StoreError(.notFound, "product_not_found", "no product with sku \(sku)")
+            throw StoreError(.notFound, .productNotFound, "no product with sku \(sku)")
         }
         return product
     }
@@ -146,23 +146,23 @@ public struct ProductStore: Sendable {
     /// Checks every given field; returns the GTIN, if given, in its 14-digit form.
     static func validate(_ fields: ProductFields) throws -> String? {
         if let sku = fields.sku, sku.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]{0,63}/) == nil {
-            throw StoreError(.invalid, "invalid_sku", "sku has 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+            throw StoreError(.invalid, .invalidSKU, "sku has 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
         }
-        if let name = fields.name { try TextRules.check(name, field: "name", lengths: 1...200) }
+        if let name = fields.name { try TextRules.check(name, field: "name", invalid: .invalidName, lengths: 1...200) }
         if let points = fields.defaultPoints, !(0...1_000_000).contains(points) {
-            throw StoreError(.invalid, "invalid_default_points", "default_points is between 0 and 1000000")
+            throw StoreError(.invalid, .invalidDefaultPoints, "default_points is between 0 and 1000000")
         }
         if let description = fields.description {
-            try TextRules.check(description, field: "description", lengths: 0...4000, multiline: true)
+            try TextRules.check(description, field: "description", invalid: .invalidDescription, lengths: 0...4000, multiline: true)
         }
         if let imageURL = fields.imageURL {
             guard imageURL.unicodeScalars.count <= 2000, let url = URL(string: imageURL), url.scheme == "https" || url.scheme == "http",
                   url.host != nil
-            else { throw StoreError(.invalid, "invalid_image_url", "image_url must be an http(s) URL") }
+            else { throw StoreError(.invalid, .invalidImageURL, "image_url must be an http(s) URL") }
         }
         guard let text = fields.gtin else { return nil }
         do { return try GTIN(text).digits } catch {
-            throw StoreError(.invalid, "invalid_gtin", "gtin: \(error)")
+            throw StoreError(.invalid, .invalidGTIN, "gtin: \(error)")
         }
     }
 
@@ -172,9 +172,9 @@ public struct ProductStore: Sendable {
         } catch let error where DatabaseError(error)?.sqlState == DatabaseError.uniqueViolation {
             let constraint = DatabaseError(error)?.constraint ?? ""
             if constraint.contains("gtin") {
-                throw StoreError(.conflict, "gtin_taken", "another product already has this gtin")
+                throw StoreError(.conflict, .gtinTaken, "another product already has this gtin")
             }
-            throw StoreError(.conflict, "sku_taken", "a product with this sku already exists")
+            throw StoreError(.conflict, .skuTaken, "a product with this sku already exists")
         }
     }
 }

@@ -35,7 +35,7 @@ public struct RewardStore: Sendable {
                 """, logger: logger)
             return try await Self.single(rows)!
         } catch let error where DatabaseError(error)?.sqlState == DatabaseError.uniqueViolation {
-            throw StoreError(.conflict, "sku_taken", "a reward with this sku already exists")
+            throw StoreError(.conflict, .skuTaken, "a reward with this sku already exists")
         }
     }
 
@@ -43,10 +43,10 @@ public struct RewardStore: Sendable {
     /// wait, so the stock arithmetic sees every live redemption.
     public func update(sku: String, _ patch: RewardPatch) async throws -> Reward {
         if let newSKU = patch.sku, newSKU != sku {
-            throw StoreError(.invalid, "sku_immutable", "a reward's sku cannot change")
+            throw StoreError(.invalid, .skuImmutable, "a reward's sku cannot change")
         }
         if case .set = patch.stock, patch.addStock != nil {
-            throw StoreError(.invalid, "conflicting_stock_changes", "send stock or add_stock, not both")
+            throw StoreError(.invalid, .conflictingStockChanges, "send stock or add_stock, not both")
         }
         let logger = self.logger
         return try await database.transaction(logger: logger) { tx in
@@ -78,13 +78,13 @@ public struct RewardStore: Sendable {
             }
             if let added = patch.addStock {
                 guard let before = stock, let initial = initialStock else {
-                    throw StoreError(.invalid, "stock_unlimited", "this reward's stock is unlimited; set stock to limit it first")
+                    throw StoreError(.invalid, .stockUnlimited, "this reward's stock is unlimited; set stock to limit it first")
                 }
                 guard added != 0, added.magnitude <= RewardTerms.maxStock.magnitude else {
-                    throw StoreError(.invalid, "invalid_add_stock", "add_stock is a non-zero number of units, at most \(RewardTerms.maxStock) either way")
+                    throw StoreError(.invalid, .invalidAddStock, "add_stock is a non-zero number of units, at most \(RewardTerms.maxStock) either way")
                 }
                 guard before + added >= 0 else {
-                    throw StoreError(.invalid, "stock_below_zero", "only \(before) units are left to withdraw")
+                    throw StoreError(.invalid, .stockBelowZero, "only \(before) units are left to withdraw")
                 }
                 (initialStock, stock) = (initial + added, before + added)
                 try RewardTerms.validateStock(before + added)
@@ -110,9 +110,7 @@ public struct RewardStore: Sendable {
     /// Rewards in SKU order after `after` (the last SKU of the previous page); `activeNow`
     /// keeps those inside their window, `channel` those redeemable through it.
     public func list(after: String?, limit: Int, activeNow: Bool = false, channel: String? = nil) async throws -> [Reward] {
-        if let channel, !RewardTerms.isChannel(channel) {
-            throw StoreError(.invalid, "invalid_channel", "channel is 2 to 32 lower-case letters, digits or _")
-        }
+        if let channel, ChannelName(rawValue: channel) == nil { throw ChannelName.invalid }
         let rows = try await database.query("""
             SELECT \(unescaped: Self.columns) FROM rewards
             WHERE (\(after)::text IS NULL OR sku > \(after))
@@ -129,10 +127,10 @@ public struct RewardStore: Sendable {
     static func apply(_ patch: RewardPatch, to terms: RewardTerms) throws -> RewardTerms {
         var terms = terms
         guard let name = patch.name.applied(to: terms.name) else {
-            throw StoreError(.invalid, "invalid_name", "name cannot be null")
+            throw StoreError(.invalid, .invalidName, "name cannot be null")
         }
         guard let cost = patch.costPoints.applied(to: terms.costPoints) else {
-            throw StoreError(.invalid, "invalid_cost_points", "cost_points cannot be null")
+            throw StoreError(.invalid, .invalidCostPoints, "cost_points cannot be null")
         }
         terms.name = name
         terms.costPoints = cost
@@ -157,7 +155,7 @@ public struct RewardStore: Sendable {
     }
 
     static func notFound(_ sku: String) -> StoreError {
-        StoreError(.notFound, "reward_not_found", "no reward with sku \(sku)")
+        StoreError(.notFound, .rewardNotFound, "no reward with sku \(sku)")
     }
 
     /// Inside the active window now (as `redeem_reward` decides it).

@@ -19,49 +19,44 @@ struct RewardTerms: Sendable {
     var channels: [String]?
 
     func validate() throws {
-        try TextRules.check(name, field: "name", lengths: 1...200)
-        try TextRules.check(description, field: "description", lengths: 0...4000, multiline: true)
+        try TextRules.check(name, field: "name", invalid: .invalidName, lengths: 1...200)
+        try TextRules.check(description, field: "description", invalid: .invalidDescription, lengths: 0...4000, multiline: true)
         if let imageURL {
             guard imageURL.unicodeScalars.count <= 2000, let url = URL(string: imageURL),
                   url.scheme == "https" || url.scheme == "http", url.host != nil
-            else { throw StoreError(.invalid, "invalid_image_url", "image_url must be an http(s) URL") }
+            else { throw StoreError(.invalid, .invalidImageURL, "image_url must be an http(s) URL") }
         }
         guard (1...Self.maxCost).contains(costPoints) else {
-            throw StoreError(.invalid, "invalid_cost_points", "cost_points is between 1 and \(Self.maxCost)")
+            throw StoreError(.invalid, .invalidCostPoints, "cost_points is between 1 and \(Self.maxCost)")
         }
         if let limit = perMemberLimit, !(1...Self.maxPerMemberLimit).contains(limit) {
-            throw StoreError(.invalid, "invalid_per_member_limit", "per_member_limit is between 1 and \(Self.maxPerMemberLimit), or null for none")
+            throw StoreError(.invalid, .invalidPerMemberLimit, "per_member_limit is between 1 and \(Self.maxPerMemberLimit), or null for none")
         }
         if let from = activeFrom, let until = activeUntil, until <= from {
-            throw StoreError(.invalid, "invalid_active_window", "active_until must be later than active_from")
+            throw StoreError(.invalid, .invalidActiveWindow, "active_until must be later than active_from")
         }
         if let channels {
             guard (1...Self.maxChannels).contains(channels.count) else {
-                throw StoreError(.invalid, "invalid_channels", "channels lists 1 to \(Self.maxChannels) channels, or is null for every channel")
+                throw StoreError(.invalid, .invalidChannels, "channels lists 1 to \(Self.maxChannels) channels, or is null for every channel")
             }
-            guard channels.allSatisfy(Self.isChannel) else {
-                throw StoreError(.invalid, "invalid_channels", "each channel is 2 to 32 lower-case letters, digits or _, starting with a letter")
+            guard channels.allSatisfy({ ChannelName(rawValue: $0) != nil }) else {
+                throw StoreError(.invalid, .invalidChannels, "each channel is 2 to 32 lower-case letters, digits or _, starting with a letter")
             }
             guard Set(channels).count == channels.count else {
-                throw StoreError(.invalid, "invalid_channels", "channels lists a channel twice")
+                throw StoreError(.invalid, .invalidChannels, "channels lists a channel twice")
             }
         }
-    }
-
-    /// A channel name, as identities and redemptions write them (`web`, `wechat_miniprogram`).
-    static func isChannel(_ text: String) -> Bool {
-        text.wholeMatch(of: /[a-z][a-z0-9_]{1,31}/) != nil
     }
 
     static func validateSKU(_ sku: String) throws {
         guard sku.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]{0,63}/) != nil else {
-            throw StoreError(.invalid, "invalid_sku", "sku has 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+            throw StoreError(.invalid, .invalidSKU, "sku has 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
         }
     }
 
-    static func validateStock(_ stock: Int64, field: String = "stock") throws {
+    static func validateStock(_ stock: Int64) throws {
         guard (0...maxStock).contains(stock) else {
-            throw StoreError(.invalid, "invalid_\(field)", "\(field) is between 0 and \(maxStock), or null for unlimited")
+            throw StoreError(.invalid, .invalidStock, "stock is between 0 and \(maxStock), or null for unlimited")
         }
     }
 }

@@ -96,7 +96,7 @@ public struct APIClaimStore: Sendable {
             if let invalidIdentity, name == "invalid_input" { throw invalidIdentity }
             throw Self.refusal(name, detail: detail, of: request) ?? UnexpectedRefusal(name: name, detail: detail)
         case .overloaded:
-            throw StoreError(.overloaded, "overloaded",
+            throw StoreError(.overloaded, .overloaded,
                              "too many claims are waiting for the database; try again in a second with the same Idempotency-Key")
         case .failed(let error):
             throw error
@@ -120,17 +120,17 @@ public struct APIClaimStore: Sendable {
         case "idempotency_key_reused":
             return IdempotencyStore.keyReused
         case "identity_conflict":
-            return StoreError(.conflict, "identity_conflict",
+            return StoreError(.conflict, .identityConflict,
                               "\(identity.channel) \(identity.externalId) belongs to another member than this phone; merge them first")
         case "identity_taken":
             struct Detail: Decodable { let identity: String }
             let which = detail.flatMap { try? JSONDecoder().decode(Detail.self, from: Data($0.utf8)) }?.identity
             guard let other = which == "phone" ? request.phone.map(Identity.phone) : identity else { return nil }
-            return StoreError(.conflict, "identity_conflict", "\(other.channel) \(other.externalId) was just linked to another member; try again")
+            return StoreError(.conflict, .identityConflict, "\(other.channel) \(other.externalId) was just linked to another member; try again")
         case "member_not_created":
-            return StoreError(.conflict, "member_not_created", "the member could not be created; try again")
+            return StoreError(.conflict, .memberNotCreated, "the member could not be created; try again")
         case "claim_failed":
-            return StoreError(.conflict, "claim_failed", "the claim returned no outcome")
+            return StoreError(.conflict, .claimFailed, "the claim returned no outcome")
         case "already_claimed":
             struct Detail: Decodable {
                 let claimedBy: UUID

@@ -151,7 +151,7 @@ actor ClaimBatcher {
                         }
                     }
                     guard outcomes.count == claims.count else {
-                        throw StoreError(.conflict, "claim_failed", "the claim batch answered \(outcomes.count) of \(claims.count) claims")
+                        throw StoreError(.conflict, .claimFailed, "the claim batch answered \(outcomes.count) of \(claims.count) claims")
                     }
                     return outcomes
                 }

@@ -20,12 +20,13 @@ extension ClaimOutcome {
         switch self {
         case .alreadyClaimed(let by, let at):
             let who = by == member ? "by this member" : "by another member"
-            return StoreError(.conflict, "already_claimed", "the code was claimed \(who) at \(ISO8601DateFormatter().string(from: at))")
-        case .unknownBatch, .notActive: return StoreError(.conflict, "not_active", "the code is genuine but not active yet")
-        case .voided: return StoreError(.conflict, "voided", "the brand has voided this code")
-        case .expired: return StoreError(.conflict, "expired", "the time to claim this batch has ended")
-        case .dailyCap: return StoreError(.rateLimited, "daily_cap", "this member has reached today's claim limit")
-        case .claimed: return StoreError(.conflict, "claimed", "claimed")
+            return StoreError(.conflict, .alreadyClaimed, "the code was claimed \(who) at \(ISO8601DateFormatter().string(from: at))")
+        case .unknownBatch, .notActive: return StoreError(.conflict, .notActive, "the code is genuine but not active yet")
+        case .voided: return StoreError(.conflict, .voided, "the brand has voided this code")
+        case .expired: return StoreError(.conflict, .expired, "the time to claim this batch has ended")
+        case .dailyCap: return StoreError(.rateLimited, .dailyCap, "this member has reached today's claim limit")
+        // Not a refusal: never asked for (claim_code's "claimed" has no refusal name).
+        case .claimed: return StoreError(.conflict, .claimFailed, "the code was claimed: no refusal")
         }
     }
 }

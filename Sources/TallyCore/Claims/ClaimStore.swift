@@ -92,15 +92,14 @@ public struct ClaimStore: Sendable {
             switch outcome {
             case "claimed": return .claimed(points: points ?? 0, balance: balance ?? 0)
             case "already_claimed": return .alreadyClaimed(member: claimedBy!, at: claimedAt!)
-            case "unknown_batch": return .unknownBatch
-            case "not_active": return .notActive
-            case "voided": return .voided
-            case "expired": return .expired
-            case "daily_cap": return .dailyCap
-            default: break
+            default:
+                guard let refusal = ClaimOutcome(refusalName: outcome) else {
+                    throw UnexpectedSQLOutcome(function: "claim_code", outcome: outcome)
+                }
+                return refusal
             }
         }
-        throw StoreError(.conflict, "claim_failed", "the claim returned no outcome")
+        throw StoreError(.conflict, .claimFailed, "the claim returned no outcome")
     }
 
     /// The product, batch and claim behind a genuine code, or nil if no batch holds it.

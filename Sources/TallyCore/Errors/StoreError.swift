@@ -15,10 +15,10 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     public let kind: Kind
-    public let code: String
+    public let code: ErrorCode
     public let message: String
 
-    public init(_ kind: Kind, _ code: String, _ message: String) {
+    public init(_ kind: Kind, _ code: ErrorCode, _ message: String) {
         self.kind = kind
         self.code = code
         self.message = message

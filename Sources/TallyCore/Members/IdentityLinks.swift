@@ -28,7 +28,7 @@ public struct IdentityLinks: Sendable {
                 SELECT member_id FROM member_identities WHERE channel = \(identity.channel) AND external_id = \(identity.externalId)
                 """, logger: logger)
             for try await holder in owner.decode(UUID.self) where holder != member {
-                throw StoreError(.conflict, "identity_conflict",
+                throw StoreError(.conflict, .identityConflict,
                                  "\(identity.channel) \(identity.externalId) belongs to member \(holder.uuidString.lowercased()); merge the two members instead")
             }
             return false
@@ -53,10 +53,10 @@ public struct IdentityLinks: Sendable {
                 held = held || isThisOne
             }
             guard held else {
-                throw StoreError(.notFound, "identity_not_found", "the member has no \(identity.channel) \(identity.externalId)")
+                throw StoreError(.notFound, .identityNotFound, "the member has no \(identity.channel) \(identity.externalId)")
             }
             guard count > 1 else {
-                throw StoreError(.conflict, "last_identity", "this is the member's only identity; link another one first")
+                throw StoreError(.conflict, .lastIdentity, "this is the member's only identity; link another one first")
             }
             try await tx.query("""
                 DELETE FROM member_identities WHERE channel = \(identity.channel) AND external_id = \(identity.externalId) AND member_id = \(member)
@@ -67,9 +67,9 @@ public struct IdentityLinks: Sendable {
     /// Phone identities are stored in E.164, however they were typed.
     static func normalised(_ identity: Identity) throws -> Identity {
         var identity = identity
-        if identity.channel == "phone" {
+        if identity.channel == ChannelName.phone.rawValue {
             do { identity.externalId = try PhoneNumber(identity.externalId).e164 } catch {
-                throw StoreError(.invalid, "invalid_external_id", "phone: \(error)")
+                throw StoreError(.invalid, .invalidExternalID, "phone: \(error)")
             }
         }
         try identity.validate()
@@ -80,10 +80,10 @@ public struct IdentityLinks: Sendable {
         let rows = try await connection.query("SELECT merged_into FROM members WHERE id = \(member) FOR UPDATE", logger: logger)
         for try await merged in rows.decode(UUID?.self) {
             if let merged {
-                throw StoreError(.conflict, "member_merged", "member \(member.uuidString.lowercased()) was merged into \(merged.uuidString.lowercased())")
+                throw StoreError(.conflict, .memberMerged, "member \(member.uuidString.lowercased()) was merged into \(merged.uuidString.lowercased())")
             }
             return
         }
-        throw StoreError(.notFound, "member_not_found", "no member \(member.uuidString.lowercased())")
+        throw StoreError(.notFound, .memberNotFound, "no member \(member.uuidString.lowercased())")
     }
 }

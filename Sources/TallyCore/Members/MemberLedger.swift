@@ -52,7 +52,7 @@ public struct MemberLedger: Sendable {
 
     public func entries(of member: UUID, _ filter: LedgerFilter) async throws -> [LedgerEntry] {
         if let kind = filter.kind, !LedgerFilter.kinds.contains(kind) {
-            throw StoreError(.invalid, "invalid_kind", "kind is one of \(LedgerFilter.kinds.sorted().joined(separator: ", "))")
+            throw StoreError(.invalid, .invalidKind, "kind is one of \(LedgerFilter.kinds.sorted().joined(separator: ", "))")
         }
         let rows = try await database.query("""
             SELECT id, member_id, kind, points, balance_after, kid, serial, reason, actor, created_at

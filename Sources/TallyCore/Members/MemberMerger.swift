@@ -16,27 +16,36 @@ public struct MergeResult: Sendable, Codable, Equatable {
 public struct MemberMerger: Sendable {
     let logger: Logger
 
+    /// What `merge_members` returns as its `outcome`.
+    enum SQLOutcome: String, CaseIterable {
+        case merged
+        case sameMember = "same_member"
+        case unknownMember = "unknown_member"
+        case alreadyMerged = "already_merged"
+    }
+
     public init(logger: Logger) {
         self.logger = logger
     }
 
     public func merge(_ absorbed: UUID, into survivor: UUID, reason: String, actor: String, on connection: PostgresConnection) async throws -> MergeResult {
-        try TextRules.check(reason, field: "reason", lengths: 1...500)
+        try TextRules.check(reason, field: "reason", invalid: .invalidReason, lengths: 1...500)
         let rows = try await connection.query("""
             SELECT outcome, points_moved, identities_moved, balance FROM merge_members(\(survivor), \(absorbed), \(reason), \(actor))
             """, logger: logger)
-        for try await (outcome, points, identities, balance) in rows.decode((String, Int64?, Int?, Int64?).self) {
+        for try await (text, points, identities, balance) in rows.decode((String, Int64?, Int?, Int64?).self) {
+            guard let outcome = SQLOutcome(rawValue: text) else { throw UnexpectedSQLOutcome(function: "merge_members", outcome: text) }
             switch outcome {
-            case "merged":
+            case .merged:
                 return MergeResult(memberId: survivor, absorbedId: absorbed, pointsMoved: points ?? 0, identitiesMoved: identities ?? 0, balance: balance ?? 0)
-            case "same_member":
-                throw StoreError(.invalid, "same_member", "a member cannot be merged into itself")
-            case "unknown_member":
-                throw StoreError(.notFound, "member_not_found", "no member \(absorbed.uuidString.lowercased())")
-            default:
-                throw StoreError(.conflict, "already_merged", "one of the two members was already merged into another")
+            case .sameMember:
+                throw StoreError(.invalid, .sameMember, "a member cannot be merged into itself")
+            case .unknownMember:
+                throw StoreError(.notFound, .memberNotFound, "no member \(absorbed.uuidString.lowercased())")
+            case .alreadyMerged:
+                throw StoreError(.conflict, .alreadyMerged, "one of the two members was already merged into another")
             }
         }
-        throw StoreError(.conflict, "merge_failed", "the merge returned no outcome")
+        throw StoreError(.conflict, .mergeFailed, "the merge returned no outcome")
     }
 }

@@ -67,7 +67,7 @@ public struct MemberDirectory: Sendable {
         for try await merged in rows.decode(UUID?.self) {
             return merged.map { .merged(into: $0) } ?? .member(id)
         }
-        throw StoreError(.notFound, "member_not_found", "no member \(id.uuidString.lowercased())")
+        throw StoreError(.notFound, .memberNotFound, "no member \(id.uuidString.lowercased())")
     }
 
     /// The member holding `identity` (phone numbers are normalised first).
@@ -77,7 +77,7 @@ public struct MemberDirectory: Sendable {
             SELECT member_id FROM member_identities WHERE channel = \(identity.channel) AND external_id = \(identity.externalId)
             """, logger: logger)
         for try await id in rows.decode(UUID.self) { return id }
-        throw StoreError(.notFound, "member_not_found", "no member has \(identity.channel) \(identity.externalId)")
+        throw StoreError(.notFound, .memberNotFound, "no member has \(identity.channel) \(identity.externalId)")
     }
 
     /// The profile of a member that was not merged away (see `lookup`).
@@ -112,7 +112,7 @@ public struct MemberDirectory: Sendable {
             )
         }
         guard var profile else {
-            throw StoreError(.notFound, "member_not_found", "no member \(id.uuidString.lowercased())")
+            throw StoreError(.notFound, .memberNotFound, "no member \(id.uuidString.lowercased())")
         }
         let identities = try await database.query("""
             SELECT channel, external_id, created_at FROM member_identities WHERE member_id = \(id) ORDER BY created_at, channel

@@ -49,10 +49,10 @@ public struct OTPStore: Sendable {
             """, logger: logger)
         for try await (hourly, recent, fromAddress) in rows.decode((Int, Int, Int).self) {
             if recent > 0 {
-                throw StoreError(.rateLimited, "code_recently_sent", "a code was sent less than a minute ago; please wait before asking again")
+                throw StoreError(.rateLimited, .codeRecentlySent, "a code was sent less than a minute ago; please wait before asking again")
             }
             if hourly >= limits.perPhonePerHour || fromAddress >= limits.perAddressPerHour {
-                throw StoreError(.rateLimited, "too_many_codes", "too many codes were requested; please try again in an hour")
+                throw StoreError(.rateLimited, .tooManyCodes, "too many codes were requested; please try again in an hour")
             }
         }
         var generator = SystemRandomNumberGenerator()

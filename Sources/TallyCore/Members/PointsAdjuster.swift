@@ -18,9 +18,9 @@ public struct Adjustment: Sendable, Codable, Equatable {
 
     func validate() throws {
         guard points != 0, points.magnitude <= Self.maxPoints.magnitude else {
-            throw StoreError(.invalid, "invalid_points", "points is a non-zero whole number from -\(Self.maxPoints) to \(Self.maxPoints)")
+            throw StoreError(.invalid, .invalidPoints, "points is a non-zero whole number from -\(Self.maxPoints) to \(Self.maxPoints)")
         }
-        try TextRules.check(reason, field: "reason", lengths: 1...500)
+        try TextRules.check(reason, field: "reason", invalid: .invalidReason, lengths: 1...500)
     }
 }
 
@@ -34,6 +34,12 @@ public struct AdjustmentResult: Sendable, Codable, Equatable {
 /// Writes adjustments through `adjust_points` (one round trip), with the acting key as the
 /// ledger entry's actor and the reason beside it: the audit record.
 public struct PointsAdjuster: Sendable {
+    /// What `adjust_points` returns as its `outcome`.
+    enum SQLOutcome: String, CaseIterable {
+        case adjusted
+        case insufficientPoints = "insufficient_points"
+    }
+
     let logger: Logger
 
     public init(logger: Logger) {
@@ -46,12 +52,17 @@ public struct PointsAdjuster: Sendable {
             SELECT outcome, member_id, entry_id, balance
             FROM adjust_points(\(member), \(adjustment.points)::int8, \(adjustment.reason), \(actor))
             """, logger: logger)
-        for try await (outcome, owner, entry, balance) in rows.decode((String, UUID, Int64?, Int64).self) {
-            guard outcome == "adjusted", let entry else {
-                throw StoreError(.invalid, "insufficient_points", "the member has \(balance) points, fewer than the \(-adjustment.points) to debit")
+        for try await (text, owner, entry, balance) in rows.decode((String, UUID, Int64?, Int64).self) {
+            switch SQLOutcome(rawValue: text) {
+            case .adjusted?:
+                guard let entry else { break }
+                return AdjustmentResult(memberId: owner, entryId: entry, points: adjustment.points, balance: balance)
+            case .insufficientPoints?:
+                throw StoreError(.invalid, .insufficientPoints, "the member has \(balance) points, fewer than the \(-adjustment.points) to debit")
+            case nil:
+                throw UnexpectedSQLOutcome(function: "adjust_points", outcome: text)
             }
-            return AdjustmentResult(memberId: owner, entryId: entry, points: adjustment.points, balance: balance)
         }
-        throw StoreError(.notFound, "member_not_found", "no member \(member.uuidString.lowercased())")
+        throw StoreError(.notFound, .memberNotFound, "no member \(member.uuidString.lowercased())")
     }
 }

@@ -44,7 +44,7 @@ public struct SegmentExport: Sendable {
     /// Starts the segment's query, so a bad query fails before the response begins.
     public func open(_ segment: Segment) async throws -> SegmentRows {
         guard (1...3650).contains(segment.days), (1...3650).contains(segment.lapsedDays) else {
-            throw StoreError(.invalid, "invalid_days", "days and lapsed_days are 1 to 3650")
+            throw StoreError(.invalid, .invalidDays, "days and lapsed_days are 1 to 3650")
         }
         // A member's claims include those of members merged into it (counted under the survivor).
         let rows = try await database.query("""

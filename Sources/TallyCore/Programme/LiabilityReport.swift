@@ -37,7 +37,7 @@ public struct LiabilityReports: Sendable {
     /// `from` eleven months before `to`).
     public func report(from: String?, to: String?, timeZone: String) async throws -> LiabilityReport {
         for month in [from, to].compactMap({ $0 }) where month.wholeMatch(of: /[0-9]{4}-(0[1-9]|1[0-2])/) == nil {
-            throw StoreError(.invalid, "invalid_month", "months are written YYYY-MM, e.g. 2026-03")
+            throw StoreError(.invalid, .invalidMonth, "months are written YYYY-MM, e.g. 2026-03")
         }
         // Counted before querying: a span of centuries would be a long query for nothing.
         func index(_ month: String) -> Int { Int(month.prefix(4))! * 12 + Int(month.suffix(2))! - 1 }
@@ -47,7 +47,7 @@ public struct LiabilityReports: Sendable {
         let thisMonth = String(format: "%04d-%02d", now.year ?? 2000, now.month ?? 1)
         let last = index(to ?? thisMonth), first = from.map(index) ?? last - 11
         if !(0..<Self.maxMonths).contains(last - first) {
-            throw StoreError(.invalid, "invalid_month", "a report covers 1 to \(Self.maxMonths) months, from no later than to")
+            throw StoreError(.invalid, .invalidMonth, "a report covers 1 to \(Self.maxMonths) months, from no later than to")
         }
         // Merges move points between members and add up to zero, so they are left out.
         let rows = try await database.query("""
@@ -79,7 +79,7 @@ public struct LiabilityReports: Sendable {
             months.append(.init(month: month, issued: issued, redeemed: redeemed, expired: expired, outstanding: outstanding))
         }
         guard !months.isEmpty, months.count <= Self.maxMonths else {
-            throw StoreError(.invalid, "invalid_month", "a report covers 1 to \(Self.maxMonths) months, from no later than to")
+            throw StoreError(.invalid, .invalidMonth, "a report covers 1 to \(Self.maxMonths) months, from no later than to")
         }
         let total = try await database.query("SELECT coalesce(sum(balance), 0)::int8 FROM members", logger: logger)
         var outstanding: Int64 = 0

@@ -34,27 +34,27 @@ public struct Programme: Sendable, Codable, Equatable {
 
     func validate() throws {
         guard (0...120).contains(pointsValidMonths) else {
-            throw StoreError(.invalid, "invalid_points_valid_months", "points_valid_months is 0 (never expire) to 120")
+            throw StoreError(.invalid, .invalidPointsValidMonths, "points_valid_months is 0 (never expire) to 120")
         }
         guard (1...60).contains(tierWindowMonths) else {
-            throw StoreError(.invalid, "invalid_tier_window_months", "tier_window_months is 1 to 60")
+            throw StoreError(.invalid, .invalidTierWindowMonths, "tier_window_months is 1 to 60")
         }
         guard (0...8760).contains(redemptionCancelHours) else {
-            throw StoreError(.invalid, "invalid_redemption_cancel_hours", "redemption_cancel_hours is 0 to 8760 (a year)")
+            throw StoreError(.invalid, .invalidRedemptionCancelHours, "redemption_cancel_hours is 0 to 8760 (a year)")
         }
         guard tiers.count <= Self.maxTiers else {
-            throw StoreError(.invalid, "invalid_tiers", "at most \(Self.maxTiers) tiers")
+            throw StoreError(.invalid, .invalidTiers, "at most \(Self.maxTiers) tiers")
         }
         for tier in tiers {
             guard tier.name.wholeMatch(of: /[a-z][a-z0-9_]{0,31}/) != nil else {
-                throw StoreError(.invalid, "invalid_tiers", "tier name \"\(tier.name)\" is 1 to 32 lower-case letters, digits or _, starting with a letter")
+                throw StoreError(.invalid, .invalidTiers, "tier name \"\(tier.name)\" is 1 to 32 lower-case letters, digits or _, starting with a letter")
             }
             guard (0...1_000_000_000_000).contains(tier.minEarned) else {
-                throw StoreError(.invalid, "invalid_tiers", "tier \(tier.name): min_earned is 0 to 10^12")
+                throw StoreError(.invalid, .invalidTiers, "tier \(tier.name): min_earned is 0 to 10^12")
             }
         }
         guard Set(tiers.map(\.name)).count == tiers.count, Set(tiers.map(\.minEarned)).count == tiers.count else {
-            throw StoreError(.invalid, "invalid_tiers", "tier names and min_earned values must each be distinct")
+            throw StoreError(.invalid, .invalidTiers, "tier names and min_earned values must each be distinct")
         }
     }
 }

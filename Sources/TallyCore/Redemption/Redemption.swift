@@ -25,7 +25,7 @@ public struct Redemption: Sendable, Equatable, Codable {
     public var balance: Int64?
 }
 
-/// Why a redemption was refused, as `redeem_reward` says it.
+/// Why a redemption was refused, as `redeem_reward` says it (its `outcome`, the raw value).
 public enum RedemptionRefusal: String, Sendable, CaseIterable {
     case unknownReward = "unknown_reward"
     case inactive
@@ -33,6 +33,24 @@ public enum RedemptionRefusal: String, Sendable, CaseIterable {
     case outOfStock = "out_of_stock"
     case limitReached = "limit_reached"
     case insufficientPoints = "insufficient_points"
+
+    /// The code the API sends for it.
+    public var code: ErrorCode {
+        switch self {
+        case .unknownReward: .unknownReward
+        case .inactive: .inactive
+        case .wrongChannel: .wrongChannel
+        case .outOfStock: .outOfStock
+        case .limitReached: .limitReached
+        case .insufficientPoints: .insufficientPoints
+        }
+    }
+
+    /// The refusal whose code is `code`, if any.
+    public init?(code: ErrorCode) {
+        guard let refusal = Self.allCases.first(where: { $0.code == code }) else { return nil }
+        self = refusal
+    }
 
     /// The refusal as an API error (422), with words for the client developer.
     public func error(sku: String, quantity: Int, channel: String, balance: Int64?) -> StoreError {
@@ -44,7 +62,7 @@ public enum RedemptionRefusal: String, Sendable, CaseIterable {
         case .limitReached: "this member may not hold \(quantity) more of reward \(sku): it has a per-member limit"
         case .insufficientPoints: "the member's balance (\(balance ?? 0) points) does not cover \(quantity) × \(sku)"
         }
-        return StoreError(.invalid, rawValue, message)
+        return StoreError(.invalid, code, message)
     }
 }
 

@@ -23,11 +23,9 @@ public struct RedemptionStore: Sendable {
         member: UUID, sku: String, quantity: Int, channel: String, actor: String, on connection: PostgresConnection
     ) async throws -> RedeemOutcome {
         guard (1...Self.maxQuantity).contains(quantity) else {
-            throw StoreError(.invalid, "invalid_quantity", "quantity is between 1 and \(Self.maxQuantity)")
+            throw StoreError(.invalid, .invalidQuantity, "quantity is between 1 and \(Self.maxQuantity)")
         }
-        guard RewardTerms.isChannel(channel) else {
-            throw StoreError(.invalid, "invalid_channel", "channel is 2 to 32 lower-case letters, digits or _")
-        }
+        guard ChannelName(rawValue: channel) != nil else { throw ChannelName.invalid }
         let voucher = Voucher.generate()
         // The function runs once (a materialized CTE); the rest of the answer is known already
         // or read-only here: the reward's name and the cancel window.
@@ -43,24 +41,27 @@ public struct RedemptionStore: Sendable {
             for try await row in rows {
                 let (outcome, holder, id, points, balance, name, createdAt, cancellableUntil) =
                     try row.decode((String, UUID, UUID?, Int64?, Int64, String?, Date, Date).self)
-                guard outcome == "redeemed", let id, let points else {
-                    guard let refusal = RedemptionRefusal(rawValue: outcome) else { break }
+                guard outcome == "redeemed" else {
+                    guard let refusal = RedemptionRefusal(rawValue: outcome) else {
+                        throw UnexpectedSQLOutcome(function: "redeem_reward", outcome: outcome)
+                    }
                     return .refused(refusal, balance: balance)
                 }
+                guard let id, let points else { break }
                 return .redeemed(Redemption(
                     id: id, memberId: holder, reward: sku, rewardName: name ?? sku, quantity: quantity, points: points,
                     voucher: voucher, status: "issued", channel: channel, createdAt: createdAt, cancelledAt: nil,
                     cancellableUntil: cancellableUntil, balance: balance
                 ))
             }
-            throw StoreError(.conflict, "redemption_failed", "the redemption returned no outcome")
+            throw StoreError(.conflict, .redemptionFailed, "the redemption returned no outcome")
         }
     }
 
     /// Cancels a redemption within the programme's window: points go back to the lots they
     /// came from, units back to stock.
     public func cancel(redemption: UUID, reason: String, actor: String) async throws -> CancelOutcome {
-        try TextRules.check(reason, field: "reason", lengths: 1...500)
+        try TextRules.check(reason, field: "reason", invalid: .invalidReason, lengths: 1...500)
         let logger = self.logger
         return try await database.transaction(logger: logger) { tx in
             let rows = try await tx.query("""
@@ -68,18 +69,30 @@ public struct RedemptionStore: Sendable {
                 """, logger: logger)
             var result: (outcome: String, balance: Int64?)?
             for try await row in rows.decode((String, Int64?).self) { result = row }
-            guard let result, result.outcome != "unknown_redemption",
-                  var cancelled = try await Self.read(redemption, on: tx, logger: logger)
-            else { throw Self.notFound(redemption) }
-            switch result.outcome {
-            case "cancelled":
+            guard let result else { throw Self.notFound(redemption) }
+            guard let outcome = CancelSQLOutcome(rawValue: result.outcome) else {
+                throw UnexpectedSQLOutcome(function: "cancel_redemption", outcome: result.outcome)
+            }
+            guard outcome != .unknownRedemption, var cancelled = try await Self.read(redemption, on: tx, logger: logger) else {
+                throw Self.notFound(redemption)
+            }
+            switch outcome {
+            case .cancelled:
                 cancelled.balance = result.balance
                 return .cancelled(cancelled)
-            case "already_cancelled": return .alreadyCancelled
-            case "window_closed": return .windowClosed(cancelled)
-            default: throw StoreError(.conflict, "cancel_failed", "the cancellation returned \(result.outcome)")
+            case .alreadyCancelled: return .alreadyCancelled
+            case .windowClosed: return .windowClosed(cancelled)
+            case .unknownRedemption: throw Self.notFound(redemption)
             }
         }
+    }
+
+    /// What `cancel_redemption` returns as its `outcome`.
+    enum CancelSQLOutcome: String, CaseIterable {
+        case cancelled
+        case alreadyCancelled = "already_cancelled"
+        case windowClosed = "window_closed"
+        case unknownRedemption = "unknown_redemption"
     }
 
     /// The member whose account `member` is now: itself, or the survivor it was merged into.
@@ -142,10 +155,10 @@ public struct RedemptionStore: Sendable {
     }
 
     static func memberNotFound(_ member: UUID) -> StoreError {
-        StoreError(.notFound, "member_not_found", "no member \(member.uuidString.lowercased())")
+        StoreError(.notFound, .memberNotFound, "no member \(member.uuidString.lowercased())")
     }
 
     static func notFound(_ redemption: UUID) -> StoreError {
-        StoreError(.notFound, "redemption_not_found", "no redemption \(redemption.uuidString.lowercased())")
+        StoreError(.notFound, .redemptionNotFound, "no redemption \(redemption.uuidString.lowercased())")
     }
 }

@@ -67,10 +67,10 @@ public struct WebhookDeliveryStore: Sendable {
             var status: String?
             for try await value in rows.decode(String.self) { status = value }
             guard let status else {
-                throw StoreError(.notFound, "delivery_not_found", "webhook \(subscription.uuidString) has no delivery \(delivery)")
+                throw StoreError(.notFound, .deliveryNotFound, "webhook \(subscription.uuidString) has no delivery \(delivery)")
             }
             guard status != WebhookDelivery.Status.pending.rawValue else {
-                throw StoreError(.conflict, "delivery_pending", "delivery \(delivery) is still pending: it will be tried again without a replay")
+                throw StoreError(.conflict, .deliveryPending, "delivery \(delivery) is still pending: it will be tried again without a replay")
             }
             let replayed = try await tx.query("""
                 UPDATE webhook_deliveries d SET status = 'pending', attempts = 0, next_attempt_at = now(), delivered_at = NULL
@@ -78,7 +78,7 @@ public struct WebhookDeliveryStore: Sendable {
                 RETURNING \(unescaped: Self.columns)
                 """, logger: logger)
             for try await row in replayed { return try Self.decode(row) }
-            throw StoreError(.notFound, "delivery_not_found", "no delivery \(delivery)")
+            throw StoreError(.notFound, .deliveryNotFound, "no delivery \(delivery)")
         }
         try await WebhookQueue.wake(database, logger: logger)
         return replayed

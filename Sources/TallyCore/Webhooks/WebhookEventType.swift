@@ -12,13 +12,13 @@ public enum WebhookEventType {
     /// The types asked for, each once, in the order given; refuses an empty list or an unknown type.
     static func validate(_ types: [String]) throws -> [String] {
         guard !types.isEmpty else {
-            throw StoreError(.invalid, "invalid_event_types", "event_types must list \(listed)")
+            throw StoreError(.invalid, .invalidEventTypes, "event_types must list \(listed)")
         }
         var seen: [String] = []
         for type in types where !seen.contains(type) {
             guard all.contains(type) else {
                 let shown = type.unicodeScalars.count > 40 ? String(type.unicodeScalars.prefix(40)) + "…" : type
-                throw StoreError(.invalid, "invalid_event_type", "unknown event type \"\(shown)\"; valid types: \(all.joined(separator: ", "))")
+                throw StoreError(.invalid, .invalidEventType, "unknown event type \"\(shown)\"; valid types: \(all.joined(separator: ", "))")
             }
             seen.append(type)
         }

@@ -58,9 +58,9 @@ public struct WebhookSubscriptionStore: Sendable {
 
     /// Creates a subscription with a fresh secret, on `connection` (within the caller's transaction).
     public func create(_ fields: WebhookSubscriptionFields, on connection: PostgresConnection) async throws -> NewWebhookSubscription {
-        guard let given = fields.url else { throw StoreError(.invalid, "missing_url", "url is required") }
+        guard let given = fields.url else { throw StoreError(.invalid, .missingURL, "url is required") }
         guard let types = fields.eventTypes else {
-            throw StoreError(.invalid, "missing_event_types", "event_types is required: \(WebhookEventType.listed)")
+            throw StoreError(.invalid, .missingEventTypes, "event_types is required: \(WebhookEventType.listed)")
         }
         let url = try Self.validate(url: given)
         let eventTypes = try WebhookEventType.validate(types)
@@ -71,7 +71,7 @@ public struct WebhookSubscriptionStore: Sendable {
             "SELECT count(*)::int FROM webhook_subscriptions WHERE deleted_at IS NULL", logger: logger
         )
         for try await count in live.decode(Int.self) where count >= Self.maxSubscriptions {
-            throw StoreError(.conflict, "too_many_subscriptions", "at most \(Self.maxSubscriptions) webhook subscriptions; delete one first")
+            throw StoreError(.conflict, .tooManySubscriptions, "at most \(Self.maxSubscriptions) webhook subscriptions; delete one first")
         }
         let rows = try await connection.query("""
             INSERT INTO webhook_subscriptions (url, secret, event_types, active)
@@ -155,7 +155,7 @@ public struct WebhookSubscriptionStore: Sendable {
     }
 
     static func notFound(_ id: UUID) -> StoreError {
-        StoreError(.notFound, "webhook_not_found", "no webhook subscription \(id.uuidString)")
+        StoreError(.notFound, .webhookNotFound, "no webhook subscription \(id.uuidString)")
     }
 
     /// An absolute http(s) URL with a host, of sensible length and without spaces or control
@@ -163,7 +163,7 @@ public struct WebhookSubscriptionStore: Sendable {
     /// database keeps them lower case).
     static func validate(url text: String) throws -> String {
         let invalid = StoreError(
-            .invalid, "invalid_url", "url must be an absolute http:// or https:// URL with a host, at most \(maxURLLength) characters"
+            .invalid, .invalidURL, "url must be an absolute http:// or https:// URL with a host, at most \(maxURLLength) characters"
         )
         guard (1...maxURLLength).contains(text.unicodeScalars.count),
               !text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }),

@@ -6,10 +6,10 @@ import TallyCore
 /// An API error, sent as `{"error": {"code": "…", "message": "…"}}` with its status.
 public struct APIError: HTTPResponseError, Sendable {
     public let status: HTTPResponse.Status
-    public let code: String
+    public let code: ErrorCode
     public let message: String
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+    public init(_ status: HTTPResponse.Status, _ code: ErrorCode, _ message: String) {
         self.status = status
         self.code = code
         self.message = message
@@ -37,7 +37,7 @@ public struct APIError: HTTPResponseError, Sendable {
     /// The JSON error shape: `{"error": {"code", "message"}}`.
     private struct Body: Encodable {
         struct Detail: Encodable {
-            let code: String
+            let code: ErrorCode
             let message: String
         }
         let error: Detail
@@ -50,9 +50,9 @@ public struct APIError: HTTPResponseError, Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func badRequest(_ code: String, _ message: String) -> APIError { APIError(.badRequest, code, message) }
-    static let unauthorized = APIError(.unauthorized, "unauthorized", "a valid API key is required: Authorization: Bearer tly_…")
+    static func badRequest(_ code: ErrorCode, _ message: String) -> APIError { APIError(.badRequest, code, message) }
+    static let unauthorized = APIError(.unauthorized, .unauthorized, "a valid API key is required: Authorization: Bearer tly_…")
     static func forbidden(_ scope: Scope) -> APIError {
-        APIError(.forbidden, "forbidden", "this API key lacks the scope \(scope.rawValue)")
+        APIError(.forbidden, .forbidden, "this API key lacks the scope \(scope.rawValue)")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TallyCore
 
 extension Response {
     /// A JSON response encoded the way the API writes JSON (snake_case keys, ISO 8601 dates).
@@ -20,21 +21,22 @@ struct Page<Item: Encodable>: Encodable {
 }
 
 extension Request {
-    /// A query parameter as an integer within `range`, or a 400 naming the parameter.
-    func integer(_ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
+    /// The query parameter `name` as an integer within `range`, or a 400 `invalid`.
+    func integer(_ name: String, in range: ClosedRange<Int64>, invalid: ErrorCode) throws -> Int64? {
         guard let text = uri.queryParameters[Substring(name)] else { return nil }
         guard let value = Int64(text), range.contains(value) else {
-            throw APIError.badRequest("invalid_\(name)", "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            throw APIError.badRequest(invalid, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }
 }
 
 extension Parameters {
-    /// A path parameter that must be a positive integer id; otherwise 404, since no such resource exists.
-    func id(_ name: String, what: String) throws -> Int64 {
+    /// A path parameter that must be a positive integer id of a `what`; otherwise a 404
+    /// `notFound`, since no such resource exists.
+    func id(_ name: String, what: String, notFound: ErrorCode) throws -> Int64 {
         guard let text = get(name), let value = Int64(text), value > 0 else {
-            throw APIError(.notFound, "\(what)_not_found", "no \(what) \(get(name) ?? "")")
+            throw APIError(.notFound, notFound, "no \(what) \(get(name) ?? "")")
         }
         return value
     }

@@ -163,7 +163,7 @@ struct LandingController {
             return visit.redirect(to: "/Q/\(code.text)", secureCookies: config.secureCookies)
         }
         let claimContext = ClaimContext(
-            channel: "web", ip: visit.ip, userAgent: visit.userAgent,
+            channel: ChannelName.web.rawValue, ip: visit.ip, userAgent: visit.userAgent,
             latitude: form.latitude.flatMap(Double.init).flatMap { (-90...90).contains($0) ? $0 : nil },
             longitude: form.longitude.flatMap(Double.init).flatMap { (-180...180).contains($0) ? $0 : nil },
             accuracy: form.accuracy.flatMap(Float.init).flatMap { $0 >= 0 && $0 < 1_000_000 ? $0 : nil }

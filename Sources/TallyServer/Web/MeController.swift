@@ -10,7 +10,7 @@ import TallyCore
 struct MeController {
     static let path = "/me"
     /// The channel rewards are redeemed through on this page.
-    static let channel = "web"
+    static let channel = ChannelName.web.rawValue
     static let catalogueSize = 50
     static let redemptionsShown = 20
 
@@ -101,7 +101,7 @@ struct MeController {
             redemption = try context.requestDecoder.decode(Redemption.self, from: Data(recorded.body))
             if !replayed { Counter(label: "tally_redemptions_total", dimensions: [("channel", "web")]).increment() }
         } catch let error as StoreError {
-            if let refusal = RedemptionRefusal(rawValue: error.code) {
+            if let refusal = RedemptionRefusal(code: error.code) {
                 let words = m.refusal(refusal)
                 var page = visit.page(brand: config.brand, heading: words.title, tone: "warn", message: words.body, switchPath: Self.path)
                 page.backLink = BackLink(href: Self.path, label: m.back)

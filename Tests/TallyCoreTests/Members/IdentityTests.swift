@@ -9,6 +9,6 @@ struct IdentityTests {
         "a\u{301}b", "ab\u{301}", "ａb", "wechat\u{0}", "é_x",
     ])
     func channelNames(_ name: String) {
-        #expect(Identity.isChannelName(name) == (name.wholeMatch(of: /[a-z][a-z0-9_]{1,31}/) != nil), "\(name.unicodeScalars.map(\.value))")
+        #expect((ChannelName(rawValue: name) != nil) == (name.wholeMatch(of: /[a-z][a-z0-9_]{1,31}/) != nil), "\(name.unicodeScalars.map(\.value))")
     }
 }

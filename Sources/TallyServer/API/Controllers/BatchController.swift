@@ -23,15 +23,15 @@ struct BatchController {
             try await create(request, context: context)
         }
         routes.add(.get, "/api/v1/batches", scope: .mint) { request, context in
-            let limit = try request.integer("limit", in: 1...Int64(BatchStore.maxPageSize)) ?? 50
-            let cursor = try request.integer("cursor", in: 1...Int64.max)
+            let limit = try request.integer("limit", in: 1...Int64(BatchStore.maxPageSize), invalid: .invalidLimit) ?? 50
+            let cursor = try request.integer("cursor", in: 1...Int64.max, invalid: .invalidCursor)
             let sku = request.uri.queryParameters["sku"].map(String.init)
             let items = try await batches.list(before: cursor, limit: Int(limit), sku: sku)
             let next = items.count == Int(limit) ? items.last.map { String($0.id) } : nil
             return try .json(Page(items: items, nextCursor: next), context: context)
         }
         routes.add(.get, "/api/v1/batches/{id}", scope: .mint) { _, context in
-            try .json(try await batches.get(id: try context.parameters.id("id", what: "batch")), context: context)
+            try .json(try await batches.get(id: try context.parameters.id("id", what: "batch", notFound: .batchNotFound)), context: context)
         }
         routes.add(.post, "/api/v1/batches/{id}/activate", scope: .mint) { request, context in
             try await changeState(request, context: context, to: .active)
@@ -45,7 +45,7 @@ struct BatchController {
     /// answer must return the same batch, never allocate a second range.
     private func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let key = request.headers[.idempotencyKey], !key.isEmpty else {
-            throw APIError.badRequest("missing_idempotency_key", "creating a batch needs an Idempotency-Key header (e.g. a UUID)")
+            throw APIError.badRequest(.missingIdempotencyKey, "creating a batch needs an Idempotency-Key header (e.g. a UUID)")
         }
         let actor = context.apiKey!.actor
         let body = try await request.body.collect(upTo: context.maxUploadSize)
@@ -71,7 +71,7 @@ struct BatchController {
     }
 
     private func changeState(_ request: Request, context: AppRequestContext, to state: CodeState) async throws -> Response {
-        let id = try context.parameters.id("id", what: "batch")
+        let id = try context.parameters.id("id", what: "batch", notFound: .batchNotFound)
         // An empty body means the whole batch.
         let body = try await request.body.collect(upTo: context.maxUploadSize)
         let change = body.readableBytes == 0

@@ -33,14 +33,14 @@ struct ClaimController {
 
     private func claim(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let key = request.headers[.idempotencyKey], !key.isEmpty else {
-            throw APIError.badRequest("missing_idempotency_key", "a claim needs an Idempotency-Key header (e.g. a UUID)")
+            throw APIError.badRequest(.missingIdempotencyKey, "a claim needs an Idempotency-Key header (e.g. a UUID)")
         }
         let bytes = Array(buffer: try await request.body.collect(upTo: context.maxUploadSize))
         let body = try context.requestDecoder.decode(ClaimRequest.self, from: Data(bytes))
         let code = try genuine(body.code)
         let phone: PhoneNumber?
         do { phone = try body.phone.map { try PhoneNumber($0) } } catch {
-            throw APIError(.unprocessableContent, "invalid_phone", "phone: \(error)")
+            throw APIError(.unprocessableContent, .invalidPhone, "phone: \(error)")
         }
         let apiKey = context.apiKey!
         let claimContext = ClaimContext(
@@ -74,9 +74,9 @@ struct ClaimController {
     private func genuine(_ text: String) throws -> Code {
         switch keyRing.check(CodeLink.codeText(in: text)) {
         case .valid(let code): return code
-        case .malformed(let problem): throw APIError(.unprocessableContent, "malformed_code", "code: \(problem)")
-        case .typo: throw APIError(.unprocessableContent, "mistyped_code", "the code's check character does not match: ask the person to re-check it")
-        case .unknownKey, .forged: throw APIError(.unprocessableContent, "forged_code", "this code was not issued by the brand")
+        case .malformed(let problem): throw APIError(.unprocessableContent, .malformedCode, "code: \(problem)")
+        case .typo: throw APIError(.unprocessableContent, .mistypedCode, "the code's check character does not match: ask the person to re-check it")
+        case .unknownKey, .forged: throw APIError(.unprocessableContent, .forgedCode, "this code was not issued by the brand")
         }
     }
 }

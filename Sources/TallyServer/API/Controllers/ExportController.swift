@@ -38,7 +38,7 @@ struct ExportController {
         switch request.uri.queryParameters["format"] ?? "csv" {
         case "csv": format = .csv
         case "txt": format = .txt
-        default: throw APIError.badRequest("invalid_format", "format is csv or txt")
+        default: throw APIError.badRequest(.invalidFormat, "format is csv or txt")
         }
         let (batch, key) = try await exportable(context)
         let (from, count) = try range(request, batch: batch, limit: nil)
@@ -80,9 +80,9 @@ struct ExportController {
     private func image(_ request: Request, context: AppRequestContext, kind: ExportAudit.Kind) async throws -> Response {
         let (batch, key) = try await exportable(context)
         guard let text = context.parameters.get("seq"), let seq = Int64(text), seq >= 0, seq < batch.quantity else {
-            throw APIError(.notFound, "code_not_found", "batch \(batch.id) has codes 0 to \(batch.quantity - 1)")
+            throw APIError(.notFound, .codeNotFound, "batch \(batch.id) has codes 0 to \(batch.quantity - 1)")
         }
-        let moduleSize = Int(try request.integer("module_size", in: 1...40) ?? 8)
+        let moduleSize = Int(try request.integer("module_size", in: 1...40, invalid: .invalidModuleSize) ?? 8)
         try await audit.record(batchID: batch.id, actor: context.apiKey!.actor, kind: kind, from: seq, count: 1)
         let bytes = try render(batch: batch, key: key, sequence: seq, kind: kind, moduleSize: moduleSize)
         return Response(
@@ -97,11 +97,11 @@ struct ExportController {
         switch request.uri.queryParameters["format"] ?? "png" {
         case "png": kind = .png
         case "svg": kind = .svg
-        default: throw APIError.badRequest("invalid_format", "format is png or svg")
+        default: throw APIError.badRequest(.invalidFormat, "format is png or svg")
         }
         let (batch, key) = try await exportable(context)
         let (from, count) = try range(request, batch: batch, limit: Self.maxZipImages)
-        let moduleSize = Int(try request.integer("module_size", in: 1...40) ?? 8)
+        let moduleSize = Int(try request.integer("module_size", in: 1...40, invalid: .invalidModuleSize) ?? 8)
         try await audit.record(batchID: batch.id, actor: context.apiKey!.actor, kind: .zip, from: from, count: count)
         Counter(label: "tally_codes_exported_total").increment(by: Int64(count))
         let body = ResponseBody { writer in
@@ -128,21 +128,21 @@ struct ExportController {
 
     /// The batch named in the path and the key its codes are signed with.
     private func exportable(_ context: AppRequestContext) async throws -> (Batch, SigningKey) {
-        let batch = try await batches.get(id: try context.parameters.id("id", what: "batch"))
+        let batch = try await batches.get(id: try context.parameters.id("id", what: "batch", notFound: .batchNotFound))
         guard let key = keyRing.key(kid: UInt8(batch.kid)) else {
-            throw APIError(.conflict, "key_retired", "batch \(batch.id) was signed with key \(batch.kid), which this server no longer holds")
+            throw APIError(.conflict, .keyRetired, "batch \(batch.id) was signed with key \(batch.kid), which this server no longer holds")
         }
         return (batch, key)
     }
 
     private func range(_ request: Request, batch: Batch, limit: Int64?) throws -> (Int64, Int64) {
-        let from = try request.integer("from", in: 0...Int64.max)
-        var count = try request.integer("count", in: 1...Int64.max)
+        let from = try request.integer("from", in: 0...Int64.max, invalid: .invalidFrom)
+        var count = try request.integer("count", in: 1...Int64.max, invalid: .invalidCount)
         if let limit {
             let available = batch.quantity - (from ?? 0)
             if count == nil && available > limit { count = limit }
             if let requested = count, requested > limit {
-                throw APIError.badRequest("too_many_images", "at most \(limit) images per ZIP; fetch the batch in sub-ranges")
+                throw APIError.badRequest(.tooManyImages, "at most \(limit) images per ZIP; fetch the batch in sub-ranges")
             }
         }
         return try BatchStore.subrange(from: from, count: count, quantity: batch.quantity)

@@ -73,7 +73,7 @@ struct MemberController {
     /// that follow redirects keep their method and body).
     private func current(_ request: Request, _ context: AppRequestContext) async throws -> UUID {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else {
-            throw APIError(.notFound, "member_not_found", "no member \(context.parameters.get("id") ?? "")")
+            throw APIError(.notFound, .memberNotFound, "no member \(context.parameters.get("id") ?? "")")
         }
         switch try await directory.lookup(id) {
         case .member(let id): return id
@@ -83,28 +83,28 @@ struct MemberController {
 
     private func identity(in request: Request) throws -> Identity {
         let query = request.uri.queryParameters
-        if let phone = query["phone"] { return Identity(channel: "phone", externalId: String(phone)) }
+        if let phone = query["phone"] { return Identity(channel: ChannelName.phone.rawValue, externalId: String(phone)) }
         guard let channel = query["channel"], let external = query["external_id"] else {
-            throw APIError.badRequest("missing_identity", "find a member by ?phone= or by ?channel=&external_id=")
+            throw APIError.badRequest(.missingIdentity, "find a member by ?phone= or by ?channel=&external_id=")
         }
         return Identity(channel: String(channel), externalId: String(external))
     }
 
     private func ledgerFilter(_ request: Request) throws -> LedgerFilter {
         let query = request.uri.queryParameters
-        func date(_ name: String) throws -> Date? {
+        func date(_ name: String, invalid: ErrorCode) throws -> Date? {
             guard let text = query[Substring(name)] else { return nil }
             guard let date = ISO8601DateFormatter().date(from: String(text)) else {
-                throw APIError.badRequest("invalid_\(name)", "\(name) is an ISO 8601 time such as 2026-03-01T00:00:00Z")
+                throw APIError.badRequest(invalid, "\(name) is an ISO 8601 time such as 2026-03-01T00:00:00Z")
             }
             return date
         }
         return LedgerFilter(
-            before: try request.integer("cursor", in: 1...Int64.max),
+            before: try request.integer("cursor", in: 1...Int64.max, invalid: .invalidCursor),
             kind: query["kind"].map(String.init),
-            from: try date("from"),
-            until: try date("to"),
-            limit: Int(try request.integer("limit", in: 1...Int64(MemberLedger.maxPageSize)) ?? 50)
+            from: try date("from", invalid: .invalidFrom),
+            until: try date("to", invalid: .invalidTo),
+            limit: Int(try request.integer("limit", in: 1...Int64(MemberLedger.maxPageSize), invalid: .invalidLimit) ?? 50)
         )
     }
 
@@ -114,7 +114,7 @@ struct MemberController {
         write: (Data, PostgresConnection) async throws -> (status: Int, answer: Answer)
     ) async throws -> Response {
         guard let key = request.headers[.idempotencyKey], !key.isEmpty else {
-            throw APIError.badRequest("missing_idempotency_key", "this write needs an Idempotency-Key header (e.g. a UUID)")
+            throw APIError.badRequest(.missingIdempotencyKey, "this write needs an Idempotency-Key header (e.g. a UUID)")
         }
         let bytes = Array(buffer: try await request.body.collect(upTo: context.maxUploadSize))
         let hash = IdempotencyStore.requestHash(method: request.method.rawValue, path: request.uri.path, body: bytes)

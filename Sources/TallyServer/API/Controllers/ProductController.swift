@@ -11,7 +11,7 @@ struct ProductController {
             return try .json(try await products.create(fields), status: .created, context: context)
         }
         routes.add(.get, "/api/v1/products", scope: .mint) { request, context in
-            let limit = try request.integer("limit", in: 1...Int64(ProductStore.maxPageSize)) ?? 50
+            let limit = try request.integer("limit", in: 1...Int64(ProductStore.maxPageSize), invalid: .invalidLimit) ?? 50
             let items = try await products.list(after: request.uri.queryParameters["cursor"].map(String.init), limit: Int(limit))
             let next = items.count == Int(limit) ? items.last?.sku : nil
             return try .json(Page(items: items, nextCursor: next), context: context)

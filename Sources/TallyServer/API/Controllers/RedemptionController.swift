@@ -29,14 +29,14 @@ struct RedemptionController {
         }
         routes.add(.get, "/api/v1/members/{id}/redemptions", scope: .redeem) { request, context in
             let member = try Self.memberID(context)
-            let limit = try request.integer("limit", in: 1...Int64(RedemptionStore.maxPageSize)) ?? 50
-            let cursor = try request.integer("cursor", in: 1...Int64.max)
+            let limit = try request.integer("limit", in: 1...Int64(RedemptionStore.maxPageSize), invalid: .invalidLimit) ?? 50
+            let cursor = try request.integer("cursor", in: 1...Int64.max, invalid: .invalidCursor)
             let (items, next) = try await redemptions.list(member: member, before: cursor, limit: Int(limit))
             return try .json(Page(items: items, nextCursor: next.map(String.init)), context: context)
         }
         routes.add(.post, "/api/v1/redemptions/{id}/cancel", scope: .redeem) { request, context in
             guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
-                throw APIError(.notFound, "redemption_not_found", "no redemption \(context.parameters.get("id") ?? "")")
+                throw APIError(.notFound, .redemptionNotFound, "no redemption \(context.parameters.get("id") ?? "")")
             }
             let body = try await request.decode(as: CancelRequest.self, context: context)
             switch try await redemptions.cancel(redemption: id, reason: body.reason, actor: context.apiKey!.actor) {
@@ -44,10 +44,10 @@ struct RedemptionController {
                 Counter(label: "tally_redemptions_cancelled_total").increment()
                 return try .json(redemption, context: context)
             case .alreadyCancelled:
-                throw APIError(.conflict, "already_cancelled", "this redemption was cancelled already")
+                throw APIError(.conflict, .alreadyCancelled, "this redemption was cancelled already")
             case .windowClosed(let redemption):
                 let until = redemption.cancellableUntil.map { " at " + ISO8601DateFormatter().string(from: $0) } ?? ""
-                throw APIError(.conflict, "window_closed", "the time to cancel this redemption ended\(until)")
+                throw APIError(.conflict, .windowClosed, "the time to cancel this redemption ended\(until)")
             }
         }
     }
@@ -57,11 +57,11 @@ struct RedemptionController {
     private func redeem(_ request: Request, context: AppRequestContext) async throws -> Response {
         let member = try Self.memberID(context)
         guard let key = request.headers[.idempotencyKey], !key.isEmpty else {
-            throw APIError.badRequest("missing_idempotency_key", "a redemption needs an Idempotency-Key header (e.g. a UUID)")
+            throw APIError.badRequest(.missingIdempotencyKey, "a redemption needs an Idempotency-Key header (e.g. a UUID)")
         }
         let bytes = Array(buffer: try await request.body.collect(upTo: context.maxUploadSize))
         let body = try context.requestDecoder.decode(RedeemRequest.self, from: Data(bytes))
-        let channel = body.channel ?? "api"
+        let channel = body.channel ?? ChannelName.api.rawValue
         let actor = context.apiKey!.actor
         let hash = IdempotencyStore.requestHash(method: "POST", path: request.uri.path, body: bytes)
         let (recorded, replayed) = try await idempotency.perform(actor: actor, key: key, requestHash: hash) { tx in
@@ -84,7 +84,7 @@ struct RedemptionController {
     /// The `{id}` of a member path; anything but a UUID names no member.
     static func memberID(_ context: AppRequestContext) throws -> UUID {
         guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
-            throw APIError(.notFound, "member_not_found", "no member \(context.parameters.get("id") ?? "")")
+            throw APIError(.notFound, .memberNotFound, "no member \(context.parameters.get("id") ?? "")")
         }
         return id
     }

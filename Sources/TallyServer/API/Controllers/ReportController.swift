@@ -25,12 +25,12 @@ struct ReportController {
     private func segment(_ request: Request) async throws -> Response {
         let query = request.uri.queryParameters
         guard let kind = Segment.Kind(rawValue: String(query["segment"] ?? "all")) else {
-            throw APIError.badRequest("invalid_segment", "segment is one of \(Segment.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw APIError.badRequest(.invalidSegment, "segment is one of \(Segment.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let segment = Segment(
             kind: kind,
-            days: Int(try request.integer("days", in: 1...3650) ?? 30),
-            lapsedDays: Int(try request.integer("lapsed_days", in: 1...3650) ?? 90),
+            days: Int(try request.integer("days", in: 1...3650, invalid: .invalidDays) ?? 30),
+            lapsedDays: Int(try request.integer("lapsed_days", in: 1...3650, invalid: .invalidLapsedDays) ?? 90),
             tier: query["tier"].map(String.init)
         )
         let rows = try await segments.open(segment)

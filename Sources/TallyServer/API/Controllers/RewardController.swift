@@ -12,7 +12,7 @@ struct RewardController {
             return try .json(try await rewards.create(new), status: .created, context: context)
         }
         routes.add(.get, "/api/v1/rewards", scope: .redeem) { request, context in
-            let limit = try request.integer("limit", in: 1...Int64(RewardStore.maxPageSize)) ?? 50
+            let limit = try request.integer("limit", in: 1...Int64(RewardStore.maxPageSize), invalid: .invalidLimit) ?? 50
             let items = try await rewards.list(
                 after: request.uri.queryParameters["cursor"].map(String.init), limit: Int(limit),
                 activeNow: try Self.activeFilter(request), channel: request.uri.queryParameters["channel"].map(String.init)
@@ -34,7 +34,7 @@ struct RewardController {
         switch request.uri.queryParameters["active"] {
         case nil, "false": return false
         case "true": return true
-        default: throw APIError.badRequest("invalid_active", "active must be true or false")
+        default: throw APIError.badRequest(.invalidActive, "active must be true or false")
         }
     }
 }

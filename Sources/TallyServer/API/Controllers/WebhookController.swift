@@ -39,11 +39,11 @@ struct WebhookController {
         }
         routes.add(.get, "/api/v1/webhooks/{id}/deliveries", scope: .admin) { request, context in
             let id = try context.parameters.subscriptionID()
-            let limit = try request.integer("limit", in: 1...Int64(WebhookDeliveryStore.maxPageSize)) ?? 50
-            let cursor = try request.integer("cursor", in: 1...Int64.max)
+            let limit = try request.integer("limit", in: 1...Int64(WebhookDeliveryStore.maxPageSize), invalid: .invalidLimit) ?? 50
+            let cursor = try request.integer("cursor", in: 1...Int64.max, invalid: .invalidCursor)
             let status = try request.uri.queryParameters["status"].map { text in
                 guard let status = WebhookDelivery.Status(rawValue: String(text)) else {
-                    throw APIError.badRequest("invalid_status", "status must be pending, delivered or dead")
+                    throw APIError.badRequest(.invalidStatus, "status must be pending, delivered or dead")
                 }
                 return status
             }
@@ -53,7 +53,7 @@ struct WebhookController {
         }
         routes.add(.post, "/api/v1/webhooks/{id}/deliveries/{delivery_id}/replay", scope: .admin) { _, context in
             let id = try context.parameters.subscriptionID()
-            let delivery = try context.parameters.id("delivery_id", what: "delivery")
+            let delivery = try context.parameters.id("delivery_id", what: "delivery", notFound: .deliveryNotFound)
             return try .json(try await deliveries.replay(subscription: id, delivery: delivery), context: context)
         }
         routes.add(.post, "/api/v1/webhooks/{id}/replay", scope: .admin) { request, context in
@@ -63,7 +63,7 @@ struct WebhookController {
                 ? ReplayRequest()
                 : try context.requestDecoder.decode(ReplayRequest.self, from: Data(Array(buffer: body)))
             guard (replay.status ?? "dead") == "dead" else {
-                throw APIError(.unprocessableContent, "invalid_status", "only dead letters are replayed in bulk (status: dead); replay others one by one")
+                throw APIError(.unprocessableContent, .invalidStatus, "only dead letters are replayed in bulk (status: dead); replay others one by one")
             }
             return try .json(ReplayResult(replayed: try await deliveries.replayDead(subscription: id)), context: context)
         }
@@ -92,7 +92,7 @@ extension Parameters {
     /// The `{id}` of a webhook subscription; anything but a UUID is a 404.
     func subscriptionID() throws -> UUID {
         guard let text = get("id"), let id = UUID(uuidString: text) else {
-            throw APIError(.notFound, "webhook_not_found", "no webhook subscription \(get("id") ?? "")")
+            throw APIError(.notFound, .webhookNotFound, "no webhook subscription \(get("id") ?? "")")
         }
         return id
     }

@@ -22,25 +22,32 @@ struct APIErrorMiddleware: RouterMiddleware {
         } catch is APIKeyRejected {
             throw APIError.unauthorized
         } catch let error as DecodingError {
-            throw APIError.badRequest("invalid_json", Self.describe(error))
+            throw APIError.badRequest(.invalidJSON, Self.describe(error))
         } catch let error as HTTPError {
-            throw Self.translate(error)
+            throw Self.translate(error) ?? Self.unexpected(error, context: context)
         } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, "body_too_large", "the request body is larger than 64 KiB")
+            throw APIError(.contentTooLarge, .bodyTooLarge, "the request body is larger than 64 KiB")
         } catch {
-            context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
-            throw APIError(.internalServerError, "internal", "something went wrong on our side (request \(context.id))")
+            throw Self.unexpected(error, context: context)
         }
     }
 
-    static func translate(_ error: HTTPError) -> APIError {
+    /// The 500 for an error the server has no answer for (a bug), logged with the request id.
+    static func unexpected(_ error: any Error, context: Context) -> APIError {
+        context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+        return APIError(.internalServerError, .internal, "something went wrong on our side (request \(context.id))")
+    }
+
+    /// The API error for one of Hummingbird's; nil for a status it is not known to throw
+    /// (Hummingbird 2 throws 400 and 404 on API routes).
+    static func translate(_ error: HTTPError) -> APIError? {
         switch error.status {
-        case .notFound: APIError(.notFound, "not_found", error.body ?? "no such resource")
-        case .contentTooLarge: APIError(.contentTooLarge, "body_too_large", "the request body is larger than 64 KiB")
+        case .notFound: APIError(.notFound, .notFound, error.body ?? "no such resource")
+        case .contentTooLarge: APIError(.contentTooLarge, .bodyTooLarge, "the request body is larger than 64 KiB")
         // Hummingbird reports JSON it cannot decode as a 400.
-        case .badRequest: APIError(.badRequest, "invalid_json", error.body ?? "the body is not the JSON expected")
-        case .unsupportedMediaType: APIError(.unsupportedMediaType, "unsupported_media_type", "send JSON (Content-Type: application/json)")
-        default: APIError(error.status, "http_\(error.status.code)", error.body ?? error.status.reasonPhrase)
+        case .badRequest: APIError(.badRequest, .invalidJSON, error.body ?? "the body is not the JSON expected")
+        case .unsupportedMediaType: APIError(.unsupportedMediaType, .unsupportedMediaType, "send JSON (Content-Type: application/json)")
+        default: nil
         }
     }
 

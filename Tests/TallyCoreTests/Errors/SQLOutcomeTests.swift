@@ -12,8 +12,9 @@ struct SQLOutcomeTests {
     /// Whether the Swift side knows each function's texts, asked of the code that reads them.
     static let readers: [String: @Sendable (String) -> Bool] = [
         "claim_code": { ["claimed", "already_claimed"].contains($0) || ClaimOutcome(refusalName: $0) != nil },
-        // invalid_input stands for the identity error the server found before the call.
-        "api_claim": { $0 == "invalid_input" || apiClaimRefusal($0) != nil },
+        // claimed and replayed are its answers (APIClaimStore.Answer.outcome); invalid_input
+        // stands for the identity error the server found before the call.
+        "api_claim": { ["claimed", "replayed", "invalid_input"].contains($0) || apiClaimRefusal($0) != nil },
         // Called by api_claim only: their refusals are api_claim's.
         "claim_member": { apiClaimRefusal($0) != nil },
         "create_member": { apiClaimRefusal($0) != nil },
@@ -97,7 +98,7 @@ struct SQLOutcomeTests {
 
     /// Every .sql file in db/migrations and db/functions, in name order.
     static func sqlText() throws -> String {
-        let db = URL(fileURLWithPath: TestDatabase.migrationsDirectory).deletingLastPathComponent()
+        let db = URL(fileURLWithPath: TestDatabase.schemaDirectory)
         var text = ""
         for folder in ["migrations", "functions"] {
             let directory = db.appendingPathComponent(folder)

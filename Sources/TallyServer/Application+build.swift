@@ -12,7 +12,7 @@ public func buildApplication(_ config: ServerConfig, logger: Logger) throws -> s
         backgroundLogger: logger
     )
     let dependencies = Dependencies(config: config, database: database, logger: logger)
-    let (router, _) = buildRouter(dependencies)
+    let router = buildRouter(dependencies)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(config.hostname, port: config.port), serverName: "Tally"),
@@ -28,14 +28,13 @@ public func buildApplication(_ config: ServerConfig, logger: Logger) throws -> s
     return app
 }
 
-/// The routes of the JSON API, for checking the OpenAPI contract against what is served.
-public func apiRoutes(_ config: ServerConfig) throws -> [APIRoute] {
-    // The client is never run: building routes does not touch the database.
-    let database = PostgresClient(configuration: try DatabaseURL.configuration(config.databaseURL))
-    return buildRouter(Dependencies(config: config, database: database, logger: Logger(label: "tally.routes"))).1.all
+/// The routes of the JSON API, for checking the OpenAPI contract against what is served:
+/// read from the controllers' operation tables, with no server and no database.
+public func apiRoutes() -> [APIRoute] {
+    APIControllers.routes
 }
 
-func buildRouter(_ dependencies: Dependencies) -> (Router<AppRequestContext>, APIRoutes) {
+func buildRouter(_ dependencies: Dependencies) -> Router<AppRequestContext> {
     let deps = dependencies, config = dependencies.config
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
@@ -56,22 +55,7 @@ func buildRouter(_ dependencies: Dependencies) -> (Router<AppRequestContext>, AP
     }
 
     // The JSON API: the packaging line, channel claims, the CRM, rewards, webhooks.
-    let routes = APIRoutes(group: keyed, cachedKeyGroup: cachedKeyed)
-    ProductController(products: deps.products).addRoutes(to: routes)
-    BatchController(batches: deps.batches, idempotency: deps.idempotency, keyRing: config.keyRing).addRoutes(to: routes)
-    ExportController(batches: deps.batches, audit: deps.exportAudit, keyRing: config.keyRing, publicHost: config.publicHost)
-        .addRoutes(to: routes)
-    ClaimController(claims: deps.apiClaims, keyRing: config.keyRing).addRoutes(to: routes)
-    MemberController(
-        directory: deps.directory, ledger: deps.ledger, links: deps.links, adjuster: deps.adjuster, merger: deps.merger,
-        idempotency: deps.idempotency
-    ).addRoutes(to: routes)
-    ProgrammeController(programme: deps.programme).addRoutes(to: routes)
-    ReportController(liability: deps.liability, segments: deps.segments, timeZone: config.timeZone).addRoutes(to: routes)
-    RewardController(rewards: deps.rewards).addRoutes(to: routes)
-    RedemptionController(redemptions: deps.redemptions, idempotency: deps.idempotency).addRoutes(to: routes)
-    WebhookController(subscriptions: deps.subscriptions, deliveries: deps.deliveries, idempotency: deps.idempotency)
-        .addRoutes(to: routes)
+    APIControllers.mount(deps, on: keyed, cachedKeyGroup: cachedKeyed)
 
     // The consumer's pages: the landing page of a code, sign-in, and /me.
     LandingController(config: config, claims: deps.claims, members: deps.members, scans: deps.scans, signer: deps.signer)
@@ -83,5 +67,5 @@ func buildRouter(_ dependencies: Dependencies) -> (Router<AppRequestContext>, AP
         idempotency: deps.idempotency, signer: deps.signer
     ).addRoutes(to: router)
     _ = PrometheusMetrics.registry // bootstrap metrics before the first request
-    return (router, routes)
+    return router
 }

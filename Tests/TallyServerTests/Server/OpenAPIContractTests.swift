@@ -39,7 +39,7 @@ struct OpenAPIContractTests {
     @Test("the /api operations in the document are exactly the routes served")
     func sameOperations() async throws {
         let contract = try await Self.contract()
-        let served = Set(try apiRoutes(Self.offlineConfig).map(\.operation))
+        let served = Set(apiRoutes().map(\.operation))
         let documented = Set(contract.keys.filter { $0.contains(" /api/") })
         let missing = served.subtracting(documented).sorted()
         let extra = documented.subtracting(served).sorted()
@@ -51,7 +51,7 @@ struct OpenAPIContractTests {
     @Test("each /api operation's x-tally-scope is the scope its route demands")
     func scopes() async throws {
         let contract = try await Self.contract()
-        for route in try apiRoutes(Self.offlineConfig) {
+        for route in apiRoutes() {
             guard let operation = contract[route.operation] else { continue } // reported by sameOperations
             #expect(operation.scope == route.scope.rawValue, "\(route.operation): x-tally-scope \(operation.scope ?? "missing"), served with \(route.scope.rawValue)")
         }
@@ -257,7 +257,7 @@ struct OpenAPIContractTests {
     ) async throws {
         try await TestDatabase.withFresh { database, url in
             let config = ServerConfig(port: 0, databaseURL: url, keyRing: keyRing)
-            let routes = try apiRoutes(config)
+            let routes = apiRoutes()
             let keys = APIKeyStore(database: database, logger: TestDatabase.logger)
             let app = try buildApplication(config, logger: logger)
             try await app.test(.live) { client in try await body(client, keys, routes) }

@@ -6,7 +6,7 @@ import TallyCodes
 import TallyCore
 
 /// `/api/v1/batches`: create (allocating a serial range), read, activate and void.
-struct BatchController {
+struct BatchController: APIController {
     let batches: BatchStore
     let idempotency: IdempotencyStore
     let keyRing: KeyRing
@@ -18,27 +18,43 @@ struct BatchController {
         var reason: String?
     }
 
-    func addRoutes(to routes: APIRoutes) {
-        routes.add(.post, "/api/v1/batches", scope: .mint) { request, context in
-            try await create(request, context: context)
-        }
-        routes.add(.get, "/api/v1/batches", scope: .mint) { request, context in
-            let limit = try request.integer("limit", in: 1...Int64(BatchStore.maxPageSize), invalid: .invalidLimit) ?? 50
-            let cursor = try request.integer("cursor", in: 1...Int64.max, invalid: .invalidCursor)
-            let sku = request.uri.queryParameters["sku"].map(String.init)
-            let items = try await batches.list(before: cursor, limit: Int(limit), sku: sku)
-            let next = items.count == Int(limit) ? items.last.map { String($0.id) } : nil
-            return try .json(Page(items: items, nextCursor: next), context: context)
-        }
-        routes.add(.get, "/api/v1/batches/{id}", scope: .mint) { _, context in
-            try .json(try await batches.get(id: try context.parameters.id("id", what: "batch", notFound: .batchNotFound)), context: context)
-        }
-        routes.add(.post, "/api/v1/batches/{id}/activate", scope: .mint) { request, context in
-            try await changeState(request, context: context, to: .active)
-        }
-        routes.add(.post, "/api/v1/batches/{id}/void", scope: .mint) { request, context in
-            try await changeState(request, context: context, to: .voided)
-        }
+    init(_ dependencies: Dependencies) {
+        batches = dependencies.batches
+        idempotency = dependencies.idempotency
+        keyRing = dependencies.config.keyRing
+    }
+
+    static let operations: [APIOperation<Self>] = [
+        APIOperation(.post, "/api/v1/batches", scope: .mint, Self.createBatch),
+        APIOperation(.get, "/api/v1/batches", scope: .mint, Self.listBatches),
+        APIOperation(.get, "/api/v1/batches/{id}", scope: .mint, Self.getBatch),
+        APIOperation(.post, "/api/v1/batches/{id}/activate", scope: .mint, Self.activateBatch),
+        APIOperation(.post, "/api/v1/batches/{id}/void", scope: .mint, Self.voidBatch),
+    ]
+
+    func createBatch(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await create(request, context: context)
+    }
+
+    func listBatches(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let limit = try request.integer("limit", in: 1...Int64(BatchStore.maxPageSize), invalid: .invalidLimit) ?? 50
+        let cursor = try request.integer("cursor", in: 1...Int64.max, invalid: .invalidCursor)
+        let sku = request.uri.queryParameters["sku"].map(String.init)
+        let items = try await batches.list(before: cursor, limit: Int(limit), sku: sku)
+        let next = items.count == Int(limit) ? items.last.map { String($0.id) } : nil
+        return try .json(Page(items: items, nextCursor: next), context: context)
+    }
+
+    func getBatch(_: Request, _ context: AppRequestContext) async throws -> Response {
+        try .json(try await batches.get(id: try context.parameters.id("id", what: "batch", notFound: .batchNotFound)), context: context)
+    }
+
+    func activateBatch(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await changeState(request, context: context, to: .active)
+    }
+
+    func voidBatch(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await changeState(request, context: context, to: .voided)
     }
 
     /// Creates a batch under the newest key. Idempotency-Key is required: a retry after a lost

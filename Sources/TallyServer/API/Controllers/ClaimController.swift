@@ -9,7 +9,7 @@ import TallyCore
 /// `POST /api/v1/claims`: a trusted channel backend (e.g. a WeChat mini-program server)
 /// claims a code for a person it knows by a channel identity, optionally with their phone,
 /// crediting the same member account as the landing page does.
-struct ClaimController {
+struct ClaimController: APIController {
     let claims: APIClaimStore
     let keyRing: KeyRing
 
@@ -24,11 +24,18 @@ struct ClaimController {
     /// Made once: making a metric looks it up in the registry under a lock.
     static let claimsCounter = Counter(label: "tally_claims_total", dimensions: [("channel", "api")])
 
-    func addRoutes(to routes: APIRoutes) {
-        // api_claim checks the API key itself, so the key may come from the cache.
-        routes.add(.post, "/api/v1/claims", scope: .claim, keyCheckedByStatement: true) { request, context in
-            try await claim(request, context: context)
-        }
+    init(_ dependencies: Dependencies) {
+        claims = dependencies.apiClaims
+        keyRing = dependencies.config.keyRing
+    }
+
+    static let operations: [APIOperation<Self>] = [
+        APIOperation(.post, "/api/v1/claims", scope: .claim, keyCheckedByStatement: true, Self.claimCode),
+    ]
+
+    // api_claim checks the API key itself, so the key may come from the cache.
+    func claimCode(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await claim(request, context: context)
     }
 
     private func claim(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -7,7 +7,7 @@ import TallyCore
 
 /// Code exports for printers: streamed CSV or URL lists, single QR images, ZIPs of images.
 /// Every export is audited before its first byte, because code files are secrets until printed.
-struct ExportController {
+struct ExportController: APIController {
     /// Most images in one ZIP; larger runs are fetched as several sub-ranges.
     static let maxZipImages: Int64 = 10_000
     /// Codes per streamed chunk: about 190 KB of CSV, so memory stays flat at any batch size.
@@ -18,19 +18,34 @@ struct ExportController {
     let keyRing: KeyRing
     let publicHost: String
 
-    func addRoutes(to routes: APIRoutes) {
-        routes.add(.get, "/api/v1/batches/{id}/codes", scope: .mint) { request, context in
-            try await codes(request, context: context)
-        }
-        routes.add(.get, "/api/v1/batches/{id}/codes/{seq}.png", scope: .mint) { request, context in
-            try await image(request, context: context, kind: .png)
-        }
-        routes.add(.get, "/api/v1/batches/{id}/codes/{seq}.svg", scope: .mint) { request, context in
-            try await image(request, context: context, kind: .svg)
-        }
-        routes.add(.get, "/api/v1/batches/{id}/images.zip", scope: .mint) { request, context in
-            try await zip(request, context: context)
-        }
+    init(_ dependencies: Dependencies) {
+        batches = dependencies.batches
+        audit = dependencies.exportAudit
+        keyRing = dependencies.config.keyRing
+        publicHost = dependencies.config.publicHost
+    }
+
+    static let operations: [APIOperation<Self>] = [
+        APIOperation(.get, "/api/v1/batches/{id}/codes", scope: .mint, Self.exportCodes),
+        APIOperation(.get, "/api/v1/batches/{id}/codes/{seq}.png", scope: .mint, Self.getCodePNG),
+        APIOperation(.get, "/api/v1/batches/{id}/codes/{seq}.svg", scope: .mint, Self.getCodeSVG),
+        APIOperation(.get, "/api/v1/batches/{id}/images.zip", scope: .mint, Self.getImagesZip),
+    ]
+
+    func exportCodes(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await codes(request, context: context)
+    }
+
+    func getCodePNG(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await image(request, context: context, kind: .png)
+    }
+
+    func getCodeSVG(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await image(request, context: context, kind: .svg)
+    }
+
+    func getImagesZip(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await zip(request, context: context)
     }
 
     private func codes(_ request: Request, context: AppRequestContext) async throws -> Response {

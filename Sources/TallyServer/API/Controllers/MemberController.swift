@@ -6,7 +6,7 @@ import TallyCore
 
 /// `/api/v1/members`: the CRM's view of members: lookup, profile, ledger, identities,
 /// adjustments and merges.
-struct MemberController {
+struct MemberController: APIController {
     let directory: MemberDirectory
     let ledger: MemberLedger
     let links: IdentityLinks
@@ -19,52 +19,75 @@ struct MemberController {
         var reason: String
     }
 
-    func addRoutes(to routes: APIRoutes) {
-        routes.add(.get, "/api/v1/members", scope: .crmRead) { request, context in
-            let id = try await directory.find(try identity(in: request))
-            return try .json(try await directory.profile(of: id), context: context)
+    init(_ dependencies: Dependencies) {
+        directory = dependencies.directory
+        ledger = dependencies.ledger
+        links = dependencies.links
+        adjuster = dependencies.adjuster
+        merger = dependencies.merger
+        idempotency = dependencies.idempotency
+    }
+
+    static let operations: [APIOperation<Self>] = [
+        APIOperation(.get, "/api/v1/members", scope: .crmRead, Self.findMember),
+        APIOperation(.get, "/api/v1/members/{id}", scope: .crmRead, Self.getMember),
+        APIOperation(.get, "/api/v1/members/{id}/ledger", scope: .crmRead, Self.getMemberLedger),
+        APIOperation(.post, "/api/v1/members/{id}/identities", scope: .crmWrite, Self.linkIdentity),
+        APIOperation(.delete, "/api/v1/members/{id}/identities/{channel}/{external_id}", scope: .crmWrite, Self.unlinkIdentity),
+        APIOperation(.post, "/api/v1/members/{id}/adjustments", scope: .crmWrite, Self.adjustPoints),
+        APIOperation(.post, "/api/v1/members/{id}/merge", scope: .crmWrite, Self.mergeMembers),
+    ]
+
+    func findMember(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let id = try await directory.find(try identity(in: request))
+        return try .json(try await directory.profile(of: id), context: context)
+    }
+
+    func getMember(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let id = try await current(request, context)
+        return try .json(try await directory.profile(of: id), context: context)
+    }
+
+    func getMemberLedger(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let id = try await current(request, context)
+        let filter = try ledgerFilter(request)
+        let items = try await ledger.entries(of: id, filter)
+        let next = items.count == filter.limit ? items.last.map { String($0.id) } : nil
+        return try .json(Page(items: items, nextCursor: next), context: context)
+    }
+
+    func linkIdentity(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let id = try await current(request, context)
+        let identity = try await request.decode(as: Identity.self, context: context)
+        let created = try await links.link(identity, to: id)
+        return try .json(try await directory.profile(of: id), status: created ? .created : .ok, context: context)
+    }
+
+    func unlinkIdentity(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let id = try await current(request, context)
+        let identity = Identity(
+            channel: context.parameters.get("channel") ?? "",
+            externalId: (context.parameters.get("external_id") ?? "").removingPercentEncoding ?? ""
+        )
+        try await links.unlink(identity, from: id)
+        return Response(status: .noContent)
+    }
+
+    func adjustPoints(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let id = try await current(request, context)
+        return try await idempotent(request, context) { body, tx in
+            let adjustment = try context.requestDecoder.decode(Adjustment.self, from: body)
+            let result = try await adjuster.adjust(id, adjustment, actor: context.apiKey!.actor, on: tx)
+            return (201, result)
         }
-        routes.add(.get, "/api/v1/members/{id}", scope: .crmRead) { request, context in
-            let id = try await current(request, context)
-            return try .json(try await directory.profile(of: id), context: context)
-        }
-        routes.add(.get, "/api/v1/members/{id}/ledger", scope: .crmRead) { request, context in
-            let id = try await current(request, context)
-            let filter = try ledgerFilter(request)
-            let items = try await ledger.entries(of: id, filter)
-            let next = items.count == filter.limit ? items.last.map { String($0.id) } : nil
-            return try .json(Page(items: items, nextCursor: next), context: context)
-        }
-        routes.add(.post, "/api/v1/members/{id}/identities", scope: .crmWrite) { request, context in
-            let id = try await current(request, context)
-            let identity = try await request.decode(as: Identity.self, context: context)
-            let created = try await links.link(identity, to: id)
-            return try .json(try await directory.profile(of: id), status: created ? .created : .ok, context: context)
-        }
-        routes.add(.delete, "/api/v1/members/{id}/identities/{channel}/{external_id}", scope: .crmWrite) { request, context in
-            let id = try await current(request, context)
-            let identity = Identity(
-                channel: context.parameters.get("channel") ?? "",
-                externalId: (context.parameters.get("external_id") ?? "").removingPercentEncoding ?? ""
-            )
-            try await links.unlink(identity, from: id)
-            return Response(status: .noContent)
-        }
-        routes.add(.post, "/api/v1/members/{id}/adjustments", scope: .crmWrite) { request, context in
-            let id = try await current(request, context)
-            return try await idempotent(request, context) { body, tx in
-                let adjustment = try context.requestDecoder.decode(Adjustment.self, from: body)
-                let result = try await adjuster.adjust(id, adjustment, actor: context.apiKey!.actor, on: tx)
-                return (201, result)
-            }
-        }
-        routes.add(.post, "/api/v1/members/{id}/merge", scope: .crmWrite) { request, context in
-            let id = try await current(request, context)
-            return try await idempotent(request, context) { body, tx in
-                let merge = try context.requestDecoder.decode(MergeRequest.self, from: body)
-                let result = try await merger.merge(merge.absorb, into: id, reason: merge.reason, actor: context.apiKey!.actor, on: tx)
-                return (200, result)
-            }
+    }
+
+    func mergeMembers(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let id = try await current(request, context)
+        return try await idempotent(request, context) { body, tx in
+            let merge = try context.requestDecoder.decode(MergeRequest.self, from: body)
+            let result = try await merger.merge(merge.absorb, into: id, reason: merge.reason, actor: context.apiKey!.actor, on: tx)
+            return (200, result)
         }
     }
 

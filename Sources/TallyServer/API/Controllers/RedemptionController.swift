@@ -7,7 +7,7 @@ import TallyCore
 
 /// Redemptions of rewards for members (scope `redeem`): redeem with an Idempotency-Key, list a
 /// member's redemptions, cancel one within the programme's window.
-struct RedemptionController {
+struct RedemptionController: APIController {
     let redemptions: RedemptionStore
     let idempotency: IdempotencyStore
 
@@ -23,32 +23,43 @@ struct RedemptionController {
         var reason: String
     }
 
-    func addRoutes(to routes: APIRoutes) {
-        routes.add(.post, "/api/v1/members/{id}/redemptions", scope: .redeem) { request, context in
-            try await redeem(request, context: context)
+    init(_ dependencies: Dependencies) {
+        redemptions = dependencies.redemptions
+        idempotency = dependencies.idempotency
+    }
+
+    static let operations: [APIOperation<Self>] = [
+        APIOperation(.post, "/api/v1/members/{id}/redemptions", scope: .redeem, Self.redeemReward),
+        APIOperation(.get, "/api/v1/members/{id}/redemptions", scope: .redeem, Self.listMemberRedemptions),
+        APIOperation(.post, "/api/v1/redemptions/{id}/cancel", scope: .redeem, Self.cancelRedemption),
+    ]
+
+    func redeemReward(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await redeem(request, context: context)
+    }
+
+    func listMemberRedemptions(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let member = try Self.memberID(context)
+        let limit = try request.integer("limit", in: 1...Int64(RedemptionStore.maxPageSize), invalid: .invalidLimit) ?? 50
+        let cursor = try request.integer("cursor", in: 1...Int64.max, invalid: .invalidCursor)
+        let (items, next) = try await redemptions.list(member: member, before: cursor, limit: Int(limit))
+        return try .json(Page(items: items, nextCursor: next.map(String.init)), context: context)
+    }
+
+    func cancelRedemption(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
+            throw APIError(.notFound, .redemptionNotFound, "no redemption \(context.parameters.get("id") ?? "")")
         }
-        routes.add(.get, "/api/v1/members/{id}/redemptions", scope: .redeem) { request, context in
-            let member = try Self.memberID(context)
-            let limit = try request.integer("limit", in: 1...Int64(RedemptionStore.maxPageSize), invalid: .invalidLimit) ?? 50
-            let cursor = try request.integer("cursor", in: 1...Int64.max, invalid: .invalidCursor)
-            let (items, next) = try await redemptions.list(member: member, before: cursor, limit: Int(limit))
-            return try .json(Page(items: items, nextCursor: next.map(String.init)), context: context)
-        }
-        routes.add(.post, "/api/v1/redemptions/{id}/cancel", scope: .redeem) { request, context in
-            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
-                throw APIError(.notFound, .redemptionNotFound, "no redemption \(context.parameters.get("id") ?? "")")
-            }
-            let body = try await request.decode(as: CancelRequest.self, context: context)
-            switch try await redemptions.cancel(redemption: id, reason: body.reason, actor: context.apiKey!.actor) {
-            case .cancelled(let redemption):
-                Counter(label: "tally_redemptions_cancelled_total").increment()
-                return try .json(redemption, context: context)
-            case .alreadyCancelled:
-                throw APIError(.conflict, .alreadyCancelled, "this redemption was cancelled already")
-            case .windowClosed(let redemption):
-                let until = redemption.cancellableUntil.map { " at " + ISO8601DateFormatter().string(from: $0) } ?? ""
-                throw APIError(.conflict, .windowClosed, "the time to cancel this redemption ended\(until)")
-            }
+        let body = try await request.decode(as: CancelRequest.self, context: context)
+        switch try await redemptions.cancel(redemption: id, reason: body.reason, actor: context.apiKey!.actor) {
+        case .cancelled(let redemption):
+            Counter(label: "tally_redemptions_cancelled_total").increment()
+            return try .json(redemption, context: context)
+        case .alreadyCancelled:
+            throw APIError(.conflict, .alreadyCancelled, "this redemption was cancelled already")
+        case .windowClosed(let redemption):
+            let until = redemption.cancellableUntil.map { " at " + ISO8601DateFormatter().string(from: $0) } ?? ""
+            throw APIError(.conflict, .windowClosed, "the time to cancel this redemption ended\(until)")
         }
     }
 

@@ -3,22 +3,32 @@ import Hummingbird
 import TallyCore
 
 /// Reports for finance and segments for marketing.
-struct ReportController {
+struct ReportController: APIController {
     let liability: LiabilityReports
     let segments: SegmentExport
     let timeZone: String
 
-    func addRoutes(to routes: APIRoutes) {
-        routes.add(.get, "/api/v1/reports/liability", scope: .crmRead) { request, context in
-            let query = request.uri.queryParameters
-            let report = try await liability.report(
-                from: query["from"].map(String.init), to: query["to"].map(String.init), timeZone: timeZone
-            )
-            return try .json(report, context: context)
-        }
-        routes.add(.get, "/api/v1/segments/members.csv", scope: .crmRead) { request, context in
-            try await segment(request)
-        }
+    init(_ dependencies: Dependencies) {
+        liability = dependencies.liability
+        segments = dependencies.segments
+        timeZone = dependencies.config.timeZone
+    }
+
+    static let operations: [APIOperation<Self>] = [
+        APIOperation(.get, "/api/v1/reports/liability", scope: .crmRead, Self.liabilityReport),
+        APIOperation(.get, "/api/v1/segments/members.csv", scope: .crmRead, Self.exportSegment),
+    ]
+
+    func liabilityReport(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let report = try await liability.report(
+            from: query["from"].map(String.init), to: query["to"].map(String.init), timeZone: timeZone
+        )
+        return try .json(report, context: context)
+    }
+
+    func exportSegment(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await segment(request)
     }
 
     /// Streams the segment's members as CSV; the query is checked before the first byte.

@@ -3,30 +3,42 @@ import TallyCore
 
 /// `/api/v1/rewards`: the rewards catalogue. The CRM (`crm:write`) keeps it; whoever redeems
 /// (`redeem`) reads it.
-struct RewardController {
+struct RewardController: APIController {
     let rewards: RewardStore
 
-    func addRoutes(to routes: APIRoutes) {
-        routes.add(.post, "/api/v1/rewards", scope: .crmWrite) { request, context in
-            let new = try await request.decode(as: NewReward.self, context: context)
-            return try .json(try await rewards.create(new), status: .created, context: context)
-        }
-        routes.add(.get, "/api/v1/rewards", scope: .redeem) { request, context in
-            let limit = try request.integer("limit", in: 1...Int64(RewardStore.maxPageSize), invalid: .invalidLimit) ?? 50
-            let items = try await rewards.list(
-                after: request.uri.queryParameters["cursor"].map(String.init), limit: Int(limit),
-                activeNow: try Self.activeFilter(request), channel: request.uri.queryParameters["channel"].map(String.init)
-            )
-            let next = items.count == Int(limit) ? items.last?.sku : nil
-            return try .json(Page(items: items, nextCursor: next), context: context)
-        }
-        routes.add(.get, "/api/v1/rewards/{sku}", scope: .redeem) { _, context in
-            try .json(try await rewards.get(sku: context.parameters.get("sku") ?? ""), context: context)
-        }
-        routes.add(.patch, "/api/v1/rewards/{sku}", scope: .crmWrite) { request, context in
-            let patch = try await request.decode(as: RewardPatch.self, context: context)
-            return try .json(try await rewards.update(sku: context.parameters.get("sku") ?? "", patch), context: context)
-        }
+    init(_ dependencies: Dependencies) {
+        rewards = dependencies.rewards
+    }
+
+    static let operations: [APIOperation<Self>] = [
+        APIOperation(.post, "/api/v1/rewards", scope: .crmWrite, Self.createReward),
+        APIOperation(.get, "/api/v1/rewards", scope: .redeem, Self.listRewards),
+        APIOperation(.get, "/api/v1/rewards/{sku}", scope: .redeem, Self.getReward),
+        APIOperation(.patch, "/api/v1/rewards/{sku}", scope: .crmWrite, Self.updateReward),
+    ]
+
+    func createReward(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let new = try await request.decode(as: NewReward.self, context: context)
+        return try .json(try await rewards.create(new), status: .created, context: context)
+    }
+
+    func listRewards(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let limit = try request.integer("limit", in: 1...Int64(RewardStore.maxPageSize), invalid: .invalidLimit) ?? 50
+        let items = try await rewards.list(
+            after: request.uri.queryParameters["cursor"].map(String.init), limit: Int(limit),
+            activeNow: try Self.activeFilter(request), channel: request.uri.queryParameters["channel"].map(String.init)
+        )
+        let next = items.count == Int(limit) ? items.last?.sku : nil
+        return try .json(Page(items: items, nextCursor: next), context: context)
+    }
+
+    func getReward(_: Request, _ context: AppRequestContext) async throws -> Response {
+        try .json(try await rewards.get(sku: context.parameters.get("sku") ?? ""), context: context)
+    }
+
+    func updateReward(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let patch = try await request.decode(as: RewardPatch.self, context: context)
+        return try .json(try await rewards.update(sku: context.parameters.get("sku") ?? "", patch), context: context)
     }
 
     /// `?active=true` keeps the rewards inside their window now; `false` or no parameter, all.

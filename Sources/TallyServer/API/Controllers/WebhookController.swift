@@ -4,7 +4,7 @@ import Hummingbird
 import TallyCore
 
 /// `/api/v1/webhooks`: subscriptions to events, their deliveries, and replays.
-struct WebhookController {
+struct WebhookController: APIController {
     let subscriptions: WebhookSubscriptionStore
     let deliveries: WebhookDeliveryStore
     let idempotency: IdempotencyStore
@@ -18,55 +18,77 @@ struct WebhookController {
         let replayed: Int
     }
 
-    func addRoutes(to routes: APIRoutes) {
-        routes.add(.post, "/api/v1/webhooks", scope: .admin) { request, context in
-            try await create(request, context: context)
-        }
-        routes.add(.get, "/api/v1/webhooks", scope: .admin) { _, context in
-            try .json(Page(items: try await subscriptions.list(), nextCursor: nil), context: context)
-        }
-        routes.add(.get, "/api/v1/webhooks/{id}", scope: .admin) { _, context in
-            try .json(try await subscriptions.get(id: try context.parameters.subscriptionID()), context: context)
-        }
-        routes.add(.patch, "/api/v1/webhooks/{id}", scope: .admin) { request, context in
-            let id = try context.parameters.subscriptionID()
-            let fields = try await request.decode(as: WebhookSubscriptionFields.self, context: context)
-            return try .json(try await subscriptions.update(id: id, fields), context: context)
-        }
-        routes.add(.delete, "/api/v1/webhooks/{id}", scope: .admin) { _, context in
-            try await subscriptions.delete(id: try context.parameters.subscriptionID())
-            return Response(status: .noContent)
-        }
-        routes.add(.get, "/api/v1/webhooks/{id}/deliveries", scope: .admin) { request, context in
-            let id = try context.parameters.subscriptionID()
-            let limit = try request.integer("limit", in: 1...Int64(WebhookDeliveryStore.maxPageSize), invalid: .invalidLimit) ?? 50
-            let cursor = try request.integer("cursor", in: 1...Int64.max, invalid: .invalidCursor)
-            let status = try request.uri.queryParameters["status"].map { text in
-                guard let status = WebhookDelivery.Status(rawValue: String(text)) else {
-                    throw APIError.badRequest(.invalidStatus, "status must be pending, delivered or dead")
-                }
-                return status
+    init(_ dependencies: Dependencies) {
+        subscriptions = dependencies.subscriptions
+        deliveries = dependencies.deliveries
+        idempotency = dependencies.idempotency
+    }
+
+    static let operations: [APIOperation<Self>] = [
+        APIOperation(.post, "/api/v1/webhooks", scope: .admin, Self.createWebhook),
+        APIOperation(.get, "/api/v1/webhooks", scope: .admin, Self.listWebhooks),
+        APIOperation(.get, "/api/v1/webhooks/{id}", scope: .admin, Self.getWebhook),
+        APIOperation(.patch, "/api/v1/webhooks/{id}", scope: .admin, Self.updateWebhook),
+        APIOperation(.delete, "/api/v1/webhooks/{id}", scope: .admin, Self.deleteWebhook),
+        APIOperation(.get, "/api/v1/webhooks/{id}/deliveries", scope: .admin, Self.listWebhookDeliveries),
+        APIOperation(.post, "/api/v1/webhooks/{id}/deliveries/{delivery_id}/replay", scope: .admin, Self.replayWebhookDelivery),
+        APIOperation(.post, "/api/v1/webhooks/{id}/replay", scope: .admin, Self.replayWebhookDeadLetters),
+    ]
+
+    func createWebhook(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await create(request, context: context)
+    }
+
+    func listWebhooks(_: Request, _ context: AppRequestContext) async throws -> Response {
+        try .json(Page(items: try await subscriptions.list(), nextCursor: nil), context: context)
+    }
+
+    func getWebhook(_: Request, _ context: AppRequestContext) async throws -> Response {
+        try .json(try await subscriptions.get(id: try context.parameters.subscriptionID()), context: context)
+    }
+
+    func updateWebhook(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let id = try context.parameters.subscriptionID()
+        let fields = try await request.decode(as: WebhookSubscriptionFields.self, context: context)
+        return try .json(try await subscriptions.update(id: id, fields), context: context)
+    }
+
+    func deleteWebhook(_: Request, _ context: AppRequestContext) async throws -> Response {
+        try await subscriptions.delete(id: try context.parameters.subscriptionID())
+        return Response(status: .noContent)
+    }
+
+    func listWebhookDeliveries(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let id = try context.parameters.subscriptionID()
+        let limit = try request.integer("limit", in: 1...Int64(WebhookDeliveryStore.maxPageSize), invalid: .invalidLimit) ?? 50
+        let cursor = try request.integer("cursor", in: 1...Int64.max, invalid: .invalidCursor)
+        let status = try request.uri.queryParameters["status"].map { text in
+            guard let status = WebhookDelivery.Status(rawValue: String(text)) else {
+                throw APIError.badRequest(.invalidStatus, "status must be pending, delivered or dead")
             }
-            let items = try await deliveries.list(subscription: id, status: status, before: cursor, limit: Int(limit))
-            let next = items.count == Int(limit) ? items.last.map { String($0.id) } : nil
-            return try .json(Page(items: items, nextCursor: next), context: context)
+            return status
         }
-        routes.add(.post, "/api/v1/webhooks/{id}/deliveries/{delivery_id}/replay", scope: .admin) { _, context in
-            let id = try context.parameters.subscriptionID()
-            let delivery = try context.parameters.id("delivery_id", what: "delivery", notFound: .deliveryNotFound)
-            return try .json(try await deliveries.replay(subscription: id, delivery: delivery), context: context)
+        let items = try await deliveries.list(subscription: id, status: status, before: cursor, limit: Int(limit))
+        let next = items.count == Int(limit) ? items.last.map { String($0.id) } : nil
+        return try .json(Page(items: items, nextCursor: next), context: context)
+    }
+
+    func replayWebhookDelivery(_: Request, _ context: AppRequestContext) async throws -> Response {
+        let id = try context.parameters.subscriptionID()
+        let delivery = try context.parameters.id("delivery_id", what: "delivery", notFound: .deliveryNotFound)
+        return try .json(try await deliveries.replay(subscription: id, delivery: delivery), context: context)
+    }
+
+    func replayWebhookDeadLetters(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let id = try context.parameters.subscriptionID()
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        let replay = body.readableBytes == 0
+            ? ReplayRequest()
+            : try context.requestDecoder.decode(ReplayRequest.self, from: Data(Array(buffer: body)))
+        guard (replay.status ?? "dead") == "dead" else {
+            throw APIError(.unprocessableContent, .invalidStatus, "only dead letters are replayed in bulk (status: dead); replay others one by one")
         }
-        routes.add(.post, "/api/v1/webhooks/{id}/replay", scope: .admin) { request, context in
-            let id = try context.parameters.subscriptionID()
-            let body = try await request.body.collect(upTo: context.maxUploadSize)
-            let replay = body.readableBytes == 0
-                ? ReplayRequest()
-                : try context.requestDecoder.decode(ReplayRequest.self, from: Data(Array(buffer: body)))
-            guard (replay.status ?? "dead") == "dead" else {
-                throw APIError(.unprocessableContent, .invalidStatus, "only dead letters are replayed in bulk (status: dead); replay others one by one")
-            }
-            return try .json(ReplayResult(replayed: try await deliveries.replayDead(subscription: id)), context: context)
-        }
+        return try .json(ReplayResult(replayed: try await deliveries.replayDead(subscription: id)), context: context)
     }
 
     /// Creates a subscription. An Idempotency-Key is optional: with one, a retry returns the

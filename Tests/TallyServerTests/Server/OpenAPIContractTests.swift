@@ -82,6 +82,8 @@ struct OpenAPIContractTests {
         let apiOperations = contract.operations.filter { $0.template.hasPrefix("/api/") }
         #expect(!apiOperations.isEmpty)
         for operation in apiOperations {
+            // Any /api route answers an unexpected failure with 500 `internal`.
+            #expect(operation.responses["500"] == .object(["$ref": .string("#/components/responses/InternalError")]), "\(operation.name) does not declare 500")
             for (status, documented) in operation.responses where (Int(status) ?? 0) >= 400 {
                 let response = try #require(contract.resolveResponse(documented), "\(operation.name) \(status) does not resolve")
                 let codes = response["x-tally-error-codes"]?.array ?? []

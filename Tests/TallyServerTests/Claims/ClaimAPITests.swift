@@ -314,7 +314,7 @@ struct ClaimAPITests {
                                 let request = TestClient.Request(
                                     "/api/v1/claims", method: .post, authority: "localhost", headers: headers, body: ByteBuffer(string: taken.json)
                                 )
-                                statuses.append(Int(try await client.execute(request).status.code))
+                                statuses.append(Int(try await client.executeChecked(request).status.code))
                             }
                             return statuses
                         }
@@ -756,7 +756,7 @@ struct ClaimAPITests {
             .authorization: "Bearer \(app.secrets[.claim]!)", .contentType: "application/json", idempotencyKey: key, .connection: "close",
         ]
         let request = TestClient.Request("/api/v1/claims", method: .post, authority: "localhost", headers: headers, body: ByteBuffer(string: body.json))
-        return try await TestClient.withClient(host: "localhost", port: app.client.port!) { try await $0.execute(request) }
+        return try await TestClient.executeAlone(request, port: app.client.port!)
     }
 
     /// `code` with the symbol at `index` replaced by another valid symbol: a typo the check character catches.

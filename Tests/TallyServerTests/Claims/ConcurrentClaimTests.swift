@@ -91,7 +91,7 @@ struct ConcurrentClaimTests {
                                           HTTPField.Name("Idempotency-Key")!: "attempt-\(index)", .connection: "close"],
                                 body: ByteBuffer(string: body)
                             )
-                            let response = try await TestClient.withClient(host: "localhost", port: port) { try await $0.execute(request) }
+                            let response = try await TestClient.executeAlone(request, port: port)
                             guard response.status == .created else { return nil }
                             let answer = try JSONSerialization.jsonObject(with: Data(Array(buffer: response.body!))) as! [String: Any]
                             #expect(answer["member_id"] as? String == member.uuidString)

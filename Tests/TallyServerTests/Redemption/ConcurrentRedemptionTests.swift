@@ -95,7 +95,7 @@ struct ConcurrentRedemptionTests {
                             headers: [.authorization: "Bearer \(secret)", .contentType: "application/json", .connection: "close"],
                             body: ByteBuffer(string: #"{"reason": "duplicate"}"#)
                         )
-                        return try await TestClient.withClient(host: "localhost", port: port) { try await $0.execute(request) }.status
+                        return try await TestClient.executeAlone(request, port: port).status
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }

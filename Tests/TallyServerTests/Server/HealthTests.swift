@@ -17,7 +17,8 @@ struct HealthTests {
                 ServerConfig(port: 0, databaseURL: url, keyRing: Self.keyRing),
                 logger: quietLogger
             )
-            try await app.test(.live) { client in
+            try await app.test(.live) { live in
+                let client = ContractCheckedClient(base: live)
                 try await client.execute(uri: "/healthz", method: .get) { response in
                     #expect(response.status == .ok)
                 }
@@ -37,7 +38,8 @@ struct HealthTests {
             ServerConfig(port: 0, databaseURL: "postgres://tally@127.0.0.1:9/none?sslmode=disable", keyRing: Self.keyRing),
             logger: quietLogger
         )
-        try await app.test(.live) { client in
+        try await app.test(.live) { live in
+            let client = ContractCheckedClient(base: live)
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)
             }

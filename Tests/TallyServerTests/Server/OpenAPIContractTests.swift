@@ -68,6 +68,36 @@ struct OpenAPIContractTests {
         }
     }
 
+    @Test("the served document is byte for byte Resources/openapi.yaml")
+    func servedAsWritten() async throws {
+        let written = try Data(contentsOf: ContractValidator.sourceURL)
+        let served = try await Self.fetchDocumentBytes()
+        #expect(!written.isEmpty)
+        #expect(served == Array(written), "the served /openapi.yaml (\(served.count) bytes) differs from \(ContractValidator.sourceURL.path) (\(written.count) bytes)")
+    }
+
+    @Test("every error response of every /api operation lists its error codes in x-tally-error-codes")
+    func errorCodesListed() async throws {
+        let contract = try ContractValidator.shared.get()
+        let apiOperations = contract.operations.filter { $0.template.hasPrefix("/api/") }
+        #expect(!apiOperations.isEmpty)
+        for operation in apiOperations {
+            // Any /api route answers an unexpected failure with 500 `internal`.
+            #expect(operation.responses["500"] == .object(["$ref": .string("#/components/responses/InternalError")]), "\(operation.name) does not declare 500")
+            for (status, documented) in operation.responses where (Int(status) ?? 0) >= 400 {
+                let response = try #require(contract.resolveResponse(documented), "\(operation.name) \(status) does not resolve")
+                let codes = response["x-tally-error-codes"]?.array ?? []
+                #expect(!codes.isEmpty, "\(operation.name) \(status) has no x-tally-error-codes")
+                for code in codes {
+                    #expect(code.string?.wholeMatch(of: /[a-z][a-z0-9_]*/) != nil, "\(operation.name) \(status): \(code.brief) is not an error code")
+                }
+                #expect(Set(codes.compactMap(\.string)).count == codes.count, "\(operation.name) \(status) lists a code twice")
+            }
+        }
+        let unknownRoute = try #require(contract.schemas.resolve("#/components/responses/UnknownRoute"), "no UnknownRoute response")
+        #expect(unknownRoute["x-tally-error-codes"] == .array([.string("not_found")]))
+    }
+
     @Test("every $ref resolves within the document")
     func referencesResolve() async throws {
         let document = try #require(try Yams.compose(yaml: await Self.fetchDocument().text))
@@ -193,9 +223,19 @@ struct OpenAPIContractTests {
     static func fetchDocument() async throws -> (text: String, contentType: String?) {
         let app = try buildApplication(offlineConfig, logger: logger)
         return try await app.test(.live) { client in
-            let response = try await client.execute(uri: "/openapi.yaml", method: .get)
+            let response = try await ContractCheckedClient(base: client).execute(uri: "/openapi.yaml", method: .get)
             #expect(response.status == .ok)
             return (String(buffer: response.body), response.headers[.contentType])
+        }
+    }
+
+    /// `/openapi.yaml` as served, byte for byte.
+    static func fetchDocumentBytes() async throws -> [UInt8] {
+        let app = try buildApplication(offlineConfig, logger: logger)
+        return try await app.test(.live) { client in
+            let response = try await ContractCheckedClient(base: client).execute(uri: "/openapi.yaml", method: .get)
+            #expect(response.status == .ok)
+            return Array(buffer: response.body)
         }
     }
 
@@ -260,7 +300,7 @@ struct OpenAPIContractTests {
             let routes = apiRoutes()
             let keys = APIKeyStore(database: database, logger: TestDatabase.logger)
             let app = try buildApplication(config, logger: logger)
-            try await app.test(.live) { client in try await body(client, keys, routes) }
+            try await app.test(.live) { client in try await body(ContractCheckedClient(base: client), keys, routes) }
         }
     }
 

@@ -46,7 +46,7 @@ struct Browser {
         }
         if body != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
         let request = TestClient.Request(uri, method: method, authority: "localhost", headers: headers, body: body.map { ByteBuffer(string: $0) })
-        let response = try await TestClient.withClient(host: "localhost", port: port) { try await $0.execute(request) }
+        let response = try await TestClient.executeAlone(request, port: port)
         for setCookie in response.headers[values: .setCookie] {
             let pair = setCookie.split(separator: ";").first!.split(separator: "=", maxSplits: 1)
             let name = String(pair[0]), value = pair.count > 1 ? String(pair[1]) : ""

@@ -74,7 +74,7 @@ extension TestApp {
         if json != nil { headers[.contentType] = "application/json" }
         if let key { headers[Self.idempotencyKey] = key }
         let request = TestClient.Request(uri, method: method, authority: "localhost", headers: headers, body: json.map { ByteBuffer(string: $0) })
-        let response = try await TestClient.withClient(host: "localhost", port: client.port!) { try await $0.execute(request) }
+        let response = try await TestClient.executeAlone(request, port: client.port!)
         return (Int(response.status.code), response.body.map { String(buffer: $0) } ?? "")
     }
 

@@ -58,7 +58,7 @@ extension TestApp {
         let request = TestClient.Request(
             "/api/v1/members/\(member)/redemptions", method: .post, authority: "localhost", headers: headers, body: ByteBuffer(string: json)
         )
-        let response = try await TestClient.withClient(host: "localhost", port: client.port!) { try await $0.execute(request) }
+        let response = try await TestClient.executeAlone(request, port: client.port!)
         return (response.status, Data(Array(buffer: response.body ?? ByteBuffer())))
     }
 

@@ -22,6 +22,7 @@ let quietLogger: Logger = {
 let testKeyRing = try! KeyRing([SigningKey(kid: 1, bytes: Array(0..<32))])
 
 /// A running Tally server on a fresh database, with one API key per scope and a product.
+/// Every answer its client receives is held to the OpenAPI contract (`ContractValidator`).
 struct TestApp {
     let client: any TestClientProtocol
     let database: PostgresClient
@@ -47,7 +48,7 @@ struct TestApp {
             let app = try buildApplication(config, logger: quietLogger)
             let frozen = secrets
             try await app.test(.live) { client in
-                try await body(TestApp(client: client, database: database, secrets: frozen))
+                try await body(TestApp(client: ContractCheckedClient(base: client), database: database, secrets: frozen))
             }
         }
     }
@@ -69,20 +70,32 @@ struct TestApp {
         )
     }
 
-    /// Downloads a large answer with curl from the live server, as the `mint` key; fails on a non-200.
+    /// Downloads a large answer with curl from the live server, as the `mint` key; fails on a
+    /// non-200. The answer's status and Content-Type are held to the OpenAPI contract.
     func download(_ uri: String) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         process.arguments = [
             "--silent", "--show-error", "--fail", "--max-time", "600",
+            "--write-out", "%{stderr}%{http_code} %{content_type}",
             "-H", "Authorization: Bearer \(secrets[.mint]!)", "http://127.0.0.1:\(client.port!)\(uri)",
         ]
         let output = Pipe()
+        let written = Pipe()
         process.standardOutput = output
+        process.standardError = written
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
+        let trailer = String(decoding: written.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "curl failed for \(uri)")
+        try #require(process.terminationStatus == 0, "curl failed for \(uri): \(trailer)")
+        // The last line curl writes to stderr is "<status> <content type>".
+        let fields = trailer.split(separator: "\n").last?.split(separator: " ", maxSplits: 1) ?? []
+        let status = try #require(fields.first.flatMap { Int($0) }, "curl wrote no status: \(trailer)")
+        let contentType = fields.count > 1 ? String(fields[1]) : nil
+        let headers: HTTPFields = contentType.map { [.contentType: $0] } ?? [:]
+        // The body is not handed over: it is not JSON, and may be hundreds of megabytes.
+        ContractValidator.expectConforms(.get, uri, status: status, headers: headers, body: nil)
         return data
     }
 

@@ -24,6 +24,14 @@ struct MigrationTests {
         }
     }
 
+    @Test("a test database copied from the template has every migration of this checkout applied")
+    func templateIsCurrent() async throws {
+        try await TestDatabase.withFresh { [files] client, _ in
+            let applied = try await Migrator(client: client, logger: TestDatabase.logger).appliedVersions()
+            #expect(applied == Dictionary(uniqueKeysWithValues: files.map { ($0.version, $0.checksum) }))
+        }
+    }
+
     @Test("two migrators running at once apply each migration exactly once")
     func concurrent() async throws {
         try await TestDatabase.withFresh(migrated: false) { [files] client, url in

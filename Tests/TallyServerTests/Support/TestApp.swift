@@ -70,7 +70,7 @@ struct TestApp {
     }
 
     /// Downloads a large answer with curl from the live server, as the `mint` key; fails on a non-200.
-    func download(_ uri: String) throws -> Data {
+    func download(_ uri: String) async throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         process.arguments = [
@@ -80,8 +80,13 @@ struct TestApp {
         let output = Pipe()
         process.standardOutput = output
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        // Read on a thread of its own: blocking one of Swift concurrency's few threads (two on
+        // two cores) for the whole download starved the tests running alongside.
+        let reading = output.fileHandleForReading
+        let data = await withCheckedContinuation { done in
+            Thread { done.resume(returning: reading.readDataToEndOfFile()) }.start()
+        }
+        process.waitUntilExit() // curl has closed its output: it is exiting
         try #require(process.terminationStatus == 0, "curl failed for \(uri)")
         return data
     }

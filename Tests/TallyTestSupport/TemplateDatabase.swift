@@ -37,8 +37,9 @@ enum TemplateDatabase {
                 // Released by the unlock below, or when the connection closes on an error.
                 try await run("SELECT pg_advisory_lock(\(lockKey))", on: connection)
                 if droppingOthers {
+                    // Tidying only: a template that cannot be dropped now is dropped next time.
                     for other in try await templates(on: connection) where other != name {
-                        try await run("DROP DATABASE IF EXISTS \(other)", on: connection)
+                        try? await run("DROP DATABASE IF EXISTS \(other)", on: connection)
                     }
                 }
                 if try await !templates(on: connection).contains(name) {

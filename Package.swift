@@ -106,11 +106,12 @@ let package = Package(
             dependencies: ["TallyCodes", "CZlib"],
             swiftSettings: swiftSettings
         ),
-        // A fresh PostgreSQL database per test, for every test target that needs storage.
+        // A fresh PostgreSQL database per test (a copy of a migrated template), for every test target that needs storage.
         .target(
             name: "TallyTestSupport",
             dependencies: [
                 "TallyCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

@@ -3,7 +3,8 @@ import Logging
 import PostgresNIO
 import TallyCore
 
-/// A fresh, empty PostgreSQL database for one test, dropped afterwards.
+/// A fresh PostgreSQL database for one test, dropped afterwards: a copy of the migrated
+/// template (see `TemplateDatabase`), or empty.
 ///
 /// Connects to the cluster named by `TALLY_TEST_DATABASE_URL` (default: the local
 /// cluster that `ops/db start` runs on port 54329).
@@ -27,27 +28,46 @@ public enum TestDatabase {
         return components.string!
     }
 
-    /// Runs `body` against a new empty database (`migrated: true` applies the schema in db first).
+    /// Runs `body` against a new database: migrated (a copy of the template), or empty
+    /// with `migrated: false`.
     public static func withFresh<T: Sendable>(
         migrated: Bool = true,
         _ body: @Sendable (_ client: PostgresClient, _ url: String) async throws -> T
     ) async throws -> T {
         let name = "tally_t_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
-        try await admin("CREATE DATABASE \(name)")
+        if migrated {
+            try await createCopy(name)
+        } else {
+            try await admin("CREATE DATABASE \(name)")
+        }
         let url = url(database: name)
         do {
             let client = PostgresClient(configuration: try DatabaseURL.configuration(url, maximumConnections: 10))
             let result = try await client.whileRunning { client in
-                if migrated {
-                    try await Migrator(client: client, logger: logger).migrate(Schema.load(directory: schemaDirectory))
-                }
-                return try await body(client, url)
+                try await body(client, url)
             }
             try await admin("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
             return result
         } catch {
             try? await admin("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
             throw error
+        }
+    }
+
+    /// Applies the schema in db (migrations, then functions): how the template is built.
+    static func migrate(_ client: PostgresClient) async throws {
+        try await Migrator(client: client, logger: logger).migrate(Schema.load(directory: schemaDirectory))
+    }
+
+    /// Creates `name` as a copy of the template.
+    private static func createCopy(_ name: String) async throws {
+        let template = try await TemplateDatabase.name()
+        do {
+            try await admin("CREATE DATABASE \(name) TEMPLATE \(template)")
+        } catch where DatabaseError(error)?.sqlState == "3D000" {
+            // Dropped as stale by a test process of other migrations: build it again.
+            try await TemplateDatabase.ensure()
+            try await admin("CREATE DATABASE \(name) TEMPLATE \(template)")
         }
     }
 

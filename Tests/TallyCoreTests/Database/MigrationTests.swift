@@ -99,6 +99,17 @@ struct MigrationTests {
         }
     }
 
+    @Test("a test database copied from the template has every migration and function of this checkout applied")
+    func templateIsCurrent() async throws {
+        try await TestDatabase.withFresh { [schema] client, _ in
+            let migrator = Migrator(client: client, logger: TestDatabase.logger)
+            let versions = try await migrator.appliedVersions()
+            let functions = try await migrator.appliedFunctions()
+            #expect(versions == Dictionary(uniqueKeysWithValues: schema.migrations.map { ($0.version, $0.checksum) }))
+            #expect(functions == Dictionary(uniqueKeysWithValues: schema.functions.map { ($0.name, $0.checksum) }))
+        }
+    }
+
     @Test("two migrators running at once apply each migration exactly once")
     func concurrent() async throws {
         try await TestDatabase.withFresh(migrated: false) { [schema] client, url in

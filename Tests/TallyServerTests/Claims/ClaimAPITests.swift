@@ -10,7 +10,10 @@ import TallyServer
 import TallyTestSupport
 
 /// `POST /api/v1/claims`: what a channel backend sees, and what the database holds afterwards.
-@Suite("Claims API over real HTTP", .serialized)
+///
+/// Not serialized: each test (and each refusal case) has a server and a database of its own,
+/// and one after another these were the longest chain of the test run.
+@Suite("Claims API over real HTTP")
 struct ClaimAPITests {
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!

@@ -72,7 +72,7 @@ struct TestApp {
 
     /// Downloads a large answer with curl from the live server, as the `mint` key; fails on a
     /// non-200. The answer's status and Content-Type are held to the OpenAPI contract.
-    func download(_ uri: String) throws -> Data {
+    func download(_ uri: String) async throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         process.arguments = [
@@ -85,7 +85,13 @@ struct TestApp {
         process.standardOutput = output
         process.standardError = written
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        // Read on a thread of its own: blocking one of Swift concurrency's few threads (two on
+        // two cores) for the whole download starved the tests running alongside.
+        let reading = output.fileHandleForReading
+        let data = await withCheckedContinuation { done in
+            Thread { done.resume(returning: reading.readDataToEndOfFile()) }.start()
+        }
+        // curl has closed its output: it is exiting, and its trailer is short.
         let trailer = String(decoding: written.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         try #require(process.terminationStatus == 0, "curl failed for \(uri): \(trailer)")

@@ -35,7 +35,8 @@ public func apiRoutes() -> [APIRoute] {
 }
 
 func buildRouter(_ dependencies: Dependencies) -> Router<AppRequestContext> {
-    let deps = dependencies, config = dependencies.config
+    let deps = dependencies
+    let config = dependencies.config
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
         RequestIDMiddleware()

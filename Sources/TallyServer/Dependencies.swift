@@ -72,10 +72,11 @@ struct Dependencies: Sendable {
         subscriptions = WebhookSubscriptionStore(database: database, logger: logger)
         deliveries = WebhookDeliveryStore(database: database, logger: logger)
         otp = OTPStore(database: database, logger: logger, secret: SymmetricKey(data: config.sessionKey))
-        codeSender = switch config.codeDelivery {
-        case .log: LogCodeSender()
-        case .webhook(let url, let secret): WebhookCodeSender(url: url, secret: SymmetricKey(data: secret))
-        }
+        codeSender =
+            switch config.codeDelivery {
+            case .log: LogCodeSender()
+            case .webhook(let url, let secret): WebhookCodeSender(url: url, secret: SymmetricKey(data: secret))
+            }
         signer = SessionSigner(key: config.sessionKey)
     }
 }

@@ -38,6 +38,9 @@ final class ByteSink {
 
     func close() throws {
         try flush()
-        if closeWhenDone { try handle.synchronize(); try handle.close() }
+        if closeWhenDone {
+            try handle.synchronize()
+            try handle.close()
+        }
     }
 }

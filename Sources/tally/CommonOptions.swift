@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
-import TallyCodes
 import PostgresNIO
+import TallyCodes
 import TallyCore
 
 /// Where the signing keys come from: `--keys FILE`, else `TALLY_KEY_FILE`, else `TALLY_KEYS`.

@@ -1,5 +1,5 @@
-import Testing
 import TallyCodes
+import Testing
 
 @Suite("Code format v1")
 struct CodeFormatTests {
@@ -98,15 +98,17 @@ struct CodeFormatTests {
         #expect(ring.mint(kid: 9, serial: 5) == nil)
     }
 
-    @Test("typed input is normalised", arguments: [
-        "100xsnjkv2x7hsavag",
-        "100XSN-JKV2X7-HSAVAG",
-        "100 XSN JKV 2X7 HSA VAG",
-        " 1OOXSNJKV2X7HSAVAG ",     // O for 0
-        "I00XSNJKV2X7HSAVAG",       // I for 1
-        "l00xsnjkv2x7hsavag",       // l for 1
-        "１００ＸＳＮ－ＪＫＶ２Ｘ７－ＨＳＡＶＡＧ", // full-width, as typed on a Chinese keyboard
-    ])
+    @Test(
+        "typed input is normalised",
+        arguments: [
+            "100xsnjkv2x7hsavag",
+            "100XSN-JKV2X7-HSAVAG",
+            "100 XSN JKV 2X7 HSA VAG",
+            " 1OOXSNJKV2X7HSAVAG ", // O for 0
+            "I00XSNJKV2X7HSAVAG", // I for 1
+            "l00xsnjkv2x7hsavag", // l for 1
+            "１００ＸＳＮ－ＪＫＶ２Ｘ７－ＨＳＡＶＡＧ", // full-width, as typed on a Chinese keyboard
+        ])
     func normalisation(input: String) {
         #expect(testRing.check(input).code?.text == "100XSNJKV2X7HSAVAG")
         #expect(CodeInput.normalised(input) == "100XSNJKV2X7HSAVAG")

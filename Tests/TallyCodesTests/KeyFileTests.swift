@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TallyCodes
+import Testing
 
 @Suite("Key ring and key files")
 struct KeyFileTests {
@@ -8,7 +8,8 @@ struct KeyFileTests {
 
     @Test("key text: comments, separators, newest kid")
     func parse() throws {
-        let ring = try KeyFile.parse("""
+        let ring = try KeyFile.parse(
+            """
             # keys
             1:\(hexKey)   # the first
             4:\(hexKey.uppercased()),2:\(hexKey)

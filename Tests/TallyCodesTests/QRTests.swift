@@ -1,7 +1,7 @@
 import CZlib
 import Foundation
-import Testing
 import TallyCodes
+import Testing
 
 @Suite("QR symbols, SVG and PNG")
 struct QRTests {
@@ -15,8 +15,9 @@ struct QRTests {
         #expect(symbol.level == .Q)
     }
 
-    @Test("short URL: version 3 for hosts of up to 18 characters (level M where Q does not fit)",
-          arguments: ["scan.cofco.cn", "q.cofco.com.cn", "loyalty.cofco.com"])
+    @Test(
+        "short URL: version 3 for hosts of up to 18 characters (level M where Q does not fit)",
+        arguments: ["scan.cofco.cn", "q.cofco.com.cn", "loyalty.cofco.com"])
     func longerHost(host: String) throws {
         let symbol = try QRSymbol(encoding: CodeLink.short(host: host, code: code))
         #expect(symbol.version == 3)
@@ -71,7 +72,8 @@ struct QRTests {
         #expect(image.chunkTypes == ["IHDR", "pHYs", "IDAT", "IEND"])
         for y in 0..<side {
             for x in 0..<side {
-                let mx = x / moduleSize - 4, my = y / moduleSize - 4
+                let mx = x / moduleSize - 4
+                let my = y / moduleSize - 4
                 let dark = mx >= 0 && my >= 0 && mx < symbol.width && my < symbol.width && symbol.isDark(x: mx, y: my)
                 #expect(image.isBlack(x: x, y: y) == dark)
                 if image.isBlack(x: x, y: y) != dark { return }

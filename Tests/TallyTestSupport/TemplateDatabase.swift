@@ -57,13 +57,15 @@ enum TemplateDatabase {
         // Left behind by a process that stopped while building (we hold the lock).
         try await run("DROP DATABASE IF EXISTS \(building) WITH (FORCE)", on: connection)
         try await run("CREATE DATABASE \(building)", on: connection)
-        let client = PostgresClient(configuration: try DatabaseURL.configuration(TestDatabase.url(database: building), maximumConnections: 1))
+        let client = PostgresClient(
+            configuration: try DatabaseURL.configuration(TestDatabase.url(database: building), maximumConnections: 1))
         try await client.whileRunning { try await TestDatabase.migrate($0) }
         try await run("ALTER DATABASE \(building) ALLOW_CONNECTIONS false", on: connection)
         // The migrating client has closed its connection; its server process may take a moment to go.
         let deadline = ContinuousClock.now + .seconds(30)
         while try await count("SELECT count(*)::int FROM pg_stat_activity WHERE datname = '\(building)'", on: connection) > 0,
-              ContinuousClock.now < deadline {
+            ContinuousClock.now < deadline
+        {
             try await Task.sleep(for: .milliseconds(20))
         }
         try await run("ALTER DATABASE \(building) RENAME TO \(name)", on: connection)

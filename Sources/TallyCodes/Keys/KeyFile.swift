@@ -1,11 +1,11 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
-private let systemWrite = Glibc.write
+    import Glibc
+    private let systemWrite = Glibc.write
 #elseif canImport(Darwin)
-import Darwin
-private let systemWrite = Darwin.write
+    import Darwin
+    private let systemWrite = Darwin.write
 #endif
 
 /// The key text format, shared by key files and the `TALLY_KEYS` environment variable:
@@ -57,7 +57,8 @@ public enum KeyFile {
     /// Refuses to overwrite an existing file.
     public static func create(path: String, kid: UInt8) throws(KeyRingError) {
         guard kid <= Code.maxKid else { throw .kidOutOfRange(Int(kid)) }
-        let text = "# Tally signing keys: keep secret. The highest kid signs new batches.\n"
+        let text =
+            "# Tally signing keys: keep secret. The highest kid signs new batches.\n"
             + entryLine(kid: kid, bytes: SigningKey.randomBytes())
         try write(text, to: path, flags: O_WRONLY | O_CREAT | O_EXCL)
     }
@@ -74,7 +75,10 @@ public enum KeyFile {
     static func entryLine(kid: UInt8, bytes: [UInt8]) -> String {
         let hex = Array("0123456789abcdef".utf8)
         var digits: [UInt8] = []
-        for byte in bytes { digits.append(hex[Int(byte >> 4)]); digits.append(hex[Int(byte & 0xF)]) }
+        for byte in bytes {
+            digits.append(hex[Int(byte >> 4)])
+            digits.append(hex[Int(byte & 0xF)])
+        }
         return "\(kid):\(String(decoding: digits, as: UTF8.self))\n"
     }
 

@@ -33,8 +33,12 @@ public struct SigningKey: Sendable {
     public func tag(serial: UInt64) -> UInt64 {
         var message: (UInt64, UInt32) = (0, 0) // 12 bytes on the stack
         return withUnsafeMutableBytes(of: &message) { bytes in
-            bytes[0] = UInt8(ascii: "T"); bytes[1] = UInt8(ascii: "A"); bytes[2] = UInt8(ascii: "L")
-            bytes[3] = UInt8(ascii: "L"); bytes[4] = UInt8(ascii: "Y"); bytes[5] = UInt8(ascii: "1")
+            bytes[0] = UInt8(ascii: "T")
+            bytes[1] = UInt8(ascii: "A")
+            bytes[2] = UInt8(ascii: "L")
+            bytes[3] = UInt8(ascii: "L")
+            bytes[4] = UInt8(ascii: "Y")
+            bytes[5] = UInt8(ascii: "1")
             bytes[6] = kid
             for i in 0..<5 { bytes[7 + i] = UInt8(truncatingIfNeeded: serial >> UInt64(8 * (4 - i))) }
             var hmac = prepared

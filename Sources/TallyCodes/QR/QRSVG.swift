@@ -9,14 +9,21 @@ public enum QRSVG {
         for y in 0..<symbol.width {
             var x = 0
             while x < symbol.width {
-                guard symbol.isDark(x: x, y: y) else { x += 1; continue }
+                guard symbol.isDark(x: x, y: y) else {
+                    x += 1
+                    continue
+                }
                 let start = x
                 while x < symbol.width && symbol.isDark(x: x, y: y) { x += 1 }
                 // M<x> <y>h<run>v1h-<run>z
-                path.append(UInt8(ascii: "M")); appendDecimal(start + quiet, to: &path)
-                path.append(UInt8(ascii: " ")); appendDecimal(y + quiet, to: &path)
-                path.append(UInt8(ascii: "h")); appendDecimal(x - start, to: &path)
-                path.append(contentsOf: "v1h-".utf8); appendDecimal(x - start, to: &path)
+                path.append(UInt8(ascii: "M"))
+                appendDecimal(start + quiet, to: &path)
+                path.append(UInt8(ascii: " "))
+                appendDecimal(y + quiet, to: &path)
+                path.append(UInt8(ascii: "h"))
+                appendDecimal(x - start, to: &path)
+                path.append(contentsOf: "v1h-".utf8)
+                appendDecimal(x - start, to: &path)
                 path.append(UInt8(ascii: "z"))
             }
         }

@@ -1,7 +1,7 @@
 import CQRencode
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// QR error-correction level: the share of the symbol that can be damaged and still read.

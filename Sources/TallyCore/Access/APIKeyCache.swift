@@ -36,7 +36,8 @@ public final class APIKeyCache: Sendable {
 
     /// Remembers a key the database has just confirmed for `secret`.
     public func store(_ key: APIKey, secret: String) {
-        let hash = APIKeyStore.hash(secret), now = ContinuousClock.now
+        let hash = APIKeyStore.hash(secret)
+        let now = ContinuousClock.now
         entries.withLock { entries in
             if entries.count >= capacity {
                 entries = entries.filter { now - $0.value.storedAt < lifetime }

@@ -54,7 +54,8 @@ public struct APIKeyStore: Sendable {
         let secret = prefix + "_" + Self.randomBase32(count: 43)
         let hash = ByteBuffer(bytes: Self.hash(secret))
         let scopeNames = scopes.map(\.rawValue).sorted()
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             INSERT INTO api_keys (name, prefix, secret_hash, scopes, expires_at)
             VALUES (\(trimmed), \(prefix), \(hash), \(scopeNames), \(expiresAt))
             RETURNING \(unescaped: Self.columns)
@@ -68,7 +69,8 @@ public struct APIKeyStore: Sendable {
         // Reject obviously malformed secrets without a database round trip.
         guard secret.count == 56, secret.hasPrefix("tly_") else { return nil }
         let prefix = String(secret.prefix(12))
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             SELECT \(unescaped: Self.columns), secret_hash FROM api_keys WHERE prefix = \(prefix)
             """, logger: logger)
         for try await row in rows {
@@ -92,7 +94,8 @@ public struct APIKeyStore: Sendable {
 
     /// Revokes a key by its prefix; revoking twice is fine.
     public func revoke(prefix: String) async throws -> APIKey {
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE prefix = \(prefix)
             RETURNING \(unescaped: Self.columns)
             """, logger: logger)

@@ -62,7 +62,8 @@ public struct IdempotencyStore: Sendable {
         let logger = self.logger
         let hashBytes = ByteBuffer(bytes: requestHash)
         return try await database.transaction(logger: logger) { tx in
-            let claimed = try await tx.query("""
+            let claimed = try await tx.query(
+                """
                 INSERT INTO idempotency_keys (actor, key, request_hash, status, response)
                 VALUES (\(actor), \(key), \(hashBytes), 0, ''::bytea)
                 ON CONFLICT DO NOTHING RETURNING true
@@ -70,7 +71,8 @@ public struct IdempotencyStore: Sendable {
             var isFirst = false
             for try await _ in claimed { isFirst = true }
             if !isFirst {
-                let rows = try await tx.query("""
+                let rows = try await tx.query(
+                    """
                     SELECT request_hash, status, response FROM idempotency_keys WHERE actor = \(actor) AND key = \(key)
                     """, logger: logger)
                 for try await (hash, status, body) in rows.decode((ByteBuffer, Int, ByteBuffer).self) {
@@ -79,7 +81,8 @@ public struct IdempotencyStore: Sendable {
                 }
             }
             let response = try await write(tx)
-            try await tx.query("""
+            try await tx.query(
+                """
                 UPDATE idempotency_keys SET status = \(response.status), response = \(ByteBuffer(bytes: response.body))
                 WHERE actor = \(actor) AND key = \(key)
                 """, logger: logger)

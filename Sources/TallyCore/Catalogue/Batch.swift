@@ -95,7 +95,8 @@ extension Batch {
                 if run.from < change.from {
                     next.append(BatchRange(from: run.from, count: min(end, change.from) - run.from, state: run.state))
                 }
-                let overlapStart = max(run.from, change.from), overlapEnd = min(end, change.to)
+                let overlapStart = max(run.from, change.from)
+                let overlapEnd = min(end, change.to)
                 if overlapStart < overlapEnd {
                     next.append(BatchRange(from: overlapStart, count: overlapEnd - overlapStart, state: change.state))
                 }

@@ -36,7 +36,8 @@ public struct BatchStore: Sendable {
         }
         let firstSerial: Int64
         do {
-            let allocated = try await tx.query("""
+            let allocated = try await tx.query(
+                """
                 INSERT INTO serial_counters AS c (kid, next_serial) VALUES (\(Int(kid)), \(new.quantity))
                 ON CONFLICT (kid) DO UPDATE SET next_serial = c.next_serial + EXCLUDED.next_serial
                 RETURNING next_serial - \(new.quantity)
@@ -49,7 +50,8 @@ public struct BatchStore: Sendable {
         }
         var batchID: Int64 = 0
         do {
-            let rows = try await tx.query("""
+            let rows = try await tx.query(
+                """
                 INSERT INTO batches (product_id, kid, first_serial, quantity, points_per_code, lot,
                                      production_date, expiry_date, region, channel, url_form, created_by, points_valid_months)
                 VALUES (\(productID), \(Int(kid)), \(firstSerial), \(new.quantity), \(new.pointsPerCode ?? defaultPoints),
@@ -79,7 +81,8 @@ public struct BatchStore: Sendable {
     /// Batches newest first, before the cursor `before` (the last id of the previous page).
     public func list(before: Int64?, limit: Int, sku: String? = nil) async throws -> [Batch] {
         try await database.withConnection { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT b.id FROM batches b JOIN products p ON p.id = b.product_id
                 WHERE (\(before)::bigint IS NULL OR b.id < \(before)) AND (\(sku)::text IS NULL OR p.sku = \(sku))
                 ORDER BY b.id DESC LIMIT \(min(max(limit, 1), Self.maxPageSize))
@@ -105,16 +108,19 @@ public struct BatchStore: Sendable {
         }
         return try await database.transaction(logger: logger) { tx in
             // Lock the batch: state changes to one batch happen one at a time.
-            let locked = try await tx.query("SELECT kid, first_serial, quantity FROM batches WHERE id = \(batchID) FOR UPDATE", logger: logger)
+            let locked = try await tx.query(
+                "SELECT kid, first_serial, quantity FROM batches WHERE id = \(batchID) FOR UPDATE", logger: logger)
             var found: (Int, Int64, Int64)?
             for try await row in locked.decode((Int, Int64, Int64).self) { found = row }
             guard let (kid, firstSerial, quantity) = found else {
                 throw StoreError(.notFound, .batchNotFound, "no batch \(batchID)")
             }
             let (start, length) = try Self.subrange(from: from, count: count, quantity: quantity)
-            let lower = firstSerial + start, upper = firstSerial + start + length
+            let lower = firstSerial + start
+            let upper = firstSerial + start + length
             if state == .active {
-                let voided = try await tx.query("""
+                let voided = try await tx.query(
+                    """
                     SELECT 1 FROM batch_state_changes
                     WHERE batch_id = \(batchID) AND state = 'voided' AND serials && int8range(\(lower), \(upper)) LIMIT 1
                     """, logger: logger)
@@ -122,7 +128,8 @@ public struct BatchStore: Sendable {
                     throw StoreError(.conflict, .codesVoided, "part of this range is voided; voided codes cannot be activated")
                 }
             }
-            try await tx.query("""
+            try await tx.query(
+                """
                 INSERT INTO batch_state_changes (batch_id, kid, serials, state, reason, actor)
                 VALUES (\(batchID), \(kid), int8range(\(lower), \(upper)), \(state.rawValue), \(reason), \(actor))
                 """, logger: logger)
@@ -144,7 +151,8 @@ public struct BatchStore: Sendable {
     }
 
     func get(id: Int64, on connection: PostgresConnection) async throws -> Batch {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT b.id, p.sku, b.kid, b.first_serial, b.quantity, b.points_per_code, b.lot,
                    to_char(b.production_date, 'YYYY-MM-DD'), to_char(b.expiry_date, 'YYYY-MM-DD'),
                    b.region, b.channel, b.url_form, p.gtin, b.created_by, b.created_at, b.points_valid_months
@@ -153,7 +161,11 @@ public struct BatchStore: Sendable {
         var batch: Batch?
         for try await row in rows {
             let (id, sku, kid, first, quantity, points, lot, produced, expires, region, channel, form, gtin, by, at, valid) =
-                try row.decode((Int64, String, Int, Int64, Int64, Int, String?, String?, String?, String?, String?, String, String?, String?, Date, Int?).self)
+                try row.decode(
+                    (
+                        Int64, String, Int, Int64, Int64, Int, String?, String?, String?, String?, String?, String, String?, String?, Date,
+                        Int?
+                    ).self)
             batch = Batch(
                 id: id, sku: sku, kid: kid, firstSerial: first, quantity: quantity, pointsPerCode: points,
                 pointsValidMonths: valid, lot: lot,
@@ -162,7 +174,8 @@ public struct BatchStore: Sendable {
             )
         }
         guard var batch else { throw StoreError(.notFound, .batchNotFound, "no batch \(id)") }
-        let changes = try await connection.query("""
+        let changes = try await connection.query(
+            """
             SELECT lower(serials), upper(serials), state FROM batch_state_changes WHERE batch_id = \(id) ORDER BY id
             """, logger: logger)
         var applied: [(from: Int64, to: Int64, state: CodeState)] = []

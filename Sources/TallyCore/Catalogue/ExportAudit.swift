@@ -15,7 +15,8 @@ public struct ExportAudit: Sendable {
 
     /// Written before the first byte is sent, so that no export goes unrecorded.
     public func record(batchID: Int64, actor: String, kind: Kind, from: Int64, count: Int64) async throws {
-        try await database.query("""
+        try await database.query(
+            """
             INSERT INTO export_audit (batch_id, actor, kind, first_sequence, count)
             VALUES (\(batchID), \(actor), \(kind.rawValue), \(from), \(count))
             """, logger: logger)

@@ -70,7 +70,8 @@ public struct ProductStore: Sendable {
         // when the statement fails before its rows are read (a duplicate SKU or GTIN here).
         return try await translatingConflicts {
             try await database.withConnection { connection in
-                let rows = try await connection.query("""
+                let rows = try await connection.query(
+                    """
                     INSERT INTO products (sku, name, gtin, image_url, description, default_points)
                     VALUES (\(sku), \(name), \(gtin), \(fields.imageURL), \(fields.description ?? ""), \(points))
                     RETURNING \(unescaped: Self.columns)
@@ -88,7 +89,8 @@ public struct ProductStore: Sendable {
         let gtin = try Self.validate(fields)
         return try await translatingConflicts {
             try await database.withConnection { connection in
-                let rows = try await connection.query("""
+                let rows = try await connection.query(
+                    """
                     UPDATE products SET
                         name = coalesce(\(fields.name), name),
                         gtin = coalesce(\(gtin), gtin),
@@ -117,7 +119,8 @@ public struct ProductStore: Sendable {
 
     /// Products in SKU order, after `after` (a cursor: the last SKU of the previous page).
     public func list(after: String?, limit: Int) async throws -> [Product] {
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             SELECT \(unescaped: Self.columns) FROM products
             WHERE \(after)::text IS NULL OR sku > \(after)
             ORDER BY sku LIMIT \(min(max(limit, 1), Self.maxPageSize))
@@ -157,7 +160,7 @@ public struct ProductStore: Sendable {
         }
         if let imageURL = fields.imageURL {
             guard imageURL.unicodeScalars.count <= 2000, let url = URL(string: imageURL), url.scheme == "https" || url.scheme == "http",
-                  url.host != nil
+                url.host != nil
             else { throw StoreError(.invalid, .invalidImageURL, "image_url must be an http(s) URL") }
         }
         guard let text = fields.gtin else { return nil }

@@ -25,7 +25,8 @@ public struct RewardStore: Sendable {
         try terms.validate()
         if let stock = new.stock { try RewardTerms.validateStock(stock) }
         do {
-            let rows = try await database.query("""
+            let rows = try await database.query(
+                """
                 INSERT INTO rewards (sku, name, description, image_url, cost_points, initial_stock, stock,
                                      per_member_limit, active_from, active_until, channels)
                 VALUES (\(new.sku), \(terms.name), \(terms.description), \(terms.imageURL), \(terms.costPoints),
@@ -50,7 +51,8 @@ public struct RewardStore: Sendable {
         }
         let logger = self.logger
         return try await database.transaction(logger: logger) { tx in
-            let rows = try await tx.query("""
+            let rows = try await tx.query(
+                """
                 SELECT id, name, description, image_url, cost_points, initial_stock, stock, per_member_limit,
                        active_from, active_until, channels
                 FROM rewards WHERE sku = \(sku) FOR UPDATE
@@ -81,7 +83,8 @@ public struct RewardStore: Sendable {
                     throw StoreError(.invalid, .stockUnlimited, "this reward's stock is unlimited; set stock to limit it first")
                 }
                 guard added != 0, added.magnitude <= RewardTerms.maxStock.magnitude else {
-                    throw StoreError(.invalid, .invalidAddStock, "add_stock is a non-zero number of units, at most \(RewardTerms.maxStock) either way")
+                    throw StoreError(
+                        .invalid, .invalidAddStock, "add_stock is a non-zero number of units, at most \(RewardTerms.maxStock) either way")
                 }
                 guard before + added >= 0 else {
                     throw StoreError(.invalid, .stockBelowZero, "only \(before) units are left to withdraw")
@@ -89,7 +92,8 @@ public struct RewardStore: Sendable {
                 (initialStock, stock) = (initial + added, before + added)
                 try RewardTerms.validateStock(before + added)
             }
-            let updated = try await tx.query("""
+            let updated = try await tx.query(
+                """
                 UPDATE rewards SET name = \(terms.name), description = \(terms.description), image_url = \(terms.imageURL),
                     cost_points = \(terms.costPoints), initial_stock = \(initialStock), stock = \(stock),
                     per_member_limit = \(terms.perMemberLimit), active_from = \(terms.activeFrom),
@@ -111,7 +115,8 @@ public struct RewardStore: Sendable {
     /// keeps those inside their window, `channel` those redeemable through it.
     public func list(after: String?, limit: Int, activeNow: Bool = false, channel: String? = nil) async throws -> [Reward] {
         if let channel, ChannelName(rawValue: channel) == nil { throw ChannelName.invalid }
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             SELECT \(unescaped: Self.columns) FROM rewards
             WHERE (\(after)::text IS NULL OR sku > \(after))
               AND (NOT \(activeNow) OR (\(unescaped: Self.activeNow)))
@@ -147,7 +152,8 @@ public struct RewardStore: Sendable {
     /// Units of `reward` in live (issued) redemptions. Read under the reward's lock, which
     /// every redemption and cancellation also takes, so no change is in flight.
     static func liveUnits(reward: Int64, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT coalesce(sum(quantity), 0)::int8 FROM redemptions WHERE reward_id = \(reward) AND status = 'issued'
             """, logger: logger)
         for try await units in rows.decode(Int64.self) { return units }

@@ -23,24 +23,27 @@ struct RewardTerms: Sendable {
         try TextRules.check(description, field: "description", invalid: .invalidDescription, lengths: 0...4000, multiline: true)
         if let imageURL {
             guard imageURL.unicodeScalars.count <= 2000, let url = URL(string: imageURL),
-                  url.scheme == "https" || url.scheme == "http", url.host != nil
+                url.scheme == "https" || url.scheme == "http", url.host != nil
             else { throw StoreError(.invalid, .invalidImageURL, "image_url must be an http(s) URL") }
         }
         guard (1...Self.maxCost).contains(costPoints) else {
             throw StoreError(.invalid, .invalidCostPoints, "cost_points is between 1 and \(Self.maxCost)")
         }
         if let limit = perMemberLimit, !(1...Self.maxPerMemberLimit).contains(limit) {
-            throw StoreError(.invalid, .invalidPerMemberLimit, "per_member_limit is between 1 and \(Self.maxPerMemberLimit), or null for none")
+            throw StoreError(
+                .invalid, .invalidPerMemberLimit, "per_member_limit is between 1 and \(Self.maxPerMemberLimit), or null for none")
         }
         if let from = activeFrom, let until = activeUntil, until <= from {
             throw StoreError(.invalid, .invalidActiveWindow, "active_until must be later than active_from")
         }
         if let channels {
             guard (1...Self.maxChannels).contains(channels.count) else {
-                throw StoreError(.invalid, .invalidChannels, "channels lists 1 to \(Self.maxChannels) channels, or is null for every channel")
+                throw StoreError(
+                    .invalid, .invalidChannels, "channels lists 1 to \(Self.maxChannels) channels, or is null for every channel")
             }
             guard channels.allSatisfy({ ChannelName(rawValue: $0) != nil }) else {
-                throw StoreError(.invalid, .invalidChannels, "each channel is 2 to 32 lower-case letters, digits or _, starting with a letter")
+                throw StoreError(
+                    .invalid, .invalidChannels, "each channel is 2 to 32 lower-case letters, digits or _, starting with a letter")
             }
             guard Set(channels).count == channels.count else {
                 throw StoreError(.invalid, .invalidChannels, "channels lists a channel twice")

@@ -80,7 +80,8 @@ public struct APIClaimStore: Sendable {
         var invalidIdentity: (any Error)?
         do { try request.identity.validate() } catch { invalidIdentity = error }
         let identity = invalidIdentity == nil ? request.identity : nil
-        let code = request.code, context = request.context
+        let code = request.code
+        let context = request.context
         let statement = APIClaimStatement(
             apiKey: request.apiKey.id, actor: request.apiKey.actor, key: request.key, requestHash: ByteBuffer(bytes: request.requestHash),
             invalidInput: invalidIdentity != nil, channel: identity?.channel, externalID: identity?.externalId, phone: request.phone?.e164,
@@ -96,8 +97,9 @@ public struct APIClaimStore: Sendable {
             if let invalidIdentity, name == "invalid_input" { throw invalidIdentity }
             throw Self.refusal(name, detail: detail, of: request) ?? UnexpectedRefusal(name: name, detail: detail)
         case .overloaded:
-            throw StoreError(.overloaded, .overloaded,
-                             "too many claims are waiting for the database; try again in a second with the same Idempotency-Key")
+            throw StoreError(
+                .overloaded, .overloaded,
+                "too many claims are waiting for the database; try again in a second with the same Idempotency-Key")
         case .failed(let error):
             throw error
         }
@@ -120,13 +122,15 @@ public struct APIClaimStore: Sendable {
         case "idempotency_key_reused":
             return IdempotencyStore.keyReused
         case "identity_conflict":
-            return StoreError(.conflict, .identityConflict,
-                              "\(identity.channel) \(identity.externalId) belongs to another member than this phone; merge them first")
+            return StoreError(
+                .conflict, .identityConflict,
+                "\(identity.channel) \(identity.externalId) belongs to another member than this phone; merge them first")
         case "identity_taken":
             struct Detail: Decodable { let identity: String }
             let which = detail.flatMap { try? JSONDecoder().decode(Detail.self, from: Data($0.utf8)) }?.identity
             guard let other = which == "phone" ? request.phone.map(Identity.phone) : identity else { return nil }
-            return StoreError(.conflict, .identityConflict, "\(other.channel) \(other.externalId) was just linked to another member; try again")
+            return StoreError(
+                .conflict, .identityConflict, "\(other.channel) \(other.externalId) was just linked to another member; try again")
         case "member_not_created":
             return StoreError(.conflict, .memberNotCreated, "the member could not be created; try again")
         case "claim_failed":

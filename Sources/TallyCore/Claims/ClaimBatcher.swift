@@ -135,7 +135,8 @@ actor ClaimBatcher {
                     let rows = try await connection.execute(APIClaimBatchStatement(claims: claims), logger: logger)
                     for try await (kinds, members, points, balances, statuses, bodies, refusals, details) in rows
                     where [members.count, points.count, balances.count, statuses.count, bodies.count, refusals.count, details.count]
-                        .allSatisfy({ $0 == kinds.count }) {
+                        .allSatisfy({ $0 == kinds.count })
+                    {
                         for index in kinds.indices {
                             if !refusals[index].isEmpty {
                                 outcomes.append(.refused(name: refusals[index], detail: details[index].isEmpty ? nil : details[index]))
@@ -143,11 +144,13 @@ actor ClaimBatcher {
                             }
                             // Missing values come as the nil UUID and 0 (no NULL array elements).
                             let known = members[index] != Self.nilUUID
-                            outcomes.append(Self.answer(APIClaimResult(
-                                outcome: kinds[index], member: known ? members[index] : nil,
-                                points: known ? Int(points[index]) : nil, balance: known ? balances[index] : nil,
-                                storedStatus: Int(statuses[index]), storedBody: bodies[index]
-                            )))
+                            outcomes.append(
+                                Self.answer(
+                                    APIClaimResult(
+                                        outcome: kinds[index], member: known ? members[index] : nil,
+                                        points: known ? Int(points[index]) : nil, balance: known ? balances[index] : nil,
+                                        storedStatus: Int(statuses[index]), storedBody: bodies[index]
+                                    )))
                         }
                     }
                     guard outcomes.count == claims.count else {
@@ -159,9 +162,11 @@ actor ClaimBatcher {
         } catch {
             if claims.count == 1 { return [.failed(error)] }
             splitCounter.increment()
-            logger.notice("claim batch failed; running its claims one at a time", metadata: [
-                "claims": "\(claims.count)", "error": "\(error.databaseDescription)",
-            ])
+            logger.notice(
+                "claim batch failed; running its claims one at a time",
+                metadata: [
+                    "claims": "\(claims.count)", "error": "\(error.databaseDescription)",
+                ])
             var outcomes: [Outcome] = []
             for claim in claims {
                 outcomes.append(await runAlone(claim, database: database, logger: logger))
@@ -186,9 +191,10 @@ actor ClaimBatcher {
             // A refusal rolls the transaction back; a deadlock is run again.
             return try await database.transaction(logger: logger) { connection -> Outcome in
                 for try await (outcome, member, points, balance, status, body) in try await connection.execute(claim, logger: logger) {
-                    return Self.answer(APIClaimResult(
-                        outcome: outcome, member: member, points: points, balance: balance, storedStatus: status, storedBody: body
-                    ))
+                    return Self.answer(
+                        APIClaimResult(
+                            outcome: outcome, member: member, points: points, balance: balance, storedStatus: status, storedBody: body
+                        ))
                 }
                 return Self.answer(nil)
             }

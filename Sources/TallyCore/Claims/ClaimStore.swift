@@ -81,8 +81,10 @@ public struct ClaimStore: Sendable {
     }
 
     /// The same, on the caller's connection (inside its transaction, if it has one).
-    public func claim(_ code: Code, for member: UUID, context: ClaimContext, on connection: PostgresConnection) async throws -> ClaimOutcome {
-        let rows = try await connection.query("""
+    public func claim(_ code: Code, for member: UUID, context: ClaimContext, on connection: PostgresConnection) async throws -> ClaimOutcome
+    {
+        let rows = try await connection.query(
+            """
             SELECT outcome, points, balance, claimed_by, claimed_at FROM claim_code(
                 \(Int16(code.kid)), \(Int64(code.serial)), \(member), \(context.channel), \(dailyCap)::int, \(timeZone),
                 \(context.ip)::inet, \(context.userAgent)::text,
@@ -104,7 +106,8 @@ public struct ClaimStore: Sendable {
 
     /// The product, batch and claim behind a genuine code, or nil if no batch holds it.
     public func status(of code: Code, viewer: UUID? = nil) async throws -> CodeStatus? {
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             SELECT b.id, p.name, p.image_url, b.lot, to_char(b.production_date, 'YYYY-MM-DD'), b.points_per_code,
                    coalesce((SELECT c.state FROM batch_state_changes c
                              WHERE c.kid = b.kid AND c.serials @> \(Int64(code.serial))::int8 ORDER BY c.id DESC LIMIT 1), 'created'),

@@ -20,13 +20,16 @@ public struct ScanStore: Sendable {
     }
 
     static func insertQuery(_ scans: [Scan]) -> PostgresQuery {
-        var sql = "INSERT INTO scans (scanned_at, result, kid, serial, input, member_id, ip, user_agent, latitude, longitude, accuracy_m) VALUES "
+        var sql =
+            "INSERT INTO scans (scanned_at, result, kid, serial, input, member_id, ip, user_agent, latitude, longitude, accuracy_m) VALUES "
         var bindings = PostgresBindings(capacity: scans.count * 11)
         for (row, scan) in scans.enumerated() {
             let base = row * 11
-            sql += (row == 0 ? "" : ", ") + "(" + (1...11).map { i in
-                i == 7 ? "$\(base + i)::inet" : "$\(base + i)"
-            }.joined(separator: ", ") + ")"
+            sql +=
+                (row == 0 ? "" : ", ") + "("
+                + (1...11).map { i in
+                    i == 7 ? "$\(base + i)::inet" : "$\(base + i)"
+                }.joined(separator: ", ") + ")"
             bindings.append(scan.at)
             bindings.append(scan.result)
             bindings.append(scan.kid)

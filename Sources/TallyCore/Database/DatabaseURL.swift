@@ -13,7 +13,7 @@ public enum DatabaseURL {
 
     public static func configuration(_ url: String, maximumConnections: Int = 20) throws -> PostgresClient.Configuration {
         guard let components = URLComponents(string: url),
-              components.scheme == "postgres" || components.scheme == "postgresql"
+            components.scheme == "postgres" || components.scheme == "postgresql"
         else { throw Invalid(description: "database URL must look like postgres://user@host:port/database") }
         guard let host = components.host, !host.isEmpty else { throw Invalid(description: "database URL has no host") }
         guard let user = components.user, !user.isEmpty else { throw Invalid(description: "database URL has no user") }

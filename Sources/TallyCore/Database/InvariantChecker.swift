@@ -26,48 +26,58 @@ public struct InvariantChecker: Sendable {
     public func check() async throws -> [Finding] {
         var findings: [Finding] = []
 
-        let claimsWithoutEntry = try await count("""
+        let claimsWithoutEntry = try await count(
+            """
             SELECT count(*) FROM claims c WHERE (
                 SELECT count(*) FROM ledger_entries l
                 WHERE l.member_id = c.member_id AND l.id = c.ledger_entry_id AND l.kind = 'claim'
                   AND l.kid = c.kid AND l.serial = c.serial AND l.points = c.points) <> 1
             """)
-        let entriesWithoutClaim = try await count("""
+        let entriesWithoutClaim = try await count(
+            """
             SELECT count(*) FROM ledger_entries l WHERE l.kind = 'claim' AND NOT EXISTS (
                 SELECT 1 FROM claims c WHERE c.kid = l.kid AND c.serial = l.serial AND c.ledger_entry_id = l.id)
             """)
         let claims = try await count("SELECT count(*) FROM claims")
-        findings.append(Finding(
-            invariant: "I1 each code is claimed at most once; each claim has exactly one ledger entry",
-            holds: claimsWithoutEntry == 0 && entriesWithoutClaim == 0,
-            detail: "\(claims) claims; \(claimsWithoutEntry) without exactly one matching entry; \(entriesWithoutClaim) claim entries without a claim"
-        ))
+        findings.append(
+            Finding(
+                invariant: "I1 each code is claimed at most once; each claim has exactly one ledger entry",
+                holds: claimsWithoutEntry == 0 && entriesWithoutClaim == 0,
+                detail:
+                    "\(claims) claims; \(claimsWithoutEntry) without exactly one matching entry; \(entriesWithoutClaim) claim entries without a claim"
+            ))
 
-        let wrongBalances = try await count("""
+        let wrongBalances = try await count(
+            """
             SELECT count(*) FROM members m
             LEFT JOIN (SELECT member_id, sum(points) AS total FROM ledger_entries GROUP BY member_id) l ON l.member_id = m.id
             WHERE m.balance <> coalesce(l.total, 0) OR m.balance < 0
             """)
-        let brokenChains = try await count("""
+        let brokenChains = try await count(
+            """
             SELECT count(*) FROM members m
             JOIN LATERAL (SELECT balance_after FROM ledger_entries l WHERE l.member_id = m.id ORDER BY l.id DESC LIMIT 1) last ON true
             WHERE last.balance_after <> m.balance
             """)
         // Spendable points are kept twice: as the balance and as what the lots have left.
-        let wrongLots = try await count("""
+        let wrongLots = try await count(
+            """
             SELECT count(*) FROM members m
             LEFT JOIN (SELECT member_id, sum(remaining) AS total FROM point_lots GROUP BY member_id) p ON p.member_id = m.id
             WHERE m.balance <> coalesce(p.total, 0)
             """)
         let members = try await count("SELECT count(*) FROM members")
-        findings.append(Finding(
-            invariant: "I2 each member's balance = sum of their ledger entries, and ≥ 0",
-            holds: wrongBalances == 0 && brokenChains == 0 && wrongLots == 0,
-            detail: "\(members) members; \(wrongBalances) with balance ≠ sum(ledger) or < 0; \(brokenChains) whose last entry's balance_after ≠ balance; \(wrongLots) whose lots do not add up to the balance"
-        ))
+        findings.append(
+            Finding(
+                invariant: "I2 each member's balance = sum of their ledger entries, and ≥ 0",
+                holds: wrongBalances == 0 && brokenChains == 0 && wrongLots == 0,
+                detail:
+                    "\(members) members; \(wrongBalances) with balance ≠ sum(ledger) or < 0; \(brokenChains) whose last entry's balance_after ≠ balance; \(wrongLots) whose lots do not add up to the balance"
+            ))
 
         // Issued, redeemed and expired as the ledger says, and as each member's counters say.
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             SELECT coalesce(sum(points) FILTER (WHERE kind IN ('claim', 'adjustment')), 0)::int8,
                    coalesce(-sum(points) FILTER (WHERE kind IN ('redemption', 'redemption_cancel')), 0)::int8,
                    coalesce(-sum(points) FILTER (WHERE kind = 'expiry'), 0)::int8,
@@ -76,25 +86,31 @@ public struct InvariantChecker: Sendable {
                    (SELECT count(*) FROM members WHERE lifetime_earned - lifetime_redeemed - lifetime_expired <> balance)::int8
             FROM ledger_entries
             """, logger: logger)
-        for try await (issued, redeemed, expired, merged, balances, wrongCounters) in rows.decode((Int64, Int64, Int64, Int64, Int64, Int64).self) {
-            findings.append(Finding(
-                invariant: "I3 points issued − redeemed − expired = sum of all balances",
-                holds: issued - redeemed - expired == balances && merged == 0 && wrongCounters == 0,
-                detail: "\(issued) − \(redeemed) − \(expired) = \(issued - redeemed - expired); balances \(balances); merges net \(merged); \(wrongCounters) members whose lifetime counters disagree with their balance"
-            ))
+        for try await (issued, redeemed, expired, merged, balances, wrongCounters) in rows.decode(
+            (Int64, Int64, Int64, Int64, Int64, Int64).self)
+        {
+            findings.append(
+                Finding(
+                    invariant: "I3 points issued − redeemed − expired = sum of all balances",
+                    holds: issued - redeemed - expired == balances && merged == 0 && wrongCounters == 0,
+                    detail:
+                        "\(issued) − \(redeemed) − \(expired) = \(issued - redeemed - expired); balances \(balances); merges net \(merged); \(wrongCounters) members whose lifetime counters disagree with their balance"
+                ))
         }
 
-        let wrongStock = try await count("""
+        let wrongStock = try await count(
+            """
             SELECT count(*) FROM rewards r
             WHERE r.stock IS NOT NULL AND (r.stock < 0 OR r.initial_stock - r.stock <>
                   coalesce((SELECT sum(x.quantity) FROM redemptions x WHERE x.reward_id = r.id AND x.status = 'issued'), 0))
             """)
         let rewards = try await count("SELECT count(*) FROM rewards")
-        findings.append(Finding(
-            invariant: "I4 for each reward: initial stock − stock = live redemptions; stock ≥ 0",
-            holds: wrongStock == 0,
-            detail: "\(rewards) rewards; \(wrongStock) whose stock disagrees with their live redemptions"
-        ))
+        findings.append(
+            Finding(
+                invariant: "I4 for each reward: initial stock − stock = live redemptions; stock ≥ 0",
+                holds: wrongStock == 0,
+                detail: "\(rewards) rewards; \(wrongStock) whose stock disagrees with their live redemptions"
+            ))
         return findings
     }
 

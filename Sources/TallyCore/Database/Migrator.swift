@@ -85,16 +85,19 @@ public struct Migrator: Sendable {
         let known = Dictionary(uniqueKeysWithValues: schema.migrations.map { ($0.version, $0) })
         for (version, checksum) in versions.sorted(by: { $0.key < $1.key }) {
             guard let migration = known[version] else {
-                throw Refused(description: "the database has migration \(version), which this release does not know: is it older than the database?")
+                throw Refused(
+                    description: "the database has migration \(version), which this release does not know: is it older than the database?")
             }
             if migration.checksum == checksum { continue }
             guard Migration.formerChecksums[version]?.contains(checksum) == true else {
-                throw Refused(description: "migration \(version)_\(migration.name) was changed after it was applied; add a new migration instead")
+                throw Refused(
+                    description: "migration \(version)_\(migration.name) was changed after it was applied; add a new migration instead")
             }
             plan.rewritten.append(migration)
         }
         plan.migrations = schema.migrations.filter { versions[$0.version] == nil }
-        plan.functions = plan.migrations.isEmpty
+        plan.functions =
+            plan.migrations.isEmpty
             ? schema.functions.filter { functions[$0.name] != $0.checksum }
             : schema.functions
         let gone = Set(functions.keys).subtracting(schema.functions.map(\.name))
@@ -105,14 +108,16 @@ public struct Migrator: Sendable {
                 try await createTables(on: connection)
                 for migration in plan.rewritten {
                     logger.info("recording the current checksum of a rewritten migration", metadata: ["version": "\(migration.version)"])
-                    try await connection.query("""
+                    try await connection.query(
+                        """
                         UPDATE schema_migrations SET checksum = \(migration.checksum) WHERE version = \(migration.version)
                         """, logger: logger)
                 }
                 for migration in plan.migrations {
                     logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
                     try await run(migration.sql, on: connection, failure: "migration \(migration.version)_\(migration.name)")
-                    try await connection.query("""
+                    try await connection.query(
+                        """
                         INSERT INTO schema_migrations (version, name, checksum)
                         VALUES (\(migration.version), \(migration.name), \(migration.checksum))
                         """, logger: logger)
@@ -120,7 +125,8 @@ public struct Migrator: Sendable {
                 for function in plan.functions {
                     logger.info("applying function", metadata: ["name": "\(function.name)"])
                     try await run(function.sql, on: connection, failure: "function file \(function.name).sql")
-                    try await connection.query("""
+                    try await connection.query(
+                        """
                         INSERT INTO schema_functions (name, checksum) VALUES (\(function.name), \(function.checksum))
                         ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, applied_at = now()
                         """, logger: logger)
@@ -150,7 +156,8 @@ public struct Migrator: Sendable {
     }
 
     private func createTables(on connection: PostgresConnection) async throws {
-        try await connection.query("""
+        try await connection.query(
+            """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version     integer PRIMARY KEY,
                 name        text NOT NULL,
@@ -158,7 +165,8 @@ public struct Migrator: Sendable {
                 applied_at  timestamptz NOT NULL DEFAULT now()
             )
             """, logger: logger)
-        try await connection.query("""
+        try await connection.query(
+            """
             CREATE TABLE IF NOT EXISTS schema_functions (
                 name        text PRIMARY KEY,
                 checksum    text NOT NULL,

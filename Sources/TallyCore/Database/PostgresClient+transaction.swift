@@ -36,9 +36,11 @@ public func retryingDeadlocks<T>(
         do {
             return try await work()
         } catch let error where attempt < attempts && DatabaseError(error).map(\.isRetryable) == true {
-            logger.notice("transaction aborted by PostgreSQL; running it again", metadata: [
-                "attempt": "\(attempt)", "error": "\(error.databaseDescription)",
-            ])
+            logger.notice(
+                "transaction aborted by PostgreSQL; running it again",
+                metadata: [
+                    "attempt": "\(attempt)", "error": "\(error.databaseDescription)",
+                ])
             // A short random pause, so the two losers of a deadlock do not meet again at once.
             try await Task.sleep(for: .milliseconds(Int.random(in: 5...(20 * attempt))))
             attempt += 1

@@ -22,7 +22,10 @@ public enum SQLScript {
                 i += 1
                 while i < text.count {
                     if text[i] == c {
-                        if i + 1 < text.count && text[i + 1] == c { i += 2; continue } // doubled quote
+                        if i + 1 < text.count && text[i + 1] == c {
+                            i += 2
+                            continue
+                        } // doubled quote
                         break
                     }
                     i += 1

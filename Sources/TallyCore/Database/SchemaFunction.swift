@@ -30,12 +30,15 @@ public struct SchemaFunction: Sendable, Equatable {
     /// Refuses a file that could not be applied twice or that does not define its name.
     static func checked(_ function: SchemaFunction, file: String) throws -> SchemaFunction {
         guard function.name.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
-            throw Invalid(description: "function file \(file) must be named after its function: lower-case letters, digits and _, then .sql")
+            throw Invalid(
+                description: "function file \(file) must be named after its function: lower-case letters, digits and _, then .sql")
         }
         for line in function.sql.split(separator: "\n") {
             let words = line.split(separator: " ", omittingEmptySubsequences: true).prefix(2).map { $0.uppercased() }
             if words.first == "CREATE", words.count == 2, ["FUNCTION", "PROCEDURE", "TRIGGER"].contains(words[1]) {
-                throw Invalid(description: "function file \(file) has \"\(line)\": it is applied again whenever it changes, so it may only CREATE OR REPLACE")
+                throw Invalid(
+                    description:
+                        "function file \(file) has \"\(line)\": it is applied again whenever it changes, so it may only CREATE OR REPLACE")
             }
         }
         let defines = "(FUNCTION|PROCEDURE)\\s+(public\\.)?\(function.name)\\s*\\("

@@ -14,7 +14,7 @@ public struct ChannelName: RawRepresentable, Hashable, Sendable, Codable, Custom
     public init?(rawValue: String) {
         let bytes = rawValue.utf8
         guard (2...32).contains(bytes.count), let first = bytes.first, Self.isLetter(first),
-              bytes.allSatisfy({ Self.isLetter($0) || Self.isDigit($0) || $0 == UInt8(ascii: "_") })
+            bytes.allSatisfy({ Self.isLetter($0) || Self.isDigit($0) || $0 == UInt8(ascii: "_") })
         else { return nil }
         self.rawValue = rawValue
     }

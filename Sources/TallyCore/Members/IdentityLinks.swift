@@ -19,17 +19,21 @@ public struct IdentityLinks: Sendable {
         let logger = self.logger
         return try await database.transaction(logger: logger) { tx in
             try await Self.lockMember(member, on: tx, logger: logger)
-            let inserted = try await tx.query("""
+            let inserted = try await tx.query(
+                """
                 INSERT INTO member_identities (channel, external_id, member_id)
                 VALUES (\(identity.channel), \(identity.externalId), \(member)) ON CONFLICT DO NOTHING RETURNING true
                 """, logger: logger)
             for try await _ in inserted { return true }
-            let owner = try await tx.query("""
+            let owner = try await tx.query(
+                """
                 SELECT member_id FROM member_identities WHERE channel = \(identity.channel) AND external_id = \(identity.externalId)
                 """, logger: logger)
             for try await holder in owner.decode(UUID.self) where holder != member {
-                throw StoreError(.conflict, .identityConflict,
-                                 "\(identity.channel) \(identity.externalId) belongs to member \(holder.uuidString.lowercased()); merge the two members instead")
+                throw StoreError(
+                    .conflict, .identityConflict,
+                    "\(identity.channel) \(identity.externalId) belongs to member \(holder.uuidString.lowercased()); merge the two members instead"
+                )
             }
             return false
         }
@@ -43,11 +47,13 @@ public struct IdentityLinks: Sendable {
         try await database.transaction(logger: logger) { tx in
             // Under the member's lock, two unlinks cannot each leave the other as the last one.
             try await Self.lockMember(member, on: tx, logger: logger)
-            let rows = try await tx.query("""
+            let rows = try await tx.query(
+                """
                 SELECT (channel = \(identity.channel) AND external_id = \(identity.externalId)) FROM member_identities
                 WHERE member_id = \(member)
                 """, logger: logger)
-            var held = false, count = 0
+            var held = false
+            var count = 0
             for try await isThisOne in rows.decode(Bool.self) {
                 count += 1
                 held = held || isThisOne
@@ -58,7 +64,8 @@ public struct IdentityLinks: Sendable {
             guard count > 1 else {
                 throw StoreError(.conflict, .lastIdentity, "this is the member's only identity; link another one first")
             }
-            try await tx.query("""
+            try await tx.query(
+                """
                 DELETE FROM member_identities WHERE channel = \(identity.channel) AND external_id = \(identity.externalId) AND member_id = \(member)
                 """, logger: logger)
         }
@@ -80,7 +87,8 @@ public struct IdentityLinks: Sendable {
         let rows = try await connection.query("SELECT merged_into FROM members WHERE id = \(member) FOR UPDATE", logger: logger)
         for try await merged in rows.decode(UUID?.self) {
             if let merged {
-                throw StoreError(.conflict, .memberMerged, "member \(member.uuidString.lowercased()) was merged into \(merged.uuidString.lowercased())")
+                throw StoreError(
+                    .conflict, .memberMerged, "member \(member.uuidString.lowercased()) was merged into \(merged.uuidString.lowercased())")
             }
             return
         }

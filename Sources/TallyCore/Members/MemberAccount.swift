@@ -35,7 +35,8 @@ public struct MemberAccountStore: Sendable {
     /// The account of `member` (followed to its survivor if merged), with points expiring within
     /// `expiringWithinDays` and the `entries` most recent ledger entries.
     public func account(of member: UUID, expiringWithinDays days: Int = 30, entries: Int = 20) async throws -> MemberAccount {
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             SELECT m.id, m.balance, coalesce((
                 SELECT sum(l.remaining) FROM point_lots l
                 WHERE l.member_id = m.id AND l.remaining > 0 AND l.expires_at <= now() + make_interval(days => \(days)::int4)), 0)::int8
@@ -45,7 +46,8 @@ public struct MemberAccountStore: Sendable {
         for try await row in rows.decode((UUID, Int64, Int64).self) { found = row }
         guard let found else { throw RedemptionStore.memberNotFound(member) }
         let (holder, balance, expiring) = found
-        let history = try await database.query("""
+        let history = try await database.query(
+            """
             SELECT kind, points, balance_after, created_at FROM ledger_entries
             WHERE member_id = \(holder) ORDER BY id DESC LIMIT \(entries)
             """, logger: logger)

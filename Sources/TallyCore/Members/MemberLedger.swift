@@ -54,7 +54,8 @@ public struct MemberLedger: Sendable {
         if let kind = filter.kind, !LedgerFilter.kinds.contains(kind) {
             throw StoreError(.invalid, .invalidKind, "kind is one of \(LedgerFilter.kinds.sorted().joined(separator: ", "))")
         }
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             SELECT id, member_id, kind, points, balance_after, kid, serial, reason, actor, created_at
             FROM ledger_entries
             WHERE member_id IN (SELECT \(member)::uuid UNION ALL SELECT id FROM members WHERE merged_into = \(member))
@@ -68,10 +69,11 @@ public struct MemberLedger: Sendable {
         for try await (id, owner, kind, points, after, kid, serial, reason, actor, at) in rows.decode(
             (Int64, UUID, String, Int64, Int64, Int16?, Int64?, String?, String?, Date).self
         ) {
-            entries.append(LedgerEntry(
-                id: id, memberId: owner, kind: kind, points: points, balanceAfter: after,
-                codeKid: kid.map(Int.init), codeSerial: serial, reason: reason, actor: actor, createdAt: at
-            ))
+            entries.append(
+                LedgerEntry(
+                    id: id, memberId: owner, kind: kind, points: points, balanceAfter: after,
+                    codeKid: kid.map(Int.init), codeSerial: serial, reason: reason, actor: actor, createdAt: at
+                ))
         }
         return entries
     }

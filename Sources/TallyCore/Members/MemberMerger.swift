@@ -28,16 +28,21 @@ public struct MemberMerger: Sendable {
         self.logger = logger
     }
 
-    public func merge(_ absorbed: UUID, into survivor: UUID, reason: String, actor: String, on connection: PostgresConnection) async throws -> MergeResult {
+    public func merge(_ absorbed: UUID, into survivor: UUID, reason: String, actor: String, on connection: PostgresConnection) async throws
+        -> MergeResult
+    {
         try TextRules.check(reason, field: "reason", invalid: .invalidReason, lengths: 1...500)
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT outcome, points_moved, identities_moved, balance FROM merge_members(\(survivor), \(absorbed), \(reason), \(actor))
             """, logger: logger)
         for try await (text, points, identities, balance) in rows.decode((String, Int64?, Int?, Int64?).self) {
             guard let outcome = SQLOutcome(rawValue: text) else { throw UnexpectedSQLOutcome(function: "merge_members", outcome: text) }
             switch outcome {
             case .merged:
-                return MergeResult(memberId: survivor, absorbedId: absorbed, pointsMoved: points ?? 0, identitiesMoved: identities ?? 0, balance: balance ?? 0)
+                return MergeResult(
+                    memberId: survivor, absorbedId: absorbed, pointsMoved: points ?? 0, identitiesMoved: identities ?? 0,
+                    balance: balance ?? 0)
             case .sameMember:
                 throw StoreError(.invalid, .sameMember, "a member cannot be merged into itself")
             case .unknownMember:

@@ -73,7 +73,8 @@ public struct MemberDirectory: Sendable {
     /// The member holding `identity` (phone numbers are normalised first).
     public func find(_ identity: Identity) async throws -> UUID {
         let identity = try IdentityLinks.normalised(identity)
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             SELECT member_id FROM member_identities WHERE channel = \(identity.channel) AND external_id = \(identity.externalId)
             """, logger: logger)
         for try await id in rows.decode(UUID.self) { return id }
@@ -85,7 +86,8 @@ public struct MemberDirectory: Sendable {
         var profile: MemberProfile?
         // Counters, expiring points and claim times in one statement; the member's own claims
         // and those of members merged into it.
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             WITH family AS (SELECT \(id)::uuid AS id UNION ALL SELECT id FROM members WHERE merged_into = \(id))
             SELECT m.id, m.balance, m.lifetime_earned, m.lifetime_redeemed, m.lifetime_expired, m.tier, m.created_at,
                    coalesce((SELECT sum(remaining) FROM point_lots WHERE member_id = m.id AND remaining > 0
@@ -114,14 +116,16 @@ public struct MemberDirectory: Sendable {
         guard var profile else {
             throw StoreError(.notFound, .memberNotFound, "no member \(id.uuidString.lowercased())")
         }
-        let identities = try await database.query("""
+        let identities = try await database.query(
+            """
             SELECT channel, external_id, created_at FROM member_identities WHERE member_id = \(id) ORDER BY created_at, channel
             """, logger: logger)
         for try await (channel, external, at) in identities.decode((String, String, Date).self) {
             profile.identities.append(.init(channel: channel, externalId: external, linkedAt: at))
         }
         // Breakdowns: (dimension, key, name, count) rows for channel, region and product.
-        let breakdown = try await database.query("""
+        let breakdown = try await database.query(
+            """
             WITH mine AS (
                 SELECT c.channel, coalesce(b.region, 'unknown') AS region, p.sku, p.name
                 FROM claims c JOIN batches b ON b.id = c.batch_id JOIN products p ON p.id = b.product_id

@@ -51,7 +51,8 @@ public struct MemberStore: Sendable {
         // The identity goes in first, pointing at a new member id; the member row follows in
         // the same statement (foreign keys are checked at its end). If another request holds the
         // identity already, neither row is written and the winner is read back.
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             WITH linked AS (
                 INSERT INTO member_identities (channel, external_id, member_id)
                 VALUES (\(identity.channel), \(identity.externalId), \(UUID()))
@@ -66,7 +67,8 @@ public struct MemberStore: Sendable {
     }
 
     func memberID(of identity: Identity, on connection: PostgresConnection) async throws -> UUID? {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT member_id FROM member_identities WHERE channel = \(identity.channel) AND external_id = \(identity.externalId)
             """, logger: logger)
         for try await id in rows.decode(UUID.self) { return id }

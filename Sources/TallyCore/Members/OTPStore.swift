@@ -39,7 +39,8 @@ public struct OTPStore: Sendable {
 
     /// Makes a new code for `phone` and returns it (for the sender; it is not stored).
     public func issue(phone: PhoneNumber, ip: String?) async throws -> (code: String, expiresAt: Date) {
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             SELECT
                 (SELECT count(*) FROM otp_challenges WHERE phone = \(phone.e164) AND created_at > now() - interval '1 hour'),
                 (SELECT count(*) FROM otp_challenges WHERE phone = \(phone.e164)
@@ -58,7 +59,8 @@ public struct OTPStore: Sendable {
         var generator = SystemRandomNumberGenerator()
         let code = String(format: "%06d", Int(generator.next() % 1_000_000))
         let expiresAt = Date().addingTimeInterval(Self.seconds(limits.codeLifetime))
-        try await database.query("""
+        try await database.query(
+            """
             INSERT INTO otp_challenges (phone, code_hash, ip, expires_at)
             VALUES (\(phone.e164), \(ByteBuffer(bytes: hash(phone: phone, code: code))), \(ip)::inet, \(expiresAt))
             """, logger: logger)
@@ -69,7 +71,8 @@ public struct OTPStore: Sendable {
     public func verify(phone: PhoneNumber, code typed: String) async throws -> Outcome {
         let code = typed.filter { !$0.isWhitespace }
         // Count the attempt first, so guessing costs attempts even when requests race.
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             UPDATE otp_challenges SET attempts = attempts + 1
             WHERE id = (SELECT id FROM otp_challenges
                         WHERE phone = \(phone.e164) AND consumed_at IS NULL AND expires_at > now()
@@ -81,7 +84,8 @@ public struct OTPStore: Sendable {
             guard code.count == 6, constantTimeEqual(Array(buffer: stored), hash(phone: phone, code: code)) else {
                 return attempts >= limits.maxAttempts ? .tooManyAttempts : .wrongCode(attemptsLeft: limits.maxAttempts - attempts)
             }
-            let used = try await database.query("""
+            let used = try await database.query(
+                """
                 UPDATE otp_challenges SET consumed_at = now() WHERE id = \(id) AND consumed_at IS NULL RETURNING id
                 """, logger: logger)
             for try await _ in used { return .verified }

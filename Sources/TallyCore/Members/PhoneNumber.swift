@@ -35,9 +35,16 @@ public struct PhoneNumber: Hashable, Sendable, CustomStringConvertible {
             }
         }
         guard !digits.isEmpty else { throw .empty }
-        if !plus && digits.hasPrefix("0086") { digits.removeFirst(4); plus = true; digits = "86" + digits }
+        if !plus && digits.hasPrefix("0086") {
+            digits.removeFirst(4)
+            plus = true
+            digits = "86" + digits
+        }
         if !plus && digits.count == 13 && digits.hasPrefix("86") { plus = true }
-        if !plus && digits.count == 11 && digits.hasPrefix("1") { digits = "86" + digits; plus = true }
+        if !plus && digits.count == 11 && digits.hasPrefix("1") {
+            digits = "86" + digits
+            plus = true
+        }
         guard plus, (8...15).contains(digits.count), digits.first != "0" else { throw .notAMobileNumber }
         if digits.hasPrefix("86") {
             let national = digits.dropFirst(2)

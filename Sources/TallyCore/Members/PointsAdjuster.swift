@@ -46,9 +46,12 @@ public struct PointsAdjuster: Sendable {
         self.logger = logger
     }
 
-    public func adjust(_ member: UUID, _ adjustment: Adjustment, actor: String, on connection: PostgresConnection) async throws -> AdjustmentResult {
+    public func adjust(_ member: UUID, _ adjustment: Adjustment, actor: String, on connection: PostgresConnection) async throws
+        -> AdjustmentResult
+    {
         try adjustment.validate()
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT outcome, member_id, entry_id, balance
             FROM adjust_points(\(member), \(adjustment.points)::int8, \(adjustment.reason), \(actor))
             """, logger: logger)
@@ -58,7 +61,8 @@ public struct PointsAdjuster: Sendable {
                 guard let entry else { break }
                 return AdjustmentResult(memberId: owner, entryId: entry, points: adjustment.points, balance: balance)
             case .insufficientPoints?:
-                throw StoreError(.invalid, .insufficientPoints, "the member has \(balance) points, fewer than the \(-adjustment.points) to debit")
+                throw StoreError(
+                    .invalid, .insufficientPoints, "the member has \(balance) points, fewer than the \(-adjustment.points) to debit")
             case nil:
                 throw UnexpectedSQLOutcome(function: "adjust_points", outcome: text)
             }

@@ -47,7 +47,8 @@ public struct SegmentExport: Sendable {
             throw StoreError(.invalid, .invalidDays, "days and lapsed_days are 1 to 3650")
         }
         // A member's claims include those of members merged into it (counted under the survivor).
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             WITH activity AS (
                 SELECT coalesce(m.merged_into, m.id) AS member_id, count(*) AS claims,
                        min(c.claimed_at) AS first_at, max(c.claimed_at) AS last_at

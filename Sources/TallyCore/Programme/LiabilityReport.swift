@@ -45,12 +45,14 @@ public struct LiabilityReports: Sendable {
         calendar.timeZone = TimeZone(identifier: timeZone) ?? .gmt
         let now = calendar.dateComponents([.year, .month], from: Date())
         let thisMonth = String(format: "%04d-%02d", now.year ?? 2000, now.month ?? 1)
-        let last = index(to ?? thisMonth), first = from.map(index) ?? last - 11
+        let last = index(to ?? thisMonth)
+        let first = from.map(index) ?? last - 11
         if !(0..<Self.maxMonths).contains(last - first) {
             throw StoreError(.invalid, .invalidMonth, "a report covers 1 to \(Self.maxMonths) months, from no later than to")
         }
         // Merges move points between members and add up to zero, so they are left out.
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             WITH bounds AS (
                 SELECT coalesce(to_date(\(from)::text, 'YYYY-MM'),
                                 coalesce(to_date(\(to)::text, 'YYYY-MM'), date_trunc('month', now() AT TIME ZONE \(timeZone)))

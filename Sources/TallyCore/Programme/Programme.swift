@@ -47,7 +47,9 @@ public struct Programme: Sendable, Codable, Equatable {
         }
         for tier in tiers {
             guard tier.name.wholeMatch(of: /[a-z][a-z0-9_]{0,31}/) != nil else {
-                throw StoreError(.invalid, .invalidTiers, "tier name \"\(tier.name)\" is 1 to 32 lower-case letters, digits or _, starting with a letter")
+                throw StoreError(
+                    .invalid, .invalidTiers, "tier name \"\(tier.name)\" is 1 to 32 lower-case letters, digits or _, starting with a letter"
+                )
             }
             guard (0...1_000_000_000_000).contains(tier.minEarned) else {
                 throw StoreError(.invalid, .invalidTiers, "tier \(tier.name): min_earned is 0 to 10^12")
@@ -71,7 +73,8 @@ public struct ProgrammeStore: Sendable {
 
     public func get() async throws -> Programme {
         var programme = Programme()
-        let settings = try await database.query("""
+        let settings = try await database.query(
+            """
             SELECT points_valid_months, tier_window_months, redemption_cancel_hours FROM programme_settings
             """, logger: logger)
         for try await (valid, window, cancel) in settings.decode((Int, Int, Int).self) {
@@ -91,7 +94,8 @@ public struct ProgrammeStore: Sendable {
         try programme.validate()
         let logger = self.logger
         try await database.transaction(logger: logger) { tx in
-            let old = try await tx.query("""
+            let old = try await tx.query(
+                """
                 SELECT tier_window_months, coalesce((SELECT array_agg(name || ':' || min_earned ORDER BY min_earned) FROM tiers), '{}')
                 FROM programme_settings FOR UPDATE
                 """, logger: logger)
@@ -100,7 +104,8 @@ public struct ProgrammeStore: Sendable {
             for try await (window, tiers) in old.decode((Int, [String]).self) {
                 tiersChanged = window != programme.tierWindowMonths || tiers != newTiers
             }
-            try await tx.query("""
+            try await tx.query(
+                """
                 UPDATE programme_settings SET points_valid_months = \(programme.pointsValidMonths),
                     tier_window_months = \(programme.tierWindowMonths),
                     redemption_cancel_hours = \(programme.redemptionCancelHours), updated_at = now()
@@ -110,7 +115,8 @@ public struct ProgrammeStore: Sendable {
             for tier in programme.tiers {
                 try await tx.query("INSERT INTO tiers (name, min_earned) VALUES (\(tier.name), \(tier.minEarned))", logger: logger)
             }
-            try await tx.query("""
+            try await tx.query(
+                """
                 UPDATE members SET tier_review_at = now()
                 WHERE merged_into IS NULL AND (tier IS NOT NULL OR lifetime_earned > 0)
                 """, logger: logger)

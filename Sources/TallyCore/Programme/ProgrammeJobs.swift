@@ -35,7 +35,8 @@ public struct ProgrammeJobs: Sendable {
         while true {
             let (seen, members, points) = try await retryingDeadlocks(logger: logger) {
                 try await database.withConnection { connection in
-                    let rows = try await connection.query("SELECT seen, members, points FROM expire_points(\(Self.sliceSize)::int)", logger: logger)
+                    let rows = try await connection.query(
+                        "SELECT seen, members, points FROM expire_points(\(Self.sliceSize)::int)", logger: logger)
                     for try await slice in rows.decode((Int, Int, Int64).self) { return slice }
                     return (0, 0, Int64(0))
                 }

@@ -54,14 +54,15 @@ public enum RedemptionRefusal: String, Sendable, CaseIterable {
 
     /// The refusal as an API error (422), with words for the client developer.
     public func error(sku: String, quantity: Int, channel: String, balance: Int64?) -> StoreError {
-        let message = switch self {
-        case .unknownReward: "no reward with sku \(sku)"
-        case .inactive: "reward \(sku) cannot be redeemed now: it is outside its active window"
-        case .wrongChannel: "reward \(sku) cannot be redeemed through channel \(channel)"
-        case .outOfStock: "reward \(sku) has fewer than \(quantity) units left"
-        case .limitReached: "this member may not hold \(quantity) more of reward \(sku): it has a per-member limit"
-        case .insufficientPoints: "the member's balance (\(balance ?? 0) points) does not cover \(quantity) × \(sku)"
-        }
+        let message =
+            switch self {
+            case .unknownReward: "no reward with sku \(sku)"
+            case .inactive: "reward \(sku) cannot be redeemed now: it is outside its active window"
+            case .wrongChannel: "reward \(sku) cannot be redeemed through channel \(channel)"
+            case .outOfStock: "reward \(sku) has fewer than \(quantity) units left"
+            case .limitReached: "this member may not hold \(quantity) more of reward \(sku): it has a per-member limit"
+            case .insufficientPoints: "the member's balance (\(balance ?? 0) points) does not cover \(quantity) × \(sku)"
+            }
         return StoreError(.invalid, code, message)
     }
 }

@@ -30,7 +30,8 @@ public struct RedemptionStore: Sendable {
         // The function runs once (a materialized CTE); the rest of the answer is known already
         // or read-only here: the reward's name and the cancel window.
         return try await translatingUnknownMember(member) {
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 WITH r AS MATERIALIZED (
                     SELECT * FROM redeem_reward(\(member), (SELECT id FROM rewards WHERE sku = \(sku)), \(quantity)::int4,
                                                 \(channel), \(actor), \(voucher)))
@@ -48,11 +49,12 @@ public struct RedemptionStore: Sendable {
                     return .refused(refusal, balance: balance)
                 }
                 guard let id, let points else { break }
-                return .redeemed(Redemption(
-                    id: id, memberId: holder, reward: sku, rewardName: name ?? sku, quantity: quantity, points: points,
-                    voucher: voucher, status: "issued", channel: channel, createdAt: createdAt, cancelledAt: nil,
-                    cancellableUntil: cancellableUntil, balance: balance
-                ))
+                return .redeemed(
+                    Redemption(
+                        id: id, memberId: holder, reward: sku, rewardName: name ?? sku, quantity: quantity, points: points,
+                        voucher: voucher, status: "issued", channel: channel, createdAt: createdAt, cancelledAt: nil,
+                        cancellableUntil: cancellableUntil, balance: balance
+                    ))
             }
             throw StoreError(.conflict, .redemptionFailed, "the redemption returned no outcome")
         }
@@ -64,7 +66,8 @@ public struct RedemptionStore: Sendable {
         try TextRules.check(reason, field: "reason", invalid: .invalidReason, lengths: 1...500)
         let logger = self.logger
         return try await database.transaction(logger: logger) { tx in
-            let rows = try await tx.query("""
+            let rows = try await tx.query(
+                """
                 SELECT outcome, balance FROM cancel_redemption(\(redemption), \(reason), \(actor))
                 """, logger: logger)
             var result: (outcome: String, balance: Int64?)?
@@ -106,7 +109,8 @@ public struct RedemptionStore: Sendable {
     public func list(member: UUID, before cursor: Int64?, limit: Int) async throws -> (items: [Redemption], next: Int64?) {
         let holder = try await holder(of: member)
         let limit = min(max(limit, 1), Self.maxPageSize)
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             SELECT \(unescaped: Self.columns) WHERE r.member_id = \(holder) AND (\(cursor)::int8 IS NULL OR r.ledger_entry_id < \(cursor))
             ORDER BY r.ledger_entry_id DESC LIMIT \(limit)
             """, logger: logger)

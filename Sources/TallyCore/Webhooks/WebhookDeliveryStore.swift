@@ -42,7 +42,8 @@ public struct WebhookDeliveryStore: Sendable {
     /// A subscription's deliveries, newest first, before `before` (a cursor: the last id of the previous page).
     public func list(subscription: UUID, status: WebhookDelivery.Status?, before: Int64?, limit: Int) async throws -> [WebhookDelivery] {
         _ = try await subscriptions.get(id: subscription) // 404 for an unknown or deleted one
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             SELECT \(unescaped: Self.columns) FROM webhook_deliveries d JOIN outbox_events e ON e.id = d.event_id
             WHERE d.subscription_id = \(subscription)
               AND (\(status?.rawValue)::text IS NULL OR d.status = \(status?.rawValue))
@@ -59,7 +60,8 @@ public struct WebhookDeliveryStore: Sendable {
     public func replay(subscription: UUID, delivery: Int64) async throws -> WebhookDelivery {
         let logger = self.logger
         let replayed = try await database.transaction(logger: logger) { tx in
-            let rows = try await tx.query("""
+            let rows = try await tx.query(
+                """
                 SELECT d.status FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
                 WHERE d.id = \(delivery) AND d.subscription_id = \(subscription) AND s.deleted_at IS NULL
                 FOR UPDATE OF d
@@ -70,9 +72,11 @@ public struct WebhookDeliveryStore: Sendable {
                 throw StoreError(.notFound, .deliveryNotFound, "webhook \(subscription.uuidString) has no delivery \(delivery)")
             }
             guard status != WebhookDelivery.Status.pending.rawValue else {
-                throw StoreError(.conflict, .deliveryPending, "delivery \(delivery) is still pending: it will be tried again without a replay")
+                throw StoreError(
+                    .conflict, .deliveryPending, "delivery \(delivery) is still pending: it will be tried again without a replay")
             }
-            let replayed = try await tx.query("""
+            let replayed = try await tx.query(
+                """
                 UPDATE webhook_deliveries d SET status = 'pending', attempts = 0, next_attempt_at = now(), delivered_at = NULL
                 FROM outbox_events e WHERE d.id = \(delivery) AND e.id = d.event_id
                 RETURNING \(unescaped: Self.columns)
@@ -87,7 +91,8 @@ public struct WebhookDeliveryStore: Sendable {
     /// Sends every dead letter of the subscription again; returns how many.
     public func replayDead(subscription: UUID) async throws -> Int {
         _ = try await subscriptions.get(id: subscription)
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             WITH replayed AS (
                 UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = now()
                 WHERE subscription_id = \(subscription) AND status = 'dead' RETURNING 1

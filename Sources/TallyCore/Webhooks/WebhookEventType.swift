@@ -18,7 +18,8 @@ public enum WebhookEventType {
         for type in types where !seen.contains(type) {
             guard all.contains(type) else {
                 let shown = type.unicodeScalars.count > 40 ? String(type.unicodeScalars.prefix(40)) + "…" : type
-                throw StoreError(.invalid, .invalidEventType, "unknown event type \"\(shown)\"; valid types: \(all.joined(separator: ", "))")
+                throw StoreError(
+                    .invalid, .invalidEventType, "unknown event type \"\(shown)\"; valid types: \(all.joined(separator: ", "))")
             }
             seen.append(type)
         }

@@ -36,7 +36,8 @@ public struct WebhookQueue: Sendable {
     /// Claims up to `limit` due deliveries of active subscriptions, oldest due first, leased for `lease`.
     public func claim(limit: Int, lease: Duration) async throws -> [WebhookAttempt] {
         let leaseMilliseconds = Self.milliseconds(lease)
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             WITH due AS (
                 SELECT d.id FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
                 WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND s.active AND s.deleted_at IS NULL
@@ -51,16 +52,18 @@ public struct WebhookQueue: Sendable {
             """, logger: logger)
         var attempts: [WebhookAttempt] = []
         for try await (id, attempt, type, url, secret, payload) in rows.decode((Int64, Int, String, String, ByteBuffer, String).self) {
-            attempts.append(WebhookAttempt(
-                deliveryID: id, attempt: attempt, eventType: type, url: url, secret: Array(buffer: secret), payload: payload
-            ))
+            attempts.append(
+                WebhookAttempt(
+                    deliveryID: id, attempt: attempt, eventType: type, url: url, secret: Array(buffer: secret), payload: payload
+                ))
         }
         return attempts
     }
 
     /// Records that the receiver took the delivery (answered 2xx).
     public func delivered(_ attempt: WebhookAttempt, status: Int) async throws {
-        try await database.query("""
+        try await database.query(
+            """
             UPDATE webhook_deliveries
             SET status = 'delivered', delivered_at = now(), last_status = \(status), last_error = NULL
             WHERE id = \(attempt.deliveryID) AND status = 'pending' AND attempts = \(attempt.attempt)
@@ -71,7 +74,8 @@ public struct WebhookQueue: Sendable {
     public func failed(_ attempt: WebhookAttempt, status: Int?, error: String, retryAfter: Duration?) async throws {
         let error = String(error.unicodeScalars.prefix(500).map(Character.init))
         let retryMilliseconds = retryAfter.map(Self.milliseconds)
-        try await database.query("""
+        try await database.query(
+            """
             UPDATE webhook_deliveries
             SET last_status = \(status), last_error = \(error),
                 status = CASE WHEN \(retryMilliseconds)::bigint IS NULL THEN 'dead' ELSE 'pending' END,

@@ -73,7 +73,8 @@ public struct WebhookSubscriptionStore: Sendable {
         for try await count in live.decode(Int.self) where count >= Self.maxSubscriptions {
             throw StoreError(.conflict, .tooManySubscriptions, "at most \(Self.maxSubscriptions) webhook subscriptions; delete one first")
         }
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             INSERT INTO webhook_subscriptions (url, secret, event_types, active)
             VALUES (\(url), \(ByteBuffer(bytes: secret)), \(eventTypes), \(fields.active ?? true))
             RETURNING \(unescaped: Self.columns)
@@ -88,7 +89,8 @@ public struct WebhookSubscriptionStore: Sendable {
 
     /// Live subscriptions, oldest first (there are at most `maxSubscriptions`).
     public func list() async throws -> [WebhookSubscription] {
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             SELECT \(unescaped: Self.columns) FROM webhook_subscriptions
             WHERE deleted_at IS NULL ORDER BY created_at, id
             """, logger: logger)
@@ -98,7 +100,8 @@ public struct WebhookSubscriptionStore: Sendable {
     }
 
     public func get(id: UUID) async throws -> WebhookSubscription {
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             SELECT \(unescaped: Self.columns) FROM webhook_subscriptions WHERE id = \(id) AND deleted_at IS NULL
             """, logger: logger)
         guard let subscription = try await Self.single(rows) else { throw Self.notFound(id) }
@@ -110,7 +113,8 @@ public struct WebhookSubscriptionStore: Sendable {
     public func update(id: UUID, _ fields: WebhookSubscriptionFields) async throws -> WebhookSubscription {
         let url = try fields.url.map(Self.validate(url:))
         let eventTypes = try fields.eventTypes.map(WebhookEventType.validate)
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             UPDATE webhook_subscriptions SET
                 url = coalesce(\(url), url),
                 event_types = coalesce(\(eventTypes), event_types),
@@ -128,14 +132,16 @@ public struct WebhookSubscriptionStore: Sendable {
     public func delete(id: UUID) async throws {
         let logger = self.logger
         try await database.transaction(logger: logger) { tx in
-            let rows = try await tx.query("""
+            let rows = try await tx.query(
+                """
                 UPDATE webhook_subscriptions SET deleted_at = now(), active = false
                 WHERE id = \(id) AND deleted_at IS NULL RETURNING id
                 """, logger: logger)
             var found = false
             for try await _ in rows { found = true }
             guard found else { throw Self.notFound(id) }
-            try await tx.query("""
+            try await tx.query(
+                """
                 UPDATE webhook_deliveries SET status = 'dead', last_error = 'subscription deleted'
                 WHERE subscription_id = \(id) AND status = 'pending'
                 """, logger: logger)
@@ -166,11 +172,11 @@ public struct WebhookSubscriptionStore: Sendable {
             .invalid, .invalidURL, "url must be an absolute http:// or https:// URL with a host, at most \(maxURLLength) characters"
         )
         guard (1...maxURLLength).contains(text.unicodeScalars.count),
-              !text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }),
-              let components = URLComponents(string: text),
-              let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = components.host, !host.isEmpty,
-              text.lowercased().hasPrefix(scheme + "://")
+            !text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }),
+            let components = URLComponents(string: text),
+            let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = components.host, !host.isEmpty,
+            text.lowercased().hasPrefix(scheme + "://")
         else { throw invalid }
         return scheme + text.dropFirst(scheme.count)
     }

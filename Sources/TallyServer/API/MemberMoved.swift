@@ -14,7 +14,8 @@ struct MemberMoved: HTTPResponseError {
     init(request: Request, from absorbed: String, to survivor: UUID) {
         self.absorbed = absorbed.lowercased()
         self.survivor = survivor
-        self.location = request.uri.path.replacingOccurrences(of: absorbed, with: survivor.uuidString.lowercased())
+        self.location =
+            request.uri.path.replacingOccurrences(of: absorbed, with: survivor.uuidString.lowercased())
             + (request.uri.query.map { "?" + $0 } ?? "")
         self.status = request.method == .get ? .movedPermanently : .permanentRedirect
     }

@@ -25,22 +25,34 @@ struct ZipWriter {
         var local: [UInt8] = []
         local.reserveCapacity(30 + nameBytes.count + data.count)
         append32(0x0403_4B50, &local)
-        append16(10, &local)        // version needed: 1.0
-        append16(0x0800, &local)    // flags: names are UTF-8
-        append16(0, &local)         // method: stored
-        append16(dosTime, &local); append16(dosDate, &local)
-        append32(crc, &local); append32(size, &local); append32(size, &local)
-        append16(UInt16(nameBytes.count), &local); append16(0, &local)
+        append16(10, &local) // version needed: 1.0
+        append16(0x0800, &local) // flags: names are UTF-8
+        append16(0, &local) // method: stored
+        append16(dosTime, &local)
+        append16(dosDate, &local)
+        append32(crc, &local)
+        append32(size, &local)
+        append32(size, &local)
+        append16(UInt16(nameBytes.count), &local)
+        append16(0, &local)
         local += nameBytes
         local += data
 
         append32(0x0201_4B50, &directory)
         append16(0x031E, &directory) // made by: Unix, spec 3.0
-        append16(10, &directory); append16(0x0800, &directory); append16(0, &directory)
-        append16(dosTime, &directory); append16(dosDate, &directory)
-        append32(crc, &directory); append32(size, &directory); append32(size, &directory)
+        append16(10, &directory)
+        append16(0x0800, &directory)
+        append16(0, &directory)
+        append16(dosTime, &directory)
+        append16(dosDate, &directory)
+        append32(crc, &directory)
+        append32(size, &directory)
+        append32(size, &directory)
         append16(UInt16(nameBytes.count), &directory)
-        append16(0, &directory); append16(0, &directory); append16(0, &directory); append16(0, &directory)
+        append16(0, &directory)
+        append16(0, &directory)
+        append16(0, &directory)
+        append16(0, &directory)
         append32(0o100644 << 16, &directory) // external attributes: a regular file, rw-r--r--
         append32(offset, &directory)
         directory += nameBytes
@@ -54,8 +66,10 @@ struct ZipWriter {
     func finish() -> [UInt8] {
         var end = directory
         append32(0x0605_4B50, &end)
-        append16(0, &end); append16(0, &end)
-        append16(entries, &end); append16(entries, &end)
+        append16(0, &end)
+        append16(0, &end)
+        append16(entries, &end)
+        append16(entries, &end)
         append32(UInt32(directory.count), &end)
         append32(offset, &end)
         append16(0, &end)

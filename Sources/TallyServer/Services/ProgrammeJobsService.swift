@@ -24,10 +24,12 @@ struct ProgrammeJobsService: Service {
             do {
                 let report = try await jobs.run()
                 if !report.isEmpty {
-                    logger.info("programme jobs", metadata: [
-                        "members_expired": "\(report.membersExpired)", "points_expired": "\(report.pointsExpired)",
-                        "tiers_reviewed": "\(report.tiersReviewed)",
-                    ])
+                    logger.info(
+                        "programme jobs",
+                        metadata: [
+                            "members_expired": "\(report.membersExpired)", "points_expired": "\(report.pointsExpired)",
+                            "tiers_reviewed": "\(report.tiersReviewed)",
+                        ])
                 }
             } catch {
                 logger.warning("programme jobs failed; will retry", metadata: ["error": "\(error.databaseDescription)"])

@@ -49,7 +49,8 @@ actor ScanRecorder: Service {
                 let store = self.store
                 try await withDeadline(.seconds(5)) { try await store.insert(batch) }
             } catch {
-                logger.warning("scans not written; will retry", metadata: ["pending": "\(buffer.count)", "error": "\(error.databaseDescription)"])
+                logger.warning(
+                    "scans not written; will retry", metadata: ["pending": "\(buffer.count)", "error": "\(error.databaseDescription)"])
                 return
             }
             buffer.removeFirst(batch.count)

@@ -81,7 +81,8 @@ struct WebhookDispatcher: Service {
                         }
                     } catch {
                         if !databaseFailing && !Task.isShuttingDownGracefully && !Task.isCancelled {
-                            logger.warning("webhook deliveries: cannot claim; will retry", metadata: ["error": "\(error.databaseDescription)"])
+                            logger.warning(
+                                "webhook deliveries: cannot claim; will retry", metadata: ["error": "\(error.databaseDescription)"])
                         }
                         databaseFailing = true
                     }
@@ -133,7 +134,8 @@ struct WebhookDispatcher: Service {
             }
         } catch {
             // The lease runs out and the delivery is sent again: at least once.
-            logger.warning("webhook delivery outcome not recorded", metadata: metadata.merging(["error": "\(error.databaseDescription)"]) { $1 })
+            logger.warning(
+                "webhook delivery outcome not recorded", metadata: metadata.merging(["error": "\(error.databaseDescription)"]) { $1 })
         }
     }
 

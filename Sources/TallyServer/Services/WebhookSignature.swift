@@ -11,7 +11,8 @@ enum WebhookSignature {
 
     /// The value of `X-Tally-Signature` for `body` sent at `timestamp`.
     static func header(secret: SymmetricKey, timestamp: String, body: Data) -> String {
-        "sha256=" + HMAC<SHA256>.authenticationCode(for: Data((timestamp + ".").utf8) + body, using: secret)
+        "sha256="
+            + HMAC<SHA256>.authenticationCode(for: Data((timestamp + ".").utf8) + body, using: secret)
             .map { String(format: "%02x", $0) }.joined()
     }
 

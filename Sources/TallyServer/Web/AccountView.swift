@@ -60,9 +60,11 @@ struct AccountView {
                 name: reward.name, details: reward.description.isEmpty ? nil : reward.description, imageURL: reward.imageURL,
                 cost: s.format(t.cost, String(reward.costPoints)),
                 stockLeft: reward.stock.flatMap { $0 > 0 ? s.format(t.left, String($0)) : nil },
-                redeemForm: soldOut || !affordable ? nil : RedeemForm(
-                    csrf: csrf, sku: reward.sku, nonce: SessionSigner.newCSRFToken(), label: t.redeemButton
-                ),
+                redeemForm: soldOut || !affordable
+                    ? nil
+                    : RedeemForm(
+                        csrf: csrf, sku: reward.sku, nonce: SessionSigner.newCSRFToken(), label: t.redeemButton
+                    ),
                 unavailable: soldOut ? t.soldOut : affordable ? nil : t.notEnoughPoints
             )
         }

@@ -40,7 +40,8 @@ struct WebhookCodeSender: CodeSender {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: WebhookSignature.timestampHeader, value: timestamp)
-        request.headers.add(name: WebhookSignature.signatureHeader, value: WebhookSignature.header(secret: secret, timestamp: timestamp, body: body))
+        request.headers.add(
+            name: WebhookSignature.signatureHeader, value: WebhookSignature.header(secret: secret, timestamp: timestamp, body: body))
         request.body = .bytes(ByteBuffer(data: body))
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
         guard (200..<300).contains(response.status.code) else {

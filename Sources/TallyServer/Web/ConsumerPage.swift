@@ -144,7 +144,8 @@ struct ConsumerVisit {
             headers: [
                 .contentType: "text/html; charset=utf-8",
                 .cacheControl: "no-store",
-                .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                .contentSecurityPolicy:
+                    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
                 .referrerPolicy: "no-referrer",
                 .xContentTypeOptions: "nosniff",
             ],
@@ -163,10 +164,14 @@ struct ConsumerVisit {
 
     private func setCookies(on response: inout Response, secure: Bool) {
         if isNewCSRF {
-            response.setCookie(Cookie(name: SessionSigner.csrfCookie, value: csrf, path: "/", secure: secure, httpOnly: true, sameSite: .lax))
+            response.setCookie(
+                Cookie(name: SessionSigner.csrfCookie, value: csrf, path: "/", secure: secure, httpOnly: true, sameSite: .lax))
         }
         if let chosenLanguage {
-            response.setCookie(Cookie(name: "tally_lang", value: chosenLanguage, maxAge: 365 * 24 * 3600, path: "/", secure: secure, httpOnly: true, sameSite: .lax))
+            response.setCookie(
+                Cookie(
+                    name: "tally_lang", value: chosenLanguage, maxAge: 365 * 24 * 3600, path: "/", secure: secure, httpOnly: true,
+                    sameSite: .lax))
         }
     }
 }

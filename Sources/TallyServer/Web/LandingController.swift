@@ -89,7 +89,8 @@ struct LandingController {
             return visit.respond(page, secureCookies: config.secureCookies)
         } catch {
             context.logger.error("landing page failed", metadata: ["error": "\(error.databaseDescription)"])
-            let page = visit.page(brand: config.brand, heading: visit.strings.unavailableTitle, tone: "warn", message: visit.strings.unavailableBody)
+            let page = visit.page(
+                brand: config.brand, heading: visit.strings.unavailableTitle, tone: "warn", message: visit.strings.unavailableBody)
             return visit.respond(page, status: .serviceUnavailable, secureCookies: config.secureCookies)
         }
     }
@@ -97,7 +98,9 @@ struct LandingController {
     /// The page for a genuine code, by its state; records the scan with what was shown.
     private func statusPage(code: Code, status: CodeStatus?, visit: ConsumerVisit) async throws -> ConsumerPage {
         let s = visit.strings
-        var scan = Scan(result: "valid", kid: Int16(code.kid), serial: Int64(code.serial), member: visit.member, ip: visit.ip, userAgent: visit.userAgent)
+        var scan = Scan(
+            result: "valid", kid: Int16(code.kid), serial: Int64(code.serial), member: visit.member, ip: visit.ip,
+            userAgent: visit.userAgent)
         defer { record(scan) }
         guard let status else {
             scan.result = "unknown_batch"
@@ -195,7 +198,8 @@ struct LandingController {
             page = try await statusPage(code: code, status: try await claims.status(of: code, viewer: visit.member), visit: visit)
             return visit.respond(page, secureCookies: config.secureCookies)
         }
-        return visit.respond(withSignedIn(withCode(page, code), visit: visit, returnTo: "/Q/\(code.text)"), secureCookies: config.secureCookies)
+        return visit.respond(
+            withSignedIn(withCode(page, code), visit: visit, returnTo: "/Q/\(code.text)"), secureCookies: config.secureCookies)
     }
 
     /// Typed input as `XXXXXX-XXXXXX-XXXXXX` when it has the 18 characters of a code.

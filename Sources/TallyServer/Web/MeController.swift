@@ -135,7 +135,8 @@ struct MeController {
     private func unavailable(_ visit: ConsumerVisit, context: AppRequestContext, error: any Error) -> Response {
         context.logger.error("/me failed", metadata: ["error": "\(error.databaseDescription)"])
         let s = visit.strings
-        let page = visit.page(brand: config.brand, heading: s.unavailableTitle, tone: "warn", message: s.unavailableBody, switchPath: Self.path)
+        let page = visit.page(
+            brand: config.brand, heading: s.unavailableTitle, tone: "warn", message: s.unavailableBody, switchPath: Self.path)
         return visit.respond(page, status: .serviceUnavailable, secureCookies: config.secureCookies)
     }
 

@@ -25,7 +25,7 @@ struct SessionSigner: Sendable {
     func member(fromSession value: String, now: Date = Date()) -> UUID? {
         let parts = value.split(separator: ".")
         guard parts.count == 3, let member = UUID(uuidString: String(parts[0])), let expiry = Int(parts[1]),
-              Double(expiry) > now.timeIntervalSince1970
+            Double(expiry) > now.timeIntervalSince1970
         else { return nil }
         let expected = Array(mac("\(parts[0]).\(parts[1])").utf8)
         let given = Array(parts[2].utf8)

@@ -49,7 +49,7 @@ struct SignInController {
     static func safeReturn(_ path: String?) -> String {
         if path == MeController.path { return MeController.path }
         guard let path, path.hasPrefix("/Q/"), path.count <= 40,
-              path.dropFirst(3).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+            path.dropFirst(3).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
         else { return "/Q" }
         return path
     }
@@ -63,7 +63,8 @@ struct SignInController {
         do {
             phone = try PhoneNumber(form.phone ?? "")
         } catch {
-            return phoneForm(visit, returnTo: returnTo, phone: form.phone ?? "", error: visit.strings.badPhone, status: .unprocessableContent)
+            return phoneForm(
+                visit, returnTo: returnTo, phone: form.phone ?? "", error: visit.strings.badPhone, status: .unprocessableContent)
         }
         do {
             let (code, expiresAt) = try await otp.issue(phone: phone, ip: visit.ip)
@@ -72,7 +73,8 @@ struct SignInController {
             return phoneForm(visit, returnTo: returnTo, phone: form.phone ?? "", error: error.message, status: .tooManyRequests)
         } catch {
             context.logger.error("sign-in code not sent", metadata: ["phone": "\(phone.masked)", "error": "\(error.databaseDescription)"])
-            return phoneForm(visit, returnTo: returnTo, phone: form.phone ?? "", error: visit.strings.sendFailed, status: .serviceUnavailable)
+            return phoneForm(
+                visit, returnTo: returnTo, phone: form.phone ?? "", error: visit.strings.sendFailed, status: .serviceUnavailable)
         }
         return codeForm(visit, phone: phone, returnTo: returnTo, error: nil, status: .ok)
     }
@@ -90,13 +92,15 @@ struct SignInController {
         case .verified:
             let member = try await members.findOrCreate(.phone(phone))
             var response = visit.redirect(to: returnTo, secureCookies: config.secureCookies)
-            response.setCookie(Cookie(
-                name: SessionSigner.sessionCookie, value: signer.session(for: member),
-                maxAge: Int(SessionSigner.lifetime), path: "/", secure: config.secureCookies, httpOnly: true, sameSite: .lax
-            ))
+            response.setCookie(
+                Cookie(
+                    name: SessionSigner.sessionCookie, value: signer.session(for: member),
+                    maxAge: Int(SessionSigner.lifetime), path: "/", secure: config.secureCookies, httpOnly: true, sameSite: .lax
+                ))
             return response
         case .wrongCode(let left):
-            return codeForm(visit, phone: phone, returnTo: returnTo, error: s.format(s.wrongCode, String(left)), status: .unprocessableContent)
+            return codeForm(
+                visit, phone: phone, returnTo: returnTo, error: s.format(s.wrongCode, String(left)), status: .unprocessableContent)
         case .expired:
             return phoneForm(visit, returnTo: returnTo, phone: phone.e164, error: s.codeExpired, status: .unprocessableContent)
         case .tooManyAttempts:
@@ -110,17 +114,23 @@ struct SignInController {
         let returnTo = Self.safeReturn(form.returnTo)
         guard visit.acceptsForm(token: form.csrf) else { return expired(visit, returnTo: returnTo) }
         var response = visit.redirect(to: returnTo, secureCookies: config.secureCookies)
-        response.setCookie(Cookie(name: SessionSigner.sessionCookie, value: "", maxAge: 0, path: "/", secure: config.secureCookies, httpOnly: true, sameSite: .lax))
+        response.setCookie(
+            Cookie(
+                name: SessionSigner.sessionCookie, value: "", maxAge: 0, path: "/", secure: config.secureCookies, httpOnly: true,
+                sameSite: .lax))
         return response
     }
 
-    private func phoneForm(_ visit: ConsumerVisit, returnTo: String, phone: String, error: String?, status: HTTPResponse.Status) -> Response {
+    private func phoneForm(_ visit: ConsumerVisit, returnTo: String, phone: String, error: String?, status: HTTPResponse.Status) -> Response
+    {
         var page = visit.page(brand: config.brand, heading: visit.strings.signInTitle, tone: "info", switchPath: returnTo)
         page.signInForm = .init(csrf: visit.csrf, returnTo: returnTo, phone: phone, error: error)
         return visit.respond(page, status: status, secureCookies: config.secureCookies)
     }
 
-    private func codeForm(_ visit: ConsumerVisit, phone: PhoneNumber, returnTo: String, error: String?, status: HTTPResponse.Status) -> Response {
+    private func codeForm(_ visit: ConsumerVisit, phone: PhoneNumber, returnTo: String, error: String?, status: HTTPResponse.Status)
+        -> Response
+    {
         var page = visit.page(brand: config.brand, heading: visit.strings.codeTitle, tone: "info", switchPath: returnTo)
         page.codeForm = .init(
             csrf: visit.csrf, returnTo: returnTo, phone: phone.e164,

@@ -34,12 +34,14 @@ struct APIKeyCommand: AsyncParsableCommand {
                 try await APIKeyStore(database: client, logger: logger).create(name: name, scopes: Set(scope), expiresAt: expiry)
             }
             print(secret)
-            FileHandle.standardError.write(Data("""
-                created \(key.prefix) "\(key.name)" scopes \(key.scopes.map(\.rawValue).sorted().joined(separator: ","))\
-                \(key.expiresAt.map { " expires \($0)" } ?? "")
-                the secret above is shown only now: store it in the client's secret store
+            FileHandle.standardError.write(
+                Data(
+                    """
+                    created \(key.prefix) "\(key.name)" scopes \(key.scopes.map(\.rawValue).sorted().joined(separator: ","))\
+                    \(key.expiresAt.map { " expires \($0)" } ?? "")
+                    the secret above is shown only now: store it in the client's secret store
 
-                """.utf8))
+                    """.utf8))
         }
     }
 

@@ -134,5 +134,6 @@ struct BatchCommand: AsyncParsableCommand {
 
 private func describe(_ batch: Batch) -> String {
     let ranges = batch.ranges.map { "\($0.state.rawValue) \($0.from)..<\($0.from + $0.count)" }.joined(separator: ", ")
-    return "batch \(batch.id): \(batch.quantity) × \(batch.sku), kid \(batch.kid), serials \(batch.firstSerial)..<\(batch.firstSerial + batch.quantity), \(batch.pointsPerCode) pts; \(ranges)"
+    return
+        "batch \(batch.id): \(batch.quantity) × \(batch.sku), kid \(batch.kid), serials \(batch.firstSerial)..<\(batch.firstSerial + batch.quantity), \(batch.pointsPerCode) pts; \(ranges)"
 }

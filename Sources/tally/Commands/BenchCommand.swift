@@ -1,7 +1,7 @@
 import ArgumentParser
-import Foundation
 import CQRencode
 import Crypto
+import Foundation
 import TallyCodes
 
 /// Micro benchmarks of the code format and QR rendering, with the ratios the targets are set in:
@@ -82,7 +82,10 @@ struct BenchCommand: ParsableCommand {
         let start = clock.now
         let deadline = start.advanced(by: .milliseconds(Int(seconds * 1000)))
         while clock.now < deadline {
-            for _ in 0..<64 { body(count); count += 1 }
+            for _ in 0..<64 {
+                body(count)
+                count += 1
+            }
         }
         let elapsed = start.duration(to: clock.now)
         let perSecond = Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Logging
 import Foundation
+import Logging
 import PostgresNIO
 import TallyCore
 
@@ -18,7 +18,8 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         if environment["TALLY_MIGRATIONS"] != nil {
-            throw ValidationError("TALLY_MIGRATIONS is replaced by TALLY_SCHEMA: the directory holding migrations/ and functions/ (e.g. db)")
+            throw ValidationError(
+                "TALLY_MIGRATIONS is replaced by TALLY_SCHEMA: the directory holding migrations/ and functions/ (e.g. db)")
         }
         let logger = makeLogger("tally.migrate")
         let files = try Schema.load(directory: schema ?? environment["TALLY_SCHEMA"] ?? "db")
@@ -29,7 +30,9 @@ struct MigrateCommand: AsyncParsableCommand {
         if applied.isEmpty {
             print("database is up to date (\(files.migrations.count) migrations, \(files.functions.count) functions)")
         }
-        for migration in applied.rewritten { print("recorded the rewritten text of \(String(format: "%04d", migration.version))_\(migration.name)") }
+        for migration in applied.rewritten {
+            print("recorded the rewritten text of \(String(format: "%04d", migration.version))_\(migration.name)")
+        }
         for migration in applied.migrations { print("applied \(String(format: "%04d", migration.version))_\(migration.name)") }
         for function in applied.functions { print("applied function \(function.name)") }
     }

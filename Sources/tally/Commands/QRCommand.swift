@@ -47,12 +47,14 @@ struct QRCommand: ParsableCommand {
     func run() throws {
         let level: QRLevelChoice = ec == "auto" ? .automatic : .fixed(QRLevel(rawValue: ec.uppercased())!)
         let symbol = try QRSymbol(encoding: try content(), level: level)
-        let bytes: [UInt8] = switch format {
-        case .svg: Array(QRSVG.render(symbol, moduleSize: moduleSize).utf8)
-        case .png: QRPNG.render(symbol, moduleSize: moduleSize, dotsPerInch: dpi)
-        }
+        let bytes: [UInt8] =
+            switch format {
+            case .svg: Array(QRSVG.render(symbol, moduleSize: moduleSize).utf8)
+            case .png: QRPNG.render(symbol, moduleSize: moduleSize, dotsPerInch: dpi)
+            }
         try Data(bytes).write(to: URL(fileURLWithPath: out))
-        FileHandle.standardError.write(Data("wrote \(out): QR version \(symbol.version) (\(symbol.width)×\(symbol.width)), level \(symbol.level)\n".utf8))
+        FileHandle.standardError.write(
+            Data("wrote \(out): QR version \(symbol.version) (\(symbol.width)×\(symbol.width)), level \(symbol.level)\n".utf8))
     }
 
     private func content() throws -> String {

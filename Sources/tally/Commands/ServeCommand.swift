@@ -24,20 +24,24 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var keys: KeyOptions
 
-    @Option(name: .customLong("webhook-max-attempts"),
-            help: "Tries of a webhook delivery before it is a dead letter (1-100). Default: $TALLY_WEBHOOK_MAX_ATTEMPTS, else 12.")
+    @Option(
+        name: .customLong("webhook-max-attempts"),
+        help: "Tries of a webhook delivery before it is a dead letter (1-100). Default: $TALLY_WEBHOOK_MAX_ATTEMPTS, else 12.")
     var webhookMaxAttempts: Int?
 
-    @Option(name: .customLong("webhook-backoff"),
-            help: "Seconds before the first retry of a webhook delivery; doubled for each next one. Default: $TALLY_WEBHOOK_BACKOFF, else 10.")
+    @Option(
+        name: .customLong("webhook-backoff"),
+        help: "Seconds before the first retry of a webhook delivery; doubled for each next one. Default: $TALLY_WEBHOOK_BACKOFF, else 10.")
     var webhookBackoff: Double?
 
-    @Option(name: .customLong("webhook-max-backoff"),
-            help: "Longest wait between two tries of a webhook delivery, in seconds. Default: $TALLY_WEBHOOK_MAX_BACKOFF, else 3600.")
+    @Option(
+        name: .customLong("webhook-max-backoff"),
+        help: "Longest wait between two tries of a webhook delivery, in seconds. Default: $TALLY_WEBHOOK_MAX_BACKOFF, else 3600.")
     var webhookMaxBackoff: Double?
 
-    @Option(name: .customLong("webhook-timeout"),
-            help: "Seconds a webhook receiver has to answer. Default: $TALLY_WEBHOOK_TIMEOUT, else 10.")
+    @Option(
+        name: .customLong("webhook-timeout"),
+        help: "Seconds a webhook receiver has to answer. Default: $TALLY_WEBHOOK_TIMEOUT, else 10.")
     var webhookTimeout: Double?
 
     func run() async throws {
@@ -73,10 +77,12 @@ struct ServeCommand: AsyncParsableCommand {
             programmeJobsSeconds: try integer(environment, "TALLY_JOBS_INTERVAL", default: 3600),
             webhooks: try webhookSettings(environment)
         )
-        logger.info("starting", metadata: [
-            "listen": "\(config.hostname):\(config.port)",
-            "kids": "\(config.keyRing.kids.map { "\($0):\(config.keyRing.key(kid: $0)!.fingerprint)" })",
-        ])
+        logger.info(
+            "starting",
+            metadata: [
+                "listen": "\(config.hostname):\(config.port)",
+                "kids": "\(config.keyRing.kids.map { "\($0):\(config.keyRing.key(kid: $0)!.fingerprint)" })",
+            ])
         let app = try buildApplication(config, logger: logger)
         try await app.runService()
     }
@@ -155,7 +161,7 @@ struct ServeCommand: AsyncParsableCommand {
             return .log
         case "webhook":
             guard let url = environment["TALLY_SMS_WEBHOOK_URL"], url.hasPrefix("http"),
-                  let secret = environment["TALLY_SMS_WEBHOOK_SECRET"], secret.count >= 16
+                let secret = environment["TALLY_SMS_WEBHOOK_SECRET"], secret.count >= 16
             else {
                 throw CommandFailure("webhook delivery needs TALLY_SMS_WEBHOOK_URL and TALLY_SMS_WEBHOOK_SECRET (16+ characters)")
             }

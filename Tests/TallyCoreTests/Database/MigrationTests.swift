@@ -1,9 +1,9 @@
 import Foundation
 import Logging
 import PostgresNIO
-import Testing
 import TallyCore
 import TallyTestSupport
+import Testing
 
 @Suite("Schema migrations and function files against a real PostgreSQL")
 struct MigrationTests {
@@ -23,14 +23,16 @@ struct MigrationTests {
             let second = try await migrator.migrate(schema)
             #expect(second.isEmpty)
             #expect(try await migrator.appliedVersions().keys.sorted() == schema.migrations.map(\.version))
-            #expect(try await migrator.appliedFunctions() == Dictionary(uniqueKeysWithValues: schema.functions.map { ($0.name, $0.checksum) }))
+            #expect(
+                try await migrator.appliedFunctions() == Dictionary(uniqueKeysWithValues: schema.functions.map { ($0.name, $0.checksum) }))
         }
     }
 
     @Test("every function in the database has its file in db/functions, and every file its function")
     func oneFilePerFunction() async throws {
         try await TestDatabase.withFresh { [schema] client, _ in
-            let rows = try await client.query("""
+            let rows = try await client.query(
+                """
                 SELECT DISTINCT p.proname::text FROM pg_proc p
                 WHERE p.pronamespace = 'public'::regnamespace
                   AND NOT EXISTS (SELECT 1 FROM pg_depend d
@@ -41,8 +43,9 @@ struct MigrationTests {
             #expect(names.sorted() == schema.functions.map(\.name))
             for migration in schema.migrations {
                 let creates = "CREATE\\s+(OR\\s+REPLACE\\s+)?(FUNCTION|PROCEDURE|TRIGGER)"
-                #expect(migration.sql.range(of: creates, options: [.regularExpression, .caseInsensitive]) == nil,
-                        "\(migration.name) defines a function or trigger: it belongs in db/functions")
+                #expect(
+                    migration.sql.range(of: creates, options: [.regularExpression, .caseInsensitive]) == nil,
+                    "\(migration.name) defines a function or trigger: it belongs in db/functions")
             }
         }
     }
@@ -54,7 +57,8 @@ struct MigrationTests {
             let index = try #require(edited.functions.firstIndex { $0.name == "review_tiers" })
             let original = edited.functions[index]
             edited.functions[index] = SchemaFunction(
-                name: original.name, sql: original.sql.replacingOccurrences(of: "v_reviewed integer := 0;", with: "v_reviewed integer := 0; -- edited")
+                name: original.name,
+                sql: original.sql.replacingOccurrences(of: "v_reviewed integer := 0;", with: "v_reviewed integer := 0; -- edited")
             )
             let migrator = Migrator(client: client, logger: TestDatabase.logger)
             let applied = try await migrator.migrate(edited)
@@ -71,11 +75,15 @@ struct MigrationTests {
     func failingFunction() async throws {
         try await TestDatabase.withFresh(migrated: false) { [schema] client, _ in
             var broken = schema
-            broken.functions.append(SchemaFunction(name: "zz_broken", sql: "CREATE OR REPLACE FUNCTION zz_broken() RETURNS int LANGUAGE sql AS $$ SELECT no_such_column FROM members $$;"))
+            broken.functions.append(
+                SchemaFunction(
+                    name: "zz_broken",
+                    sql: "CREATE OR REPLACE FUNCTION zz_broken() RETURNS int LANGUAGE sql AS $$ SELECT no_such_column FROM members $$;"))
             let migrator = Migrator(client: client, logger: TestDatabase.logger)
             await #expect(throws: Migrator.Refused.self) { try await migrator.migrate(broken) }
             #expect(try await migrator.appliedVersions().isEmpty)
-            let rows = try await client.query("SELECT to_regclass('members') IS NULL AND to_regproc('claim_code') IS NULL", logger: TestDatabase.logger)
+            let rows = try await client.query(
+                "SELECT to_regclass('members') IS NULL AND to_regproc('claim_code') IS NULL", logger: TestDatabase.logger)
             for try await gone in rows.decode(Bool.self) { #expect(gone) }
         }
     }
@@ -84,7 +92,10 @@ struct MigrationTests {
     func invalidFunctionFiles() throws {
         let cases = [
             ("f.sql", "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;"),
-            ("f.sql", "CREATE OR REPLACE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;\nCREATE TRIGGER t AFTER INSERT ON x FOR EACH ROW EXECUTE FUNCTION f();"),
+            (
+                "f.sql",
+                "CREATE OR REPLACE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;\nCREATE TRIGGER t AFTER INSERT ON x FOR EACH ROW EXECUTE FUNCTION f();"
+            ),
             ("f.sql", "CREATE OR REPLACE FUNCTION g() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;"),
             ("F-1.sql", "CREATE OR REPLACE FUNCTION F-1()"),
         ]
@@ -94,7 +105,8 @@ struct MigrationTests {
             defer { try? FileManager.default.removeItem(atPath: directory) }
             try sql.write(toFile: directory + "/" + file, atomically: true, encoding: .utf8)
             #expect(throws: SchemaFunction.Invalid.self, "\(sql)") { try SchemaFunction.load(directory: directory) }
-            try "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;".write(toFile: directory + "/" + file, atomically: true, encoding: .utf8)
+            try "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;".write(
+                toFile: directory + "/" + file, atomically: true, encoding: .utf8)
             if file == "f.sql" { #expect(try SchemaFunction.load(directory: directory).map(\.name) == ["f"]) }
         }
     }
@@ -159,7 +171,8 @@ struct MigrationTests {
     func failingMigration() async throws {
         try await TestDatabase.withFresh { [schema] client, _ in
             var broken = schema
-            broken.migrations.append(Migration(version: 9999, name: "broken", sql: "CREATE TABLE half_done (x int); SELECT no_such_column FROM half_done;"))
+            broken.migrations.append(
+                Migration(version: 9999, name: "broken", sql: "CREATE TABLE half_done (x int); SELECT no_such_column FROM half_done;"))
             let migrator = Migrator(client: client, logger: TestDatabase.logger)
             await #expect(throws: Migrator.Refused.self) { try await migrator.migrate(broken) }
             #expect(try await migrator.appliedVersions()[9999] == nil)

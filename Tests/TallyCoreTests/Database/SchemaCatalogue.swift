@@ -9,30 +9,32 @@ struct SchemaCatalogue: Equatable {
 
     static let queries: [String: String] = [
         "columns": """
-            SELECT c.relname || '.' || a.attname || ' #' || a.attnum || ' ' || format_type(a.atttypid, a.atttypmod)
-                   || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END
-                   || coalesce(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '')
-                   || ' identity=' || a.attidentity::text || ' generated=' || a.attgenerated::text
-            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-            LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-            WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
-              AND a.attnum > 0 AND NOT a.attisdropped
-            """,
+        SELECT c.relname || '.' || a.attname || ' #' || a.attnum || ' ' || format_type(a.atttypid, a.atttypmod)
+               || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END
+               || coalesce(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '')
+               || ' identity=' || a.attidentity::text || ' generated=' || a.attgenerated::text
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
+          AND a.attnum > 0 AND NOT a.attisdropped
+        """,
         "constraints": """
-            SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid)
-                   || ' validated=' || convalidated || ' deferrable=' || condeferrable
-            FROM pg_constraint WHERE connamespace = 'public'::regnamespace
-            """,
-        "indexes": "SELECT pg_get_indexdef(indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relnamespace = 'public'::regnamespace",
+        SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+               || ' validated=' || convalidated || ' deferrable=' || condeferrable
+        FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+        """,
+        "indexes":
+            "SELECT pg_get_indexdef(indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relnamespace = 'public'::regnamespace",
         "sequences": "SELECT relname::text FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'S'",
         "triggers": "SELECT pg_get_triggerdef(oid) || ' enabled=' || tgenabled::text FROM pg_trigger WHERE NOT tgisinternal",
         "functions": """
-            SELECT pg_get_functiondef(p.oid) FROM pg_proc p
-            WHERE p.pronamespace = 'public'::regnamespace
-              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
-            """,
+        SELECT pg_get_functiondef(p.oid) FROM pg_proc p
+        WHERE p.pronamespace = 'public'::regnamespace
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+        """,
         // Objects made by the database (not copied from template1) have oids from 16384.
-        "comments": "SELECT pg_describe_object(classoid, objoid, objsubid) || ': ' || description FROM pg_description WHERE objoid >= 16384",
+        "comments":
+            "SELECT pg_describe_object(classoid, objoid, objsubid) || ': ' || description FROM pg_description WHERE objoid >= 16384",
         "extensions": "SELECT extname || ' ' || extversion FROM pg_extension",
         "migrations": "SELECT version || ' ' || name || ' ' || checksum FROM schema_migrations",
         "function files": "SELECT name || ' ' || checksum FROM schema_functions",

@@ -1,9 +1,9 @@
 import Foundation
 import Logging
 import PostgresNIO
-import Testing
 import TallyCore
 import TallyTestSupport
+import Testing
 
 @Suite("Schema guarantees enforced by the database itself")
 struct SchemaTests {
@@ -14,7 +14,8 @@ struct SchemaTests {
     }
 
     private func insertBatch(_ client: PostgresClient, kid: Int, first: Int64, quantity: Int64) async throws {
-        try await client.query("""
+        try await client.query(
+            """
             INSERT INTO batches (product_id, kid, first_serial, quantity, points_per_code)
             SELECT id, \(kid), \(first), \(quantity), 10 FROM products WHERE sku = 'RICE-5KG'
             """, logger: logger)
@@ -26,7 +27,7 @@ struct SchemaTests {
             try await insertProduct(client)
             try await insertBatch(client, kid: 1, first: 0, quantity: 1000)
             try await insertBatch(client, kid: 1, first: 1000, quantity: 1000) // adjacent
-            try await insertBatch(client, kid: 2, first: 500, quantity: 1000)  // same serials, other kid
+            try await insertBatch(client, kid: 2, first: 500, quantity: 1000) // same serials, other kid
             for (first, quantity) in [(999, 1), (1500, 10), (0, 5000), (1999, 2)] as [(Int64, Int64)] {
                 do {
                     try await insertBatch(client, kid: 1, first: first, quantity: quantity)
@@ -56,7 +57,8 @@ struct SchemaTests {
             var memberID: UUID?
             for try await id in rows.decode(UUID.self) { memberID = id }
             let member = try #require(memberID)
-            try await client.query("""
+            try await client.query(
+                """
                 INSERT INTO ledger_entries (member_id, kind, points, balance_after, reason)
                 VALUES (\(member), 'adjustment', 5, 5, 'welcome')
                 """, logger: logger)
@@ -84,13 +86,15 @@ struct SchemaTests {
             let member = try #require(memberID)
             func claim() async throws {
                 try await client.withTransaction(logger: logger) { tx in
-                    let entry = try await tx.query("""
+                    let entry = try await tx.query(
+                        """
                         INSERT INTO ledger_entries (member_id, kind, points, balance_after, kid, serial)
                         VALUES (\(member), 'claim', 10, 10, 1, 3) RETURNING id
                         """, logger: logger)
                     var entryID = 0
                     for try await id in entry.decode(Int.self) { entryID = id }
-                    try await tx.query("""
+                    try await tx.query(
+                        """
                         INSERT INTO claims (kid, serial, batch_id, member_id, ledger_entry_id, points, channel)
                         SELECT 1, 3, id, \(member), \(entryID), 10, 'web' FROM batches
                         """, logger: logger)

@@ -1,9 +1,9 @@
 import Foundation
 import Logging
 import PostgresNIO
-import Testing
 import TallyCore
 import TallyTestSupport
+import Testing
 
 /// Databases migrated by earlier releases: 0001–0009 as shipped before db/functions (they
 /// defined the functions themselves; kept in Fixtures/migrations-0009), with or without points.
@@ -14,8 +14,9 @@ struct UpgradeTests {
     /// 0001–0009 as the release before db/functions shipped them: the fixture holds those since
     /// rewritten, db/migrations the others (0002, 0009), unchanged.
     static func shippedMigrations() throws -> [Migration] {
-        let rewritten = try Migration.load(directory: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Fixtures/migrations-0009").path)
+        let rewritten = try Migration.load(
+            directory: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("Fixtures/migrations-0009").path)
         let unchanged = try Schema.load(directory: TestDatabase.schemaDirectory).migrations
             .filter { migration in migration.version <= 9 && !rewritten.contains { $0.version == migration.version } }
         return (rewritten + unchanged).sorted { $0.version < $1.version }
@@ -30,9 +31,12 @@ struct UpgradeTests {
             let now = try #require(current.first { $0.version == migration.version })
             #expect(now.sql == migration.sql || Migration.formerChecksums[migration.version] == [migration.checksum], "\(migration.name)")
         }
-        #expect(Set(Migration.formerChecksums.keys) == Set(shipped.filter { migration in
-            current.first { $0.version == migration.version }?.sql != migration.sql
-        }.map(\.version)))
+        #expect(
+            Set(Migration.formerChecksums.keys)
+                == Set(
+                    shipped.filter { migration in
+                        current.first { $0.version == migration.version }?.sql != migration.sql
+                    }.map(\.version)))
     }
 
     @Test("a database migrated by 0001–0009 as shipped migrates cleanly to the same schema and functions as a fresh one")
@@ -55,7 +59,8 @@ struct UpgradeTests {
         #expect(fresh.parts["triggers"]?.count == 4)
         for (part, rows) in fresh.parts.sorted(by: { $0.key < $1.key }) {
             let other = upgraded.parts[part] ?? []
-            #expect(rows == other, "\(part) differ: fresh only \(Set(rows).subtracting(other)), upgraded only \(Set(other).subtracting(rows))")
+            #expect(
+                rows == other, "\(part) differ: fresh only \(Set(rows).subtracting(other)), upgraded only \(Set(other).subtracting(rows))")
         }
     }
 
@@ -65,19 +70,24 @@ struct UpgradeTests {
             let migrator = Migrator(client: client, logger: logger)
             _ = try await migrator.migrate(Schema(migrations: Self.shippedMigrations(), functions: []))
             let key = UUID()
-            try await client.query("""
+            try await client.query(
+                """
                 INSERT INTO api_keys (id, name, prefix, secret_hash, scopes)
                 VALUES (\(key), 'upgrade', 'tly_upgrade0', sha256('secret'), ARRAY['claim'])
                 """, logger: logger)
             try await client.query("INSERT INTO products (sku, name, default_points) VALUES ('RICE', 'Rice', 10)", logger: logger)
-            try await client.query("INSERT INTO batches (product_id, kid, first_serial, quantity, points_per_code) VALUES (1, 1, 0, 10, 10)", logger: logger)
-            try await client.query("INSERT INTO batch_state_changes (batch_id, kid, serials, state) VALUES (1, 1, int8range(0, 10), 'active')", logger: logger)
+            try await client.query(
+                "INSERT INTO batches (product_id, kid, first_serial, quantity, points_per_code) VALUES (1, 1, 0, 10, 10)", logger: logger)
+            try await client.query(
+                "INSERT INTO batch_state_changes (batch_id, kid, serials, state) VALUES (1, 1, int8range(0, 10), 'active')", logger: logger)
             let hash = ByteBuffer(bytes: Array(repeating: 7, count: 32))
             var before: (Int, ByteBuffer)?
-            for try await (status, body, replayed) in try await client.query("""
+            for try await (status, body, replayed) in try await client.query(
+                """
                 SELECT status, body, replayed FROM api_claim(\(key), 'key:tly_upgrade0', 'k1', \(hash), false, 'wechat_unionid', 'wx-1',
                     NULL, 1::int2, 4::int8, 'CODE-TEXT', 0, 'Asia/Shanghai', NULL, NULL, NULL, NULL)
-                """, logger: logger).decode((Int, ByteBuffer, Bool).self) {
+                """, logger: logger
+            ).decode((Int, ByteBuffer, Bool).self) {
                 #expect(!replayed)
                 before = (status, body)
             }
@@ -86,10 +96,12 @@ struct UpgradeTests {
 
             _ = try await migrator.migrate(Schema.load(directory: TestDatabase.schemaDirectory))
             var replays = 0
-            for try await (outcome, member, storedStatus, storedBody) in try await client.query("""
+            for try await (outcome, member, storedStatus, storedBody) in try await client.query(
+                """
                 SELECT outcome, member_id, stored_status, stored_body FROM api_claim(\(key), 'key:tly_upgrade0', 'k1', \(hash), false,
                     'wechat_unionid', 'wx-1', NULL, 1::int2, 4::int8, 0, 'Asia/Shanghai', NULL, NULL, NULL, NULL)
-                """, logger: logger).decode((String, UUID?, Int?, ByteBuffer?).self) {
+                """, logger: logger
+            ).decode((String, UUID?, Int?, ByteBuffer?).self) {
                 #expect(outcome == "replayed" && member == nil && storedStatus == 201 && storedBody == body)
                 replays += 1
             }
@@ -104,19 +116,23 @@ struct UpgradeTests {
             let migrator = Migrator(client: client, logger: logger)
             _ = try await migrator.migrate(Schema(migrations: Self.shippedMigrations().filter { $0.version <= 3 }, functions: []))
             try await client.query("INSERT INTO products (sku, name, default_points) VALUES ('RICE', 'Rice', 10)", logger: logger)
-            try await client.query("INSERT INTO batches (product_id, kid, first_serial, quantity, points_per_code) VALUES (1, 1, 0, 10, 10)", logger: logger)
-            try await client.query("INSERT INTO batch_state_changes (batch_id, kid, serials, state) VALUES (1, 1, int8range(0, 10), 'active')", logger: logger)
+            try await client.query(
+                "INSERT INTO batches (product_id, kid, first_serial, quantity, points_per_code) VALUES (1, 1, 0, 10, 10)", logger: logger)
+            try await client.query(
+                "INSERT INTO batch_state_changes (batch_id, kid, serials, state) VALUES (1, 1, int8range(0, 10), 'active')", logger: logger)
             let member = UUID()
             try await client.query("INSERT INTO members (id) VALUES (\(member))", logger: logger)
             for serial in 0..<3 {
-                try await client.query("""
+                try await client.query(
+                    """
                     SELECT outcome FROM claim_code(1::int2, \(Int64(serial)), \(member), 'web', 0, 'Asia/Shanghai', NULL, NULL, NULL, NULL, NULL)
                     """, logger: logger)
             }
 
             _ = try await migrator.migrate(Schema.load(directory: TestDatabase.schemaDirectory))
             #expect(try await scalar(client, "SELECT sum(remaining)::int8 FROM point_lots") == 30)
-            let debit = try await client.query("SELECT outcome, balance FROM adjust_points(\(member), -25::int8, 'upgrade test', 'test')", logger: logger)
+            let debit = try await client.query(
+                "SELECT outcome, balance FROM adjust_points(\(member), -25::int8, 'upgrade test', 'test')", logger: logger)
             for try await (outcome, balance) in debit.decode((String, Int64).self) {
                 #expect(outcome == "adjusted" && balance == 5)
             }

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import TallyCodes
-@testable import TallyCore
 import TallyTestSupport
+import Testing
+
+@testable import TallyCore
 
 /// The texts SQL functions return (an `outcome` column, or api_claim's SQLSTATE TL001 message),
 /// found in the SQL files under db/, against the one place the Swift side reads each function's:

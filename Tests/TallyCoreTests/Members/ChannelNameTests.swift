@@ -1,23 +1,28 @@
 import Foundation
 import Testing
+
 @testable import TallyCore
 
 @Suite("ChannelName: [a-z][a-z0-9_]{1,31}")
 struct ChannelNameTests {
-    @Test("accepted names", arguments: [
-        "ab", "a1", "a_", "web", "api", "phone", "wechat_unionid", "tmall2", "z9_8",
-        String(repeating: "x", count: 32), "a" + String(repeating: "_", count: 31),
-    ])
+    @Test(
+        "accepted names",
+        arguments: [
+            "ab", "a1", "a_", "web", "api", "phone", "wechat_unionid", "tmall2", "z9_8",
+            String(repeating: "x", count: 32), "a" + String(repeating: "_", count: 31),
+        ])
     func accepted(_ text: String) throws {
         #expect(ChannelName(rawValue: text)?.rawValue == text)
         #expect(try ChannelName(validating: text).rawValue == text)
     }
 
-    @Test("refused names", arguments: [
-        "", "a", String(repeating: "x", count: 33), "Web", "wEb", "WEB", "1a", "12", "_a", "__",
-        "we-chat", "we chat", " web", "web ", "wéb", "é_x", "ｗeb", "a\u{301}b", "ab\u{301}",
-        "web\u{0}", "\u{0}web", "we\u{0}b", "we\nb", "web.cn", "微信",
-    ])
+    @Test(
+        "refused names",
+        arguments: [
+            "", "a", String(repeating: "x", count: 33), "Web", "wEb", "WEB", "1a", "12", "_a", "__",
+            "we-chat", "we chat", " web", "web ", "wéb", "é_x", "ｗeb", "a\u{301}b", "ab\u{301}",
+            "web\u{0}", "\u{0}web", "we\u{0}b", "we\nb", "web.cn", "微信",
+        ])
     func refused(_ text: String) {
         #expect(ChannelName(rawValue: text) == nil, "\(text.unicodeScalars.map(\.value))")
         #expect(throws: ChannelName.invalid) { try ChannelName(validating: text) }

@@ -1,9 +1,9 @@
 import Foundation
 import Logging
 import PostgresNIO
-import Testing
 import TallyCore
 import TallyTestSupport
+import Testing
 
 /// The delivery queue in PostgreSQL, without a server: leases, fencing, several claimers,
 /// and the retry policy's arithmetic.
@@ -67,10 +67,11 @@ struct WebhookQueueTests {
     @Test("the retry policy doubles the wait up to its cap, with at most 20 % jitter")
     func retryPolicy() {
         let policy = WebhookRetryPolicy(maxAttempts: 12, backoff: .seconds(10), maxBackoff: .seconds(3600))
-        #expect((1...10).map { policy.nominalDelay(afterAttempt: $0) } == [
-            .seconds(10), .seconds(20), .seconds(40), .seconds(80), .seconds(160), .seconds(320),
-            .seconds(640), .seconds(1280), .seconds(2560), .seconds(3600),
-        ])
+        #expect(
+            (1...10).map { policy.nominalDelay(afterAttempt: $0) } == [
+                .seconds(10), .seconds(20), .seconds(40), .seconds(80), .seconds(160), .seconds(320),
+                .seconds(640), .seconds(1280), .seconds(2560), .seconds(3600),
+            ])
         #expect(policy.nominalDelay(afterAttempt: 500) == .seconds(3600))
         #expect(policy.delay(afterAttempt: 1, jitter: 0.8) == .seconds(8))
         for _ in 0..<100 {

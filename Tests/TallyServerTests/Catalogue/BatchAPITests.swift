@@ -2,8 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TallyCore
+import Testing
 
 @Suite("Batches API over real HTTP")
 struct BatchAPITests {
@@ -13,7 +13,9 @@ struct BatchAPITests {
     func create() async throws {
         try await TestApp.run { app in
             try await app.createProduct()
-            let first = try await app.createBatch(#"{"sku": "RICE-5KG", "quantity": 1000, "lot": "L7", "production_date": "2026-11-01", "expiry_date": "2027-11-01", "region": "CN-31", "channel": "tmall"}"#)
+            let first = try await app.createBatch(
+                #"{"sku": "RICE-5KG", "quantity": 1000, "lot": "L7", "production_date": "2026-11-01", "expiry_date": "2027-11-01", "region": "CN-31", "channel": "tmall"}"#
+            )
             #expect(first.kid == 1 && first.firstSerial == 0 && first.quantity == 1000 && first.pointsPerCode == 10)
             #expect(first.lot == "L7" && first.productionDate == "2026-11-01" && first.region == "CN-31" && first.channel == "tmall")
             #expect(first.ranges == [BatchRange(from: 0, count: 1000, state: .created)])
@@ -39,7 +41,8 @@ struct BatchAPITests {
             #expect(retry.status == .created)
             #expect(retry.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
             #expect(try decode(Batch.self, retry) == original)
-            let reused = try await app.request(.post, "/api/v1/batches", json: #"{"sku": "RICE-5KG", "quantity": 7}"#, headers: [Self.idempotencyKey: "order-42"])
+            let reused = try await app.request(
+                .post, "/api/v1/batches", json: #"{"sku": "RICE-5KG", "quantity": 7}"#, headers: [Self.idempotencyKey: "order-42"])
             #expect(reused.status == .unprocessableContent)
             #expect(try errorCode(reused) == "idempotency_key_reused")
             #expect(try await app.count("batches") == 1)
@@ -71,20 +74,22 @@ struct BatchAPITests {
         }
     }
 
-    @Test("bad batch orders are refused with their own error and allocate nothing", arguments: [
-        (#"{"sku": "NOPE", "quantity": 5}"#, 404, "product_not_found"),
-        (#"{"sku": "RICE-5KG", "quantity": 0}"#, 422, "invalid_quantity"),
-        (#"{"sku": "RICE-5KG", "quantity": 50000001}"#, 422, "invalid_quantity"),
-        (#"{"sku": "RICE-5KG", "quantity": 5, "points_per_code": -1}"#, 422, "invalid_points"),
-        (#"{"sku": "RICE-5KG", "quantity": 5, "production_date": "2026-02-30"}"#, 422, "invalid_date"),
-        (#"{"sku": "RICE-5KG", "quantity": 5, "production_date": "1 Nov"}"#, 422, "invalid_production_date"),
-        (#"{"sku": "RICE-5KG", "quantity": 5, "production_date": "2026-11-02", "expiry_date": "2026-11-01"}"#, 422, "invalid_dates"),
-        (#"{"sku": "RICE-5KG", "quantity": 5, "url_form": "long"}"#, 422, "invalid_url_form"),
-        (#"{"sku": "PLAIN", "quantity": 5, "url_form": "gs1"}"#, 422, "product_has_no_gtin"),
-        (#"{"sku": "RICE-5KG", "quantity": 5, "lot": ""}"#, 422, "invalid_lot"),
-        (#"{"sku": "RICE-5KG"}"#, 400, "invalid_json"),
-        (#"{"sku": "RICE-5KG", "quantity": "many"}"#, 400, "invalid_json"),
-    ])
+    @Test(
+        "bad batch orders are refused with their own error and allocate nothing",
+        arguments: [
+            (#"{"sku": "NOPE", "quantity": 5}"#, 404, "product_not_found"),
+            (#"{"sku": "RICE-5KG", "quantity": 0}"#, 422, "invalid_quantity"),
+            (#"{"sku": "RICE-5KG", "quantity": 50000001}"#, 422, "invalid_quantity"),
+            (#"{"sku": "RICE-5KG", "quantity": 5, "points_per_code": -1}"#, 422, "invalid_points"),
+            (#"{"sku": "RICE-5KG", "quantity": 5, "production_date": "2026-02-30"}"#, 422, "invalid_date"),
+            (#"{"sku": "RICE-5KG", "quantity": 5, "production_date": "1 Nov"}"#, 422, "invalid_production_date"),
+            (#"{"sku": "RICE-5KG", "quantity": 5, "production_date": "2026-11-02", "expiry_date": "2026-11-01"}"#, 422, "invalid_dates"),
+            (#"{"sku": "RICE-5KG", "quantity": 5, "url_form": "long"}"#, 422, "invalid_url_form"),
+            (#"{"sku": "PLAIN", "quantity": 5, "url_form": "gs1"}"#, 422, "product_has_no_gtin"),
+            (#"{"sku": "RICE-5KG", "quantity": 5, "lot": ""}"#, 422, "invalid_lot"),
+            (#"{"sku": "RICE-5KG"}"#, 400, "invalid_json"),
+            (#"{"sku": "RICE-5KG", "quantity": "many"}"#, 400, "invalid_json"),
+        ])
     func invalid(body: String, status: Int, code: String) async throws {
         try await TestApp.run { app in
             try await app.createProduct()
@@ -116,14 +121,17 @@ struct BatchAPITests {
             let batch = try await app.createBatch(#"{"sku": "RICE-5KG", "quantity": 1000}"#)
             let activated = try await app.request(.post, "/api/v1/batches/\(batch.id)/activate", json: #"{"from": 0, "count": 600}"#)
             #expect(activated.status == .ok)
-            #expect(try decode(Batch.self, activated).ranges == [
-                BatchRange(from: 0, count: 600, state: .active), BatchRange(from: 600, count: 400, state: .created),
-            ])
-            let voided = try await app.request(.post, "/api/v1/batches/\(batch.id)/void", json: #"{"from": 100, "count": 50, "reason": "roll stolen from line 3"}"#)
-            #expect(try decode(Batch.self, voided).ranges == [
-                BatchRange(from: 0, count: 100, state: .active), BatchRange(from: 100, count: 50, state: .voided),
-                BatchRange(from: 150, count: 450, state: .active), BatchRange(from: 600, count: 400, state: .created),
-            ])
+            #expect(
+                try decode(Batch.self, activated).ranges == [
+                    BatchRange(from: 0, count: 600, state: .active), BatchRange(from: 600, count: 400, state: .created),
+                ])
+            let voided = try await app.request(
+                .post, "/api/v1/batches/\(batch.id)/void", json: #"{"from": 100, "count": 50, "reason": "roll stolen from line 3"}"#)
+            #expect(
+                try decode(Batch.self, voided).ranges == [
+                    BatchRange(from: 0, count: 100, state: .active), BatchRange(from: 100, count: 50, state: .voided),
+                    BatchRange(from: 150, count: 450, state: .active), BatchRange(from: 600, count: 400, state: .created),
+                ])
             let reactivate = try await app.request(.post, "/api/v1/batches/\(batch.id)/activate", json: #"{"from": 140, "count": 20}"#)
             #expect(reactivate.status == .conflict)
             #expect(try errorCode(reactivate) == "codes_voided")

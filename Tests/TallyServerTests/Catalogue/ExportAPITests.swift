@@ -4,10 +4,10 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Testing
 import TallyCodes
 import TallyCore
 import TallyTestSupport
+import Testing
 
 @Suite("Code export over real HTTP")
 struct ExportAPITests {
@@ -38,12 +38,13 @@ struct ExportAPITests {
     /// The first of `lines[range]` that is not the CSV line of `batch`'s code at that index, if any.
     static func firstWrongLine(_ lines: [Substring], _ range: Range<Int>, of batch: Batch) async -> String? {
         for index in range {
-            let line = lines[index], sequence = Int64(index)
+            let line = lines[index]
+            let sequence = Int64(index)
             let fields = line.split(separator: ",")
             guard fields.count == 5, case .valid(let code) = testKeyRing.check(fields[2]),
-                  Int64(fields[0]) == sequence,
-                  Int64(code.serial) == batch.firstSerial + sequence, Int64(fields[1]) == Int64(code.serial),
-                  fields[3] == code.grouped, fields[4] == "https://tally.cn/Q/\(code.text)"
+                Int64(fields[0]) == sequence,
+                Int64(code.serial) == batch.firstSerial + sequence, Int64(fields[1]) == Int64(code.serial),
+                fields[3] == code.grouped, fields[4] == "https://tally.cn/Q/\(code.text)"
             else { return "line \(sequence + 1) is wrong: \(line)" }
             // Seconds of checking: let the tests running alongside have the thread now and then.
             if sequence % 1000 == 0 { await Task.yield() }
@@ -63,7 +64,8 @@ struct ExportAPITests {
             #expect(urls.count == 3)
             for (offset, url) in urls.enumerated() {
                 #expect(url.hasPrefix("https://tally.cn/01/09506000134352/21/"))
-                #expect(testKeyRing.check(CodeLink.codeText(in: String(url))).code?.serial == UInt64(batch.firstSerial + 40 + Int64(offset)))
+                #expect(
+                    testKeyRing.check(CodeLink.codeText(in: String(url))).code?.serial == UInt64(batch.firstSerial + 40 + Int64(offset)))
             }
         }
     }
@@ -179,7 +181,10 @@ func zipEntryNames(_ zip: [UInt8]) throws -> [String] {
     var names: [String] = []
     for _ in 0..<u16(end + 10) {
         guard u32(at) == 0x0201_4B50 else { throw Invalid() }
-        let crc = u32(at + 16), size = u32(at + 20), nameLength = u16(at + 28), local = u32(at + 42)
+        let crc = u32(at + 16)
+        let size = u32(at + 20)
+        let nameLength = u16(at + 28)
+        let local = u32(at + 42)
         names.append(String(decoding: zip[(at + 46)..<(at + 46 + nameLength)], as: UTF8.self))
         let dataStart = local + 30 + u16(local + 26) + u16(local + 28)
         let data = Array(zip[dataStart..<(dataStart + size)])

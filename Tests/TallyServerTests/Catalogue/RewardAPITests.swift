@@ -3,10 +3,10 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Testing
 import TallyCore
 import TallyServer
 import TallyTestSupport
+import Testing
 
 /// `/api/v1/rewards`: the catalogue, over real HTTP, and what the database holds afterwards.
 @Suite("Rewards catalogue API over real HTTP", .serialized)
@@ -34,7 +34,8 @@ struct RewardAPITests {
 
             // Unlimited, with no limit, window or channels: those fields are left out.
             let pen = try await app.createReward(#"{"sku": "PEN", "name": "Pen", "cost_points": 10}"#)
-            #expect(pen.stock == nil && pen.initialStock == nil && pen.perMemberLimit == nil && pen.channels == nil && pen.description == "")
+            #expect(
+                pen.stock == nil && pen.initialStock == nil && pen.perMemberLimit == nil && pen.channels == nil && pen.description == "")
             let penJSON = String(buffer: try await app.request(.get, "/api/v1/rewards/PEN", as: .redeem).body)
             #expect(!penJSON.contains("stock") && !penJSON.contains("channels"))
 
@@ -67,12 +68,17 @@ struct RewardAPITests {
                 (#"{"sku": "X", "name": "x", "cost_points": 100000001}"#, .unprocessableContent, "invalid_cost_points"),
                 (#"{"sku": "X", "name": "x", "cost_points": 1, "stock": -1}"#, .unprocessableContent, "invalid_stock"),
                 (#"{"sku": "X", "name": "x", "cost_points": 1, "per_member_limit": 0}"#, .unprocessableContent, "invalid_per_member_limit"),
-                (#"{"sku": "X", "name": "x", "cost_points": 1, "image_url": "javascript:alert(1)"}"#, .unprocessableContent, "invalid_image_url"),
+                (
+                    #"{"sku": "X", "name": "x", "cost_points": 1, "image_url": "javascript:alert(1)"}"#, .unprocessableContent,
+                    "invalid_image_url"
+                ),
                 (#"{"sku": "X", "name": "x", "cost_points": 1, "channels": []}"#, .unprocessableContent, "invalid_channels"),
                 (#"{"sku": "X", "name": "x", "cost_points": 1, "channels": ["Web"]}"#, .unprocessableContent, "invalid_channels"),
                 (#"{"sku": "X", "name": "x", "cost_points": 1, "channels": ["web", "web"]}"#, .unprocessableContent, "invalid_channels"),
-                (#"{"sku": "X", "name": "x", "cost_points": 1, "active_from": "2030-01-02T00:00:00Z", "active_until": "2030-01-01T00:00:00Z"}"#,
-                 .unprocessableContent, "invalid_active_window"),
+                (
+                    #"{"sku": "X", "name": "x", "cost_points": 1, "active_from": "2030-01-02T00:00:00Z", "active_until": "2030-01-01T00:00:00Z"}"#,
+                    .unprocessableContent, "invalid_active_window"
+                ),
                 (#"{"sku": "X", "name": "x"}"#, .badRequest, "invalid_json"),
                 (#"{"sku": "X", "name": "x", "cost_points": "many"}"#, .badRequest, "invalid_json"),
                 (#"{"sku": "X", "name": "x", "cost_points": 1, "active_from": "next week"}"#, .badRequest, "invalid_json"),
@@ -91,17 +97,23 @@ struct RewardAPITests {
     func patch() async throws {
         try await TestApp.run { app in
             _ = try await app.createReward(Self.mug)
-            let changed = try await app.request(.patch, "/api/v1/rewards/MUG-01", as: .crmWrite, json: """
-                {"name": "Big mug", "cost_points": 120, "active_from": "2020-01-01T00:00:00Z", "active_until": "2099-01-01T00:00:00Z"}
-                """)
+            let changed = try await app.request(
+                .patch, "/api/v1/rewards/MUG-01", as: .crmWrite,
+                json: """
+                    {"name": "Big mug", "cost_points": 120, "active_from": "2020-01-01T00:00:00Z", "active_until": "2099-01-01T00:00:00Z"}
+                    """)
             #expect(changed.status == .ok, "\(String(buffer: changed.body))")
             let mug = try decode(Reward.self, changed)
             #expect(mug.name == "Big mug" && mug.costPoints == 120 && mug.description == "350 ml, white" && mug.stock == 5)
             #expect(mug.activeFrom == ISO8601DateFormatter().date(from: "2020-01-01T00:00:00Z") && mug.active)
 
-            let cleared = try decode(Reward.self, try await app.request(.patch, "/api/v1/rewards/MUG-01", as: .crmWrite, json: """
-                {"image_url": null, "per_member_limit": null, "channels": null, "active_until": null, "sku": "MUG-01"}
-                """))
+            let cleared = try decode(
+                Reward.self,
+                try await app.request(
+                    .patch, "/api/v1/rewards/MUG-01", as: .crmWrite,
+                    json: """
+                        {"image_url": null, "per_member_limit": null, "channels": null, "active_until": null, "sku": "MUG-01"}
+                        """))
             #expect(cleared.imageURL == nil && cleared.perMemberLimit == nil && cleared.channels == nil && cleared.activeUntil == nil)
             #expect(cleared.activeFrom != nil && cleared.name == "Big mug")
 
@@ -139,7 +151,8 @@ struct RewardAPITests {
             #expect(try await app.redeem(member, #"{"reward": "MUG", "quantity": 2}"#).status == .created)
             #expect(try await app.stock("MUG") == (5, 3))
 
-            var mug = try decode(Reward.self, try await app.request(.patch, "/api/v1/rewards/MUG", as: .crmWrite, json: #"{"add_stock": 10}"#))
+            var mug = try decode(
+                Reward.self, try await app.request(.patch, "/api/v1/rewards/MUG", as: .crmWrite, json: #"{"add_stock": 10}"#))
             #expect(mug.initialStock == 15 && mug.stock == 13)
             mug = try decode(Reward.self, try await app.request(.patch, "/api/v1/rewards/MUG", as: .crmWrite, json: #"{"add_stock": -13}"#))
             #expect(mug.initialStock == 2 && mug.stock == 0)
@@ -167,7 +180,8 @@ struct RewardAPITests {
             _ = try await app.createReward(#"{"sku": "A-ALL", "name": "Every channel", "cost_points": 1}"#)
             _ = try await app.createReward(#"{"sku": "B-WEB", "name": "Web only", "cost_points": 1, "channels": ["web"]}"#)
             _ = try await app.createReward(#"{"sku": "C-WX", "name": "WeChat only", "cost_points": 1, "channels": ["wechat_miniprogram"]}"#)
-            _ = try await app.createReward(#"{"sku": "D-SOON", "name": "Not yet", "cost_points": 1, "active_from": "2099-01-01T00:00:00Z"}"#)
+            _ = try await app.createReward(
+                #"{"sku": "D-SOON", "name": "Not yet", "cost_points": 1, "active_from": "2099-01-01T00:00:00Z"}"#)
             _ = try await app.createReward(#"{"sku": "E-OVER", "name": "Over", "cost_points": 1, "active_until": "2001-01-01T00:00:00Z"}"#)
 
             struct RewardPage: Decodable {

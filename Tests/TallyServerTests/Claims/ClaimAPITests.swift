@@ -3,11 +3,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Testing
 import TallyCodes
 import TallyCore
 import TallyServer
 import TallyTestSupport
+import Testing
 
 /// `POST /api/v1/claims`: what a channel backend sees, and what the database holds afterwards.
 ///
@@ -29,7 +29,10 @@ struct ClaimAPITests {
             let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 100}"#)
             let code = app.code(batch, 7)
             let response = try await Self.claim(
-                app, ClaimBody(code: code.grouped, channel: "wechat_unionid", externalID: Self.unionID, phone: Self.phone, latitude: 31.23, longitude: 121.47)
+                app,
+                ClaimBody(
+                    code: code.grouped, channel: "wechat_unionid", externalID: Self.unionID, phone: Self.phone, latitude: 31.23,
+                    longitude: 121.47)
             )
             #expect(response.status == .created, "\(String(buffer: response.body))")
             #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
@@ -40,12 +43,19 @@ struct ClaimAPITests {
             #expect(answer.points == 10 && answer.balance == 10)
 
             let member = answer.memberId
-            #expect(try await Self.ledger(app) == [LedgerRow(member: member, kind: "claim", points: 10, balanceAfter: 10, serial: Int64(code.serial))])
+            #expect(
+                try await Self.ledger(app) == [
+                    LedgerRow(member: member, kind: "claim", points: 10, balanceAfter: 10, serial: Int64(code.serial))
+                ])
             #expect(try await Self.balance(app, member) == 10)
-            #expect(try await Self.identities(app, member) == [
-                IdentityRow(channel: "phone", externalID: Self.phone), IdentityRow(channel: "wechat_unionid", externalID: Self.unionID),
-            ])
-            #expect(try await Self.claims(app) == [ClaimRow(kid: Int16(code.kid), serial: Int64(code.serial), member: member, points: 10, channel: "wechat_unionid")])
+            #expect(
+                try await Self.identities(app, member) == [
+                    IdentityRow(channel: "phone", externalID: Self.phone), IdentityRow(channel: "wechat_unionid", externalID: Self.unionID),
+                ])
+            #expect(
+                try await Self.claims(app) == [
+                    ClaimRow(kid: Int16(code.kid), serial: Int64(code.serial), member: member, points: 10, channel: "wechat_unionid")
+                ])
             #expect(try await app.count("members") == 1)
             #expect(try await Self.claimKeys(app) == 1)
             let scans = try await app.database.query(
@@ -97,9 +107,12 @@ struct ClaimAPITests {
         try await TestApp.run { app in
             try await app.createProduct()
             let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 100}"#)
-            let alice = try decode(ClaimResult.self, try await Self.claim(
-                app, ClaimBody(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: "wx-alice", phone: "+8613800138000")
-            ))
+            let alice = try decode(
+                ClaimResult.self,
+                try await Self.claim(
+                    app,
+                    ClaimBody(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: "wx-alice", phone: "+8613800138000")
+                ))
             // Another channel, the same phone typed differently.
             let viaTmall = try await Self.claim(
                 app, ClaimBody(code: app.code(batch, 1).text, channel: "tmall", externalID: "tm-alice", phone: "138 0013 8000")
@@ -109,20 +122,25 @@ struct ClaimAPITests {
             #expect(second.memberId == alice.memberId)
             #expect(second.balance == 20)
             // The tmall identity alone now finds her too.
-            let tmallOnly = try decode(ClaimResult.self, try await Self.claim(
-                app, ClaimBody(code: app.code(batch, 2).text, channel: "tmall", externalID: "tm-alice")
-            ))
+            let tmallOnly = try decode(
+                ClaimResult.self,
+                try await Self.claim(
+                    app, ClaimBody(code: app.code(batch, 2).text, channel: "tmall", externalID: "tm-alice")
+                ))
             #expect(tmallOnly.memberId == alice.memberId && tmallOnly.balance == 30)
-            #expect(try await Self.identities(app, alice.memberId) == [
-                IdentityRow(channel: "phone", externalID: "+8613800138000"),
-                IdentityRow(channel: "tmall", externalID: "tm-alice"),
-                IdentityRow(channel: "wechat_unionid", externalID: "wx-alice"),
-            ])
+            #expect(
+                try await Self.identities(app, alice.memberId) == [
+                    IdentityRow(channel: "phone", externalID: "+8613800138000"),
+                    IdentityRow(channel: "tmall", externalID: "tm-alice"),
+                    IdentityRow(channel: "wechat_unionid", externalID: "wx-alice"),
+                ])
             #expect(try await Self.balance(app, alice.memberId) == 30)
 
-            let bob = try decode(ClaimResult.self, try await Self.claim(
-                app, ClaimBody(code: app.code(batch, 3).text, channel: "jd", externalID: "jd-bob", phone: "+8613900139000")
-            ))
+            let bob = try decode(
+                ClaimResult.self,
+                try await Self.claim(
+                    app, ClaimBody(code: app.code(batch, 3).text, channel: "jd", externalID: "jd-bob", phone: "+8613900139000")
+                ))
             #expect(bob.memberId != alice.memberId && bob.balance == 10)
             #expect(try await app.count("members") == 2)
 
@@ -136,9 +154,10 @@ struct ClaimAPITests {
             #expect(try await Snapshot(app) == before)
             #expect(try await Self.balance(app, alice.memberId) == 30)
             #expect(try await Self.balance(app, bob.memberId) == 10)
-            #expect(try await Self.identities(app, bob.memberId) == [
-                IdentityRow(channel: "jd", externalID: "jd-bob"), IdentityRow(channel: "phone", externalID: "+8613900139000"),
-            ])
+            #expect(
+                try await Self.identities(app, bob.memberId) == [
+                    IdentityRow(channel: "jd", externalID: "jd-bob"), IdentityRow(channel: "phone", externalID: "+8613900139000"),
+                ])
             #expect(try await Self.claims(app).contains { $0.serial == Int64(app.code(batch, 4).serial) } == false)
             try await Self.expectInvariants(app)
         }
@@ -149,9 +168,11 @@ struct ClaimAPITests {
         try await TestApp.run { app in
             try await app.createProduct()
             let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 100}"#)
-            let first = try decode(ClaimResult.self, try await Self.claim(
-                app, ClaimBody(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: "wx-carol")
-            ))
+            let first = try decode(
+                ClaimResult.self,
+                try await Self.claim(
+                    app, ClaimBody(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: "wx-carol")
+                ))
             // The phone is known to nobody, the WeChat identity is: "created if neither is known"
             // does not apply, so she is found by her WeChat identity and her phone joins her.
             let later = try await Self.claim(
@@ -161,9 +182,11 @@ struct ClaimAPITests {
             #expect(later.status == .created, "\(String(buffer: later.body))")
             #expect(laterMember == first.memberId)
             if later.status == .created {
-                #expect(try await Self.identities(app, first.memberId) == [
-                    IdentityRow(channel: "phone", externalID: "+8613700137000"), IdentityRow(channel: "wechat_unionid", externalID: "wx-carol"),
-                ])
+                #expect(
+                    try await Self.identities(app, first.memberId) == [
+                        IdentityRow(channel: "phone", externalID: "+8613700137000"),
+                        IdentityRow(channel: "wechat_unionid", externalID: "wx-carol"),
+                    ])
             } else { // whatever the answer, no half-made member is left behind
                 #expect(try await app.count("members") == 1)
                 #expect(try await Self.identities(app, first.memberId) == [IdentityRow(channel: "wechat_unionid", externalID: "wx-carol")])
@@ -207,7 +230,9 @@ struct ClaimAPITests {
             let again = try await Self.claim(app, body, key: "claim-43")
             #expect(again.status == .conflict)
             #expect(try Self.error(again) == "already_claimed")
-            #expect(try Self.errorMessage(again).wholeMatch(of: /the code was claimed by this member at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/) != nil)
+            #expect(
+                try Self.errorMessage(again).wholeMatch(of: /the code was claimed by this member at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/) != nil
+            )
             #expect(try await Snapshot(app) == before)
             try await Self.expectInvariants(app)
         }
@@ -235,7 +260,9 @@ struct ClaimAPITests {
 
     // MARK: Concurrency
 
-    @Test("50 different people claiming one code at once, each on a connection of its own: one 201, 49 already_claimed, one claim and one ledger entry")
+    @Test(
+        "50 different people claiming one code at once, each on a connection of its own: one 201, 49 already_claimed, one claim and one ledger entry"
+    )
     func fiftyAtOnce() async throws {
         try await TestApp.run { app in
             try await app.createProduct()
@@ -244,7 +271,9 @@ struct ClaimAPITests {
             let answers = try await withThrowingTaskGroup(of: Answer.self) { group in
                 for person in 0..<50 {
                     group.addTask {
-                        Answer(try await Self.claimOnOwnConnection(app, ClaimBody(code: code.text, channel: "wechat_unionid", externalID: "person-\(person)")))
+                        Answer(
+                            try await Self.claimOnOwnConnection(
+                                app, ClaimBody(code: code.text, channel: "wechat_unionid", externalID: "person-\(person)")))
                     }
                 }
                 return try await group.reduce(into: [Answer]()) { $0.append($1) }
@@ -255,7 +284,10 @@ struct ClaimAPITests {
             let winner = try #require(winners.first)
             #expect(winner.points == 10 && winner.balance == 10)
             #expect(try await Self.claims(app).map(\.member) == [winner.memberId])
-            #expect(try await Self.ledger(app) == [LedgerRow(member: winner.memberId, kind: "claim", points: 10, balanceAfter: 10, serial: Int64(code.serial))])
+            #expect(
+                try await Self.ledger(app) == [
+                    LedgerRow(member: winner.memberId, kind: "claim", points: 10, balanceAfter: 10, serial: Int64(code.serial))
+                ])
             #expect(try await Self.sumOfBalances(app) == 10)
             // The 49 refused requests left no member, identity or key behind.
             #expect(try await app.count("members") == 1)
@@ -273,9 +305,13 @@ struct ClaimAPITests {
             let answers = try await withThrowingTaskGroup(of: Answer.self) { group in
                 for sequence: Int64 in 0..<10 {
                     group.addTask {
-                        Answer(try await Self.claimOnOwnConnection(
-                            app, ClaimBody(code: app.code(batch, sequence).text, channel: "wechat_unionid", externalID: "wx-new", phone: "+8613600136000")
-                        ))
+                        Answer(
+                            try await Self.claimOnOwnConnection(
+                                app,
+                                ClaimBody(
+                                    code: app.code(batch, sequence).text, channel: "wechat_unionid", externalID: "wx-new",
+                                    phone: "+8613600136000")
+                            ))
                     }
                 }
                 return try await group.reduce(into: [Answer]()) { $0.append($1) }
@@ -286,9 +322,11 @@ struct ClaimAPITests {
             #expect(Set(claimed.map(\.memberId)).count == 1, "\(answers)")
             #expect(try await app.count("members") == 1)
             let member = try #require(claimed.first?.memberId)
-            #expect(try await Self.identities(app, member) == [
-                IdentityRow(channel: "phone", externalID: "+8613600136000"), IdentityRow(channel: "wechat_unionid", externalID: "wx-new"),
-            ])
+            #expect(
+                try await Self.identities(app, member) == [
+                    IdentityRow(channel: "phone", externalID: "+8613600136000"),
+                    IdentityRow(channel: "wechat_unionid", externalID: "wx-new"),
+                ])
             #expect(try await Self.balance(app, member) == 100)
             try await Self.expectInvariants(app)
         }
@@ -315,7 +353,8 @@ struct ClaimAPITests {
                                 var headers = headers
                                 headers[Self.idempotencyKey] = "refused-\(connection)-\(attempt)"
                                 let request = TestClient.Request(
-                                    "/api/v1/claims", method: .post, authority: "localhost", headers: headers, body: ByteBuffer(string: taken.json)
+                                    "/api/v1/claims", method: .post, authority: "localhost", headers: headers,
+                                    body: ByteBuffer(string: taken.json)
                                 )
                                 statuses.append(Int(try await client.executeChecked(request).status.code))
                             }
@@ -326,7 +365,8 @@ struct ClaimAPITests {
                 return try await group.reduce(into: [Int]()) { $0 += $1 }
             }
             #expect(statuses.count == 600 && statuses.allSatisfy { $0 == 409 })
-            let next = try await Self.claim(app, ClaimBody(code: app.code(batch, 1).text, channel: "wechat_unionid", externalID: Self.unionID))
+            let next = try await Self.claim(
+                app, ClaimBody(code: app.code(batch, 1).text, channel: "wechat_unionid", externalID: Self.unionID))
             #expect(next.status == .created)
         }
     }
@@ -343,14 +383,16 @@ struct ClaimAPITests {
         try await TestApp.run { app in
             try await app.createProduct()
             let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 5}"#)
-            let response = try await Self.claim(app, ClaimBody(code: app.code(batch, 1).grouped, channel: "wechat_unionid", externalID: Self.unionID))
+            let response = try await Self.claim(
+                app, ClaimBody(code: app.code(batch, 1).grouped, channel: "wechat_unionid", externalID: Self.unionID))
             #expect(response.status == .created)
             let answer = try decode(ClaimResult.self, response)
             // The server's response encoder: snake_case keys, sorted, ISO 8601 dates.
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
             encoder.outputFormatting = [.sortedKeys]
-            let expected = try encoder.encode(Claimed(code: answer.code, memberId: answer.memberId, points: answer.points, balance: answer.balance))
+            let expected = try encoder.encode(
+                Claimed(code: answer.code, memberId: answer.memberId, points: answer.points, balance: answer.balance))
             #expect(String(buffer: response.body) == String(decoding: expected, as: UTF8.self))
         }
     }
@@ -379,7 +421,9 @@ struct ClaimAPITests {
         Refusal(name: "an empty Idempotency-Key", status: 400, code: "missing_idempotency_key", key: "") { app, batch in
             ClaimBody(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: unionID).json
         },
-        Refusal(name: "an Idempotency-Key of 201 bytes", status: 422, code: "invalid_idempotency_key", key: String(repeating: "k", count: 201)) { app, batch in
+        Refusal(
+            name: "an Idempotency-Key of 201 bytes", status: 422, code: "invalid_idempotency_key", key: String(repeating: "k", count: 201)
+        ) { app, batch in
             ClaimBody(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: unionID).json
         },
         Refusal(name: "no API key", status: 401, code: "unauthorized", scope: nil) { app, batch in
@@ -407,7 +451,10 @@ struct ClaimAPITests {
         },
         Refusal(name: "a forged code (bad tag)", status: 422, code: "forged_code") { app, batch in
             let genuine = app.code(batch, 0)
-            return ClaimBody(code: Code(kid: genuine.kid, serial: genuine.serial, tag: genuine.tag ^ 1).text, channel: "wechat_unionid", externalID: unionID).json
+            return ClaimBody(
+                code: Code(kid: genuine.kid, serial: genuine.serial, tag: genuine.tag ^ 1).text, channel: "wechat_unionid",
+                externalID: unionID
+            ).json
         },
         Refusal(name: "a code under a key the server does not hold", status: 422, code: "forged_code") { _, _ in
             let foreign = try KeyRing([SigningKey(kid: 7, bytes: Array(repeating: 7, count: 32))]).mint(kid: 7, serial: 3)!
@@ -429,15 +476,21 @@ struct ClaimAPITests {
             ClaimBody(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: "").json
         },
         Refusal(name: "an external_id of 201 characters", status: 422, code: "invalid_external_id") { app, batch in
-            ClaimBody(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: String(repeating: "x", count: 201), phone: phone).json
+            ClaimBody(
+                code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: String(repeating: "x", count: 201), phone: phone
+            ).json
         },
-        Refusal(name: "a code claimed before by this member", status: 409, code: "already_claimed", message: "by this member") { app, batch in
+        Refusal(name: "a code claimed before by this member", status: 409, code: "already_claimed", message: "by this member") {
+            app, batch in
             let body = ClaimBody(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: unionID)
             try #require(try await claim(app, body).status == .created)
             return body.json
         },
-        Refusal(name: "a code claimed before by another member", status: 409, code: "already_claimed", message: "by another member") { app, batch in
-            try #require(try await claim(app, ClaimBody(code: app.code(batch, 0).text, channel: "tmall", externalID: "someone-else")).status == .created)
+        Refusal(name: "a code claimed before by another member", status: 409, code: "already_claimed", message: "by another member") {
+            app, batch in
+            try #require(
+                try await claim(app, ClaimBody(code: app.code(batch, 0).text, channel: "tmall", externalID: "someone-else")).status
+                    == .created)
             return ClaimBody(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: unionID, phone: phone).json
         },
         Refusal(name: "a code of a batch not activated", status: 409, code: "not_active") { app, _ in
@@ -448,19 +501,26 @@ struct ClaimAPITests {
             ClaimBody(code: testKeyRing.mint(kid: 1, serial: 1_000_000)!.text, channel: "wechat_unionid", externalID: unionID).json
         },
         Refusal(name: "a voided code", status: 409, code: "voided") { app, batch in
-            try #require(try await app.request(.post, "/api/v1/batches/\(batch.id)/void", json: #"{"from": 0, "count": 5, "reason": "stolen roll"}"#).status == .ok)
+            try #require(
+                try await app.request(.post, "/api/v1/batches/\(batch.id)/void", json: #"{"from": 0, "count": 5, "reason": "stolen roll"}"#)
+                    .status == .ok)
             return ClaimBody(code: app.code(batch, 2).text, channel: "wechat_unionid", externalID: unionID).json
         },
         Refusal(name: "a code of an expired batch", status: 409, code: "expired") { app, batch in
-            try await app.database.query("UPDATE batches SET expiry_date = current_date - 2 WHERE id = \(batch.id)", logger: TestDatabase.logger)
+            try await app.database.query(
+                "UPDATE batches SET expiry_date = current_date - 2 WHERE id = \(batch.id)", logger: TestDatabase.logger)
             return ClaimBody(code: app.code(batch, 2).text, channel: "wechat_unionid", externalID: unionID).json
         },
         Refusal(
             name: "a channel identity of one member with another member's phone", status: 409, code: "identity_conflict",
             message: "wechat_unionid \(unionID) belongs to another member than this phone; merge them first"
         ) { app, batch in
-            try #require(try await claim(app, ClaimBody(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: unionID)).status == .created)
-            try #require(try await claim(app, ClaimBody(code: app.code(batch, 1).text, channel: "jd", externalID: "jd-1", phone: phone)).status == .created)
+            try #require(
+                try await claim(app, ClaimBody(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: unionID)).status
+                    == .created)
+            try #require(
+                try await claim(app, ClaimBody(code: app.code(batch, 1).text, channel: "jd", externalID: "jd-1", phone: phone)).status
+                    == .created)
             return ClaimBody(code: app.code(batch, 2).text, channel: "wechat_unionid", externalID: unionID, phone: phone).json
         },
     ]
@@ -491,9 +551,11 @@ struct ClaimAPITests {
             try await app.createProduct()
             let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 5}"#)
             try await app.database.query(
-                "UPDATE batches SET expiry_date = (now() AT TIME ZONE 'Asia/Shanghai')::date WHERE id = \(batch.id)", logger: TestDatabase.logger
+                "UPDATE batches SET expiry_date = (now() AT TIME ZONE 'Asia/Shanghai')::date WHERE id = \(batch.id)",
+                logger: TestDatabase.logger
             )
-            let response = try await Self.claim(app, ClaimBody(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: Self.unionID))
+            let response = try await Self.claim(
+                app, ClaimBody(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: Self.unionID))
             #expect(response.status == .created, "\(String(buffer: response.body))")
         }
     }
@@ -516,7 +578,9 @@ struct ClaimAPITests {
             }
             for (index, text) in forged.enumerated() {
                 let response = try await Self.claim(
-                    app, ClaimBody(code: text, channel: "wechat_unionid", externalID: "forger-\(index % 3)", phone: index % 2 == 0 ? Self.phone : nil)
+                    app,
+                    ClaimBody(
+                        code: text, channel: "wechat_unionid", externalID: "forger-\(index % 3)", phone: index % 2 == 0 ? Self.phone : nil)
                 )
                 #expect(response.status == .unprocessableContent, "\(text)")
                 #expect(try errorCode(response) == "forged_code", "\(text)")
@@ -544,7 +608,8 @@ struct ClaimAPITests {
             let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 20}"#)
             for sequence: Int64 in [0, 1] {
                 let response = try await Self.claim(
-                    app, ClaimBody(code: app.code(batch, sequence).text, channel: "wechat_unionid", externalID: Self.unionID, phone: Self.phone)
+                    app,
+                    ClaimBody(code: app.code(batch, sequence).text, channel: "wechat_unionid", externalID: Self.unionID, phone: Self.phone)
                 )
                 #expect(response.status == .created)
             }
@@ -563,7 +628,8 @@ struct ClaimAPITests {
             #expect(try errorCode(viaTmall) == "daily_cap")
             #expect(try await Snapshot(app) == before)
             // Somebody else may still claim that code.
-            let other = try await Self.claim(app, ClaimBody(code: app.code(batch, 2).text, channel: "wechat_unionid", externalID: "someone-else"))
+            let other = try await Self.claim(
+                app, ClaimBody(code: app.code(batch, 2).text, channel: "wechat_unionid", externalID: "someone-else"))
             #expect(other.status == .created)
             #expect(try await Self.sumOfBalances(app) == 30)
             try await Self.expectInvariants(app)
@@ -575,12 +641,15 @@ struct ClaimAPITests {
         try await TestApp.run(configure: { $0.dailyClaimCap = 3 }) { app in
             try await app.createProduct()
             let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 20}"#)
-            let first = try await Self.claim(app, ClaimBody(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: Self.unionID))
+            let first = try await Self.claim(
+                app, ClaimBody(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: Self.unionID))
             try #require(first.status == .created)
             let answers = try await withThrowingTaskGroup(of: Answer.self) { group in
                 for sequence: Int64 in 1...10 {
                     group.addTask {
-                        Answer(try await Self.claimOnOwnConnection(app, ClaimBody(code: app.code(batch, sequence).text, channel: "wechat_unionid", externalID: Self.unionID)))
+                        Answer(
+                            try await Self.claimOnOwnConnection(
+                                app, ClaimBody(code: app.code(batch, sequence).text, channel: "wechat_unionid", externalID: Self.unionID)))
                     }
                 }
                 return try await group.reduce(into: [Answer]()) { $0.append($1) }
@@ -595,20 +664,28 @@ struct ClaimAPITests {
         }
     }
 
-    @Test("one member claiming ten codes at once, each on a connection of its own: ten credits, and a ledger whose running balance follows its order")
+    @Test(
+        "one member claiming ten codes at once, each on a connection of its own: ten credits, and a ledger whose running balance follows its order"
+    )
     func oneMemberManyCodesAtOnce() async throws {
         try await TestApp.run { app in
             try await app.createProduct()
             let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 20}"#)
-            let first = try decode(ClaimResult.self, try await Self.claim(
-                app, ClaimBody(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: Self.unionID, phone: Self.phone)
-            ))
+            let first = try decode(
+                ClaimResult.self,
+                try await Self.claim(
+                    app, ClaimBody(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: Self.unionID, phone: Self.phone)
+                ))
             let answers = try await withThrowingTaskGroup(of: Answer.self) { group in
                 for sequence: Int64 in 1...10 {
                     group.addTask {
-                        Answer(try await Self.claimOnOwnConnection(
-                            app, ClaimBody(code: app.code(batch, sequence).text, channel: "wechat_unionid", externalID: Self.unionID, phone: Self.phone)
-                        ))
+                        Answer(
+                            try await Self.claimOnOwnConnection(
+                                app,
+                                ClaimBody(
+                                    code: app.code(batch, sequence).text, channel: "wechat_unionid", externalID: Self.unionID,
+                                    phone: Self.phone)
+                            ))
                     }
                 }
                 return try await group.reduce(into: [Answer]()) { $0.append($1) }
@@ -628,15 +705,18 @@ struct ClaimAPITests {
 
     // MARK: Values the database cannot store
 
-    @Test("an external_id of at most 200 characters but more than 200 code points, or with a NUL, is refused with 422, not a 500", arguments: [
-        String(repeating: "e\u{301}", count: 150), "wx\u{0}1",
-    ])
+    @Test(
+        "an external_id of at most 200 characters but more than 200 code points, or with a NUL, is refused with 422, not a 500",
+        arguments: [
+            String(repeating: "e\u{301}", count: 150), "wx\u{0}1",
+        ])
     func externalIDTheDatabaseRefuses(_ externalID: String) async throws {
         try await TestApp.run { app in
             try await app.createProduct()
             let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 5}"#)
             let before = try await Snapshot(app)
-            let response = try await Self.claim(app, ClaimBody(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: externalID))
+            let response = try await Self.claim(
+                app, ClaimBody(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: externalID))
             let code = try? errorCode(response)
             #expect(response.status == .unprocessableContent, "\(String(buffer: response.body))")
             #expect(code == "invalid_external_id")
@@ -746,7 +826,8 @@ struct ClaimAPITests {
     /// Idempotency-Keys recorded for the `claim` API key (batch orders record theirs too).
     static func claimKeys(_ app: TestApp) async throws -> Int {
         let actor = "key:" + String(app.secrets[.claim]!.prefix(12)) // tly_XXXXXXXX
-        let rows = try await app.database.query("SELECT count(*)::int FROM idempotency_keys WHERE actor = \(actor)", logger: TestDatabase.logger)
+        let rows = try await app.database.query(
+            "SELECT count(*)::int FROM idempotency_keys WHERE actor = \(actor)", logger: TestDatabase.logger)
         for try await n in rows.decode(Int.self) { return n }
         return -1
     }
@@ -754,11 +835,13 @@ struct ClaimAPITests {
     /// Sends a claim on a connection of its own. The live test client is one HTTP/1.1
     /// connection, whose requests the server answers one after another: requests sent through
     /// it from many tasks never reach the database at the same time.
-    static func claimOnOwnConnection(_ app: TestApp, _ body: ClaimBody, key: String = UUID().uuidString) async throws -> TestClient.Response {
+    static func claimOnOwnConnection(_ app: TestApp, _ body: ClaimBody, key: String = UUID().uuidString) async throws -> TestClient.Response
+    {
         let headers: HTTPFields = [
             .authorization: "Bearer \(app.secrets[.claim]!)", .contentType: "application/json", idempotencyKey: key, .connection: "close",
         ]
-        let request = TestClient.Request("/api/v1/claims", method: .post, authority: "localhost", headers: headers, body: ByteBuffer(string: body.json))
+        let request = TestClient.Request(
+            "/api/v1/claims", method: .post, authority: "localhost", headers: headers, body: ByteBuffer(string: body.json))
         return try await TestClient.executeAlone(request, port: app.client.port!)
     }
 
@@ -820,7 +903,9 @@ struct ClaimAPITests {
             logger: TestDatabase.logger
         )
         var identities: [IdentityRow] = []
-        for try await (channel, id) in rows.decode((String, String).self) { identities.append(IdentityRow(channel: channel, externalID: id)) }
+        for try await (channel, id) in rows.decode((String, String).self) {
+            identities.append(IdentityRow(channel: channel, externalID: id))
+        }
         return identities
     }
 

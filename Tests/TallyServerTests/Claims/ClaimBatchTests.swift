@@ -3,11 +3,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Testing
 import TallyCodes
 import TallyCore
 import TallyServer
 import TallyTestSupport
+import Testing
 
 /// API claims that arrive together share one transaction (ClaimBatcher, api_claim_batch), and
 /// each still gets the answer it would get alone.
@@ -24,20 +24,40 @@ struct ClaimBatchTests {
             let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 100}"#)
             let inactive = try await app.createBatch(#"{"sku": "RICE-5KG", "quantity": 10}"#)
             let taken = app.code(batch, 99)
-            let first = try await API.claimOnOwnConnection(app, API.ClaimBody(code: taken.text, channel: "tmall", externalID: "first"), key: "replay-me")
+            let first = try await API.claimOnOwnConnection(
+                app, API.ClaimBody(code: taken.text, channel: "tmall", externalID: "first"), key: "replay-me")
             #expect(first.status == .created)
 
-            enum Expected: Equatable { case claimed, replayed, refused(Int, String) }
+            enum Expected: Equatable {
+                case claimed, replayed
+                case refused(Int, String)
+            }
             var sends: [(API.ClaimBody, String, Expected)] = []
             for person in 0..<16 {
-                sends.append((API.ClaimBody(code: app.code(batch, Int64(person)).text, channel: "tmall", externalID: "p\(person)"), UUID().uuidString, .claimed))
+                sends.append(
+                    (
+                        API.ClaimBody(code: app.code(batch, Int64(person)).text, channel: "tmall", externalID: "p\(person)"),
+                        UUID().uuidString, .claimed
+                    ))
             }
             for person in 0..<4 {
-                sends.append((API.ClaimBody(code: taken.text, channel: "tmall", externalID: "late\(person)"), UUID().uuidString, .refused(409, "already_claimed")))
+                sends.append(
+                    (
+                        API.ClaimBody(code: taken.text, channel: "tmall", externalID: "late\(person)"), UUID().uuidString,
+                        .refused(409, "already_claimed")
+                    ))
             }
-            sends.append((API.ClaimBody(code: app.code(inactive, 1).text, channel: "tmall", externalID: "p1"), UUID().uuidString, .refused(409, "not_active")))
+            sends.append(
+                (
+                    API.ClaimBody(code: app.code(inactive, 1).text, channel: "tmall", externalID: "p1"), UUID().uuidString,
+                    .refused(409, "not_active")
+                ))
             sends.append((API.ClaimBody(code: taken.text, channel: "tmall", externalID: "first"), "replay-me", .replayed))
-            sends.append((API.ClaimBody(code: app.code(batch, 50).text, channel: "tmall", externalID: "first"), "replay-me", .refused(422, "idempotency_key_reused")))
+            sends.append(
+                (
+                    API.ClaimBody(code: app.code(batch, 50).text, channel: "tmall", externalID: "first"), "replay-me",
+                    .refused(422, "idempotency_key_reused")
+                ))
 
             let answers = try await withThrowingTaskGroup(of: (Expected, API.Answer, Bool).self) { group in
                 for (body, key, expected) in sends {
@@ -78,15 +98,18 @@ struct ClaimBatchTests {
             let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 40}"#)
             let poisoned = app.code(batch, 7)
             // An error that is no refusal, for one code only: it aborts whatever transaction holds it.
-            try await app.database.query("""
+            try await app.database.query(
+                """
                 CREATE FUNCTION refuse_poisoned() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN RAISE EXCEPTION 'poisoned code'; END;
                 $$
                 """, logger: TestDatabase.logger)
-            try await app.database.query(PostgresQuery(unsafeSQL: """
-                CREATE TRIGGER refuse_poisoned BEFORE INSERT ON claims FOR EACH ROW
-                WHEN (NEW.serial = \(poisoned.serial)) EXECUTE FUNCTION refuse_poisoned()
-                """), logger: TestDatabase.logger)
+            try await app.database.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        CREATE TRIGGER refuse_poisoned BEFORE INSERT ON claims FOR EACH ROW
+                        WHEN (NEW.serial = \(poisoned.serial)) EXECUTE FUNCTION refuse_poisoned()
+                        """), logger: TestDatabase.logger)
 
             let answers = try await withThrowingTaskGroup(of: (Int64, API.Answer).self) { group in
                 for sequence: Int64 in 0..<20 {
@@ -109,11 +132,16 @@ struct ClaimBatchTests {
         }
     }
 
-    @Test("claims beyond the queue limit are answered 503 at once, change nothing, and go through when sent again; no more batches run at once than the claim connections")
+    @Test(
+        "claims beyond the queue limit are answered 503 at once, change nothing, and go through when sent again; no more batches run at once than the claim connections"
+    )
     func overloadedQueue() async throws {
         // Two claim connections (TALLY_CLAIM_CONNECTIONS; the pool keeps its default of 20), at
         // most 4 claims waiting for them.
-        try await TestApp.run(configure: { $0.claimConnections = 2; $0.claimQueueLimit = 4 }) { app in
+        try await TestApp.run(configure: {
+            $0.claimConnections = 2
+            $0.claimQueueLimit = 4
+        }) { app in
             try await app.createProduct()
             let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 40}"#)
             let keysBefore = try await app.count("idempotency_keys")
@@ -160,7 +188,8 @@ struct ClaimBatchTests {
             #expect(batchesWaiting == 2, "claim batches running at once with 2 claim connections")
             #expect(turnedAway.count >= 10)
             #expect(try await app.count("claims") == 30 - turnedAway.count)
-            #expect(try await app.count("idempotency_keys") == keysBefore + 30 - turnedAway.count, "a turned-away claim left its key behind")
+            #expect(
+                try await app.count("idempotency_keys") == keysBefore + 30 - turnedAway.count, "a turned-away claim left its key behind")
 
             // Sent again with the same keys once the database keeps up, they are claimed (not replays).
             for index in turnedAway {

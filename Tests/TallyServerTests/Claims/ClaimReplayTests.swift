@@ -2,10 +2,10 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import PostgresNIO
-import Testing
 import TallyCodes
 import TallyCore
 import TallyTestSupport
+import Testing
 
 /// Retries of API claims whose answer was stored in either form: the claim's result (since
 /// migration 0010, written into the 201 body by the server), or a status and body (written by
@@ -26,7 +26,8 @@ struct ClaimReplayTests {
             // The row as api_claim wrote it before 0010, with a body no claim would get now,
             // so that only the stored bytes can explain the answer.
             let old = Array(String(buffer: first.body).replacingOccurrences(of: "\"balance\":10", with: "\"balance\":1234").utf8)
-            try await app.database.query("""
+            try await app.database.query(
+                """
                 UPDATE idempotency_keys SET status = 201, response = \(ByteBuffer(bytes: old)),
                     claim_member = NULL, claim_points = NULL, claim_balance = NULL
                 WHERE key = 'before-0010'
@@ -42,7 +43,8 @@ struct ClaimReplayTests {
 
     /// The stored status, and whether the claim's result is stored, for a key.
     private func stored(_ app: TestApp, key: String) async throws -> (status: Int, hasResult: Bool)? {
-        let rows = try await app.database.query("""
+        let rows = try await app.database.query(
+            """
             SELECT status::int, claim_member IS NOT NULL FROM idempotency_keys WHERE key = \(key)
             """, logger: TestDatabase.logger)
         for try await row in rows.decode((Int, Bool).self) { return row }

@@ -3,11 +3,12 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Testing
-@testable import TallyServer
 import TallyCodes
 import TallyCore
 import TallyTestSupport
+import Testing
+
+@testable import TallyServer
 
 @Suite("Concurrent claims keep the ledger's invariants")
 struct ConcurrentClaimTests {
@@ -83,12 +84,15 @@ struct ConcurrentClaimTests {
                     let phone = "+861390000" + String(format: "%04d", attempt.person) // the same person's web sign-in phone
                     group.addTask {
                         if attempt.viaAPI {
-                            let body = #"{"code": "\#(code.text)", "identity": {"channel": "wechat_unionid", "external_id": "u\#(attempt.person)"}, "phone": "\#(phone)"}"#
+                            let body =
+                                #"{"code": "\#(code.text)", "identity": {"channel": "wechat_unionid", "external_id": "u\#(attempt.person)"}, "phone": "\#(phone)"}"#
                             // A connection of its own, like the claims of separate backends' requests.
                             let request = TestClient.Request(
                                 "/api/v1/claims", method: .post, authority: "localhost",
-                                headers: [.authorization: "Bearer \(claimKey)", .contentType: "application/json",
-                                          HTTPField.Name("Idempotency-Key")!: "attempt-\(index)", .connection: "close"],
+                                headers: [
+                                    .authorization: "Bearer \(claimKey)", .contentType: "application/json",
+                                    HTTPField.Name("Idempotency-Key")!: "attempt-\(index)", .connection: "close",
+                                ],
                                 body: ByteBuffer(string: body)
                             )
                             let response = try await TestClient.executeAlone(request, port: port)

@@ -3,11 +3,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Testing
 import TallyCodes
 import TallyCore
 import TallyServer
 import TallyTestSupport
+import Testing
 
 /// Everything at once: claims, debits, redemptions, cancellations, merges and expiry racing
 /// each other. Afterwards every acknowledged write is stored once (I5) and the ledger's
@@ -44,7 +44,8 @@ struct CRMRandomRunTests {
             }
             // Some points are already past their expiry, waiting for the job.
             try await app.sql("UPDATE point_lots SET expires_at = now() - interval '1 minute' WHERE id % 3 = 0")
-            try await app.sql("""
+            try await app.sql(
+                """
                 INSERT INTO rewards (sku, name, cost_points, initial_stock, stock, per_member_limit)
                 VALUES ('CUP', 'Cup', 20, 4, 4, NULL), ('BAG', 'Bag', 7, NULL, NULL, 3)
                 """)
@@ -59,8 +60,9 @@ struct CRMRandomRunTests {
                     return .claim(sequence: nextSequence, person: person)
                 case 40..<55: return .debit(person: person, points: Int.random(in: 1...15, using: &generator), tag: "d\(index)")
                 case 55..<75:
-                    return .redeem(person: person, reward: Int64.random(in: 1...2, using: &generator),
-                                   quantity: Int.random(in: 1...2, using: &generator), tag: "r\(index)")
+                    return .redeem(
+                        person: person, reward: Int64.random(in: 1...2, using: &generator),
+                        quantity: Int.random(in: 1...2, using: &generator), tag: "r\(index)")
                 case 75..<85: return .cancelSome
                 case 85..<90:
                     return .merge(survivor: person, absorbed: Int.random(in: 0..<8, using: &generator), tag: "m\(index)")
@@ -127,7 +129,8 @@ struct CRMRandomRunTests {
             return .redemption(id: UUID(uuidString: redemption["id"] as! String)!)
         case .cancelSome:
             guard let id = try await app.randomRedemption() else { return .nothing }
-            let answer = try await app.requestAlone(.post, "/api/v1/redemptions/\(id)/cancel", as: .redeem, json: #"{"reason": "changed mind"}"#)
+            let answer = try await app.requestAlone(
+                .post, "/api/v1/redemptions/\(id)/cancel", as: .redeem, json: #"{"reason": "changed mind"}"#)
             #expect([200, 409].contains(answer.status), "\(answer)")
             return answer.status == 200 ? .cancel(id) : .nothing
         case .merge(let survivor, let absorbed, let tag):

@@ -2,10 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TallyCore
 import TallyServer
 import TallyTestSupport
+import Testing
 
 /// The CRM's member API over real HTTP: lookup, profile, ledger, identities, adjustments.
 @Suite("Member API over real HTTP")
@@ -21,9 +21,12 @@ struct MemberAPITests {
             try await app.claimAsMember(batch, 2, externalID: "t1", phone: Self.phone, channel: "tmall")
             // One lot expires in 20 days, one in 50, one in a year.
             try await app.sql("UPDATE point_lots SET expires_at = now() + interval '20 days' WHERE id = (SELECT min(id) FROM point_lots)")
-            try await app.sql("UPDATE point_lots SET expires_at = now() + interval '50 days' WHERE id = (SELECT min(id) + 1 FROM point_lots)")
+            try await app.sql(
+                "UPDATE point_lots SET expires_at = now() + interval '50 days' WHERE id = (SELECT min(id) + 1 FROM point_lots)")
 
-            for query in ["phone=13800138000", "phone=%2B86%20138-0013-8000", "channel=wechat_unionid&external_id=u1", "channel=tmall&external_id=t1"] {
+            for query in [
+                "phone=13800138000", "phone=%2B86%20138-0013-8000", "channel=wechat_unionid&external_id=u1", "channel=tmall&external_id=t1",
+            ] {
                 let response = try await app.request(.get, "/api/v1/members?\(query)", as: .crmRead)
                 #expect(response.status == .ok, "\(query): \(String(buffer: response.body))")
                 #expect(try decode(MemberProfile.self, response).id == member, "\(query)")
@@ -35,7 +38,10 @@ struct MemberAPITests {
             #expect(profile.claimsByRegion == ["east": 3])
             #expect(profile.claimsByProduct.map(\.sku) == ["RICE-5KG"] && profile.claimsByProduct.first?.claims == 3)
             #expect([profile.expiring.next30Days, profile.expiring.next60Days, profile.expiring.next90Days] == [10, 20, 20])
-            #expect(Set(profile.identities.map { "\($0.channel):\($0.externalId)" }) == ["phone:\(Self.phone)", "wechat_unionid:u1", "tmall:t1"])
+            #expect(
+                Set(profile.identities.map { "\($0.channel):\($0.externalId)" }) == [
+                    "phone:\(Self.phone)", "wechat_unionid:u1", "tmall:t1",
+                ])
             #expect(profile.firstScanAt != nil && profile.lastScanAt != nil && profile.firstScanAt! <= profile.lastScanAt!)
             #expect(profile.tier == nil && profile.mergedFrom.isEmpty)
         }
@@ -69,22 +75,31 @@ struct MemberAPITests {
             let batch = try await app.activeBatch()
             let member = try await app.claimAsMember(batch, 0, externalID: "u1")
             for sequence in 1..<5 { try await app.claimAsMember(batch, Int64(sequence), externalID: "u1") }
-            #expect(try await app.write(.post, "/api/v1/members/\(member)/adjustments", json: #"{"points": -15, "reason": "damaged gift"}"#).status == .created)
+            #expect(
+                try await app.write(.post, "/api/v1/members/\(member)/adjustments", json: #"{"points": -15, "reason": "damaged gift"}"#)
+                    .status == .created)
 
-            struct LedgerPage: Decodable { let items: [LedgerEntry]; let nextCursor: String? }
+            struct LedgerPage: Decodable {
+                let items: [LedgerEntry]
+                let nextCursor: String?
+            }
             let first = try decode(LedgerPage.self, try await app.request(.get, "/api/v1/members/\(member)/ledger?limit=4", as: .crmRead))
             #expect(first.items.map(\.kind) == ["adjustment", "claim", "claim", "claim"])
             #expect(first.items.map(\.balanceAfter) == [35, 50, 40, 30])
             #expect(first.items.first?.reason == "damaged gift" && first.items.first?.actor == "key:" + app.secrets[.crmWrite]!.prefix(12))
             let cursor = try #require(first.nextCursor)
-            let second = try decode(LedgerPage.self, try await app.request(.get, "/api/v1/members/\(member)/ledger?limit=4&cursor=\(cursor)", as: .crmRead))
+            let second = try decode(
+                LedgerPage.self, try await app.request(.get, "/api/v1/members/\(member)/ledger?limit=4&cursor=\(cursor)", as: .crmRead))
             #expect(second.items.map(\.balanceAfter) == [20, 10])
             #expect(second.nextCursor == nil)
-            let claims = try decode(LedgerPage.self, try await app.request(.get, "/api/v1/members/\(member)/ledger?kind=claim", as: .crmRead))
+            let claims = try decode(
+                LedgerPage.self, try await app.request(.get, "/api/v1/members/\(member)/ledger?kind=claim", as: .crmRead))
             #expect(claims.items.count == 5 && claims.items.allSatisfy { $0.codeSerial != nil })
-            let future = try decode(LedgerPage.self, try await app.request(.get, "/api/v1/members/\(member)/ledger?from=2999-01-01T00:00:00Z", as: .crmRead))
+            let future = try decode(
+                LedgerPage.self, try await app.request(.get, "/api/v1/members/\(member)/ledger?from=2999-01-01T00:00:00Z", as: .crmRead))
             #expect(future.items.isEmpty)
-            let past = try decode(LedgerPage.self, try await app.request(.get, "/api/v1/members/\(member)/ledger?to=2999-01-01T00:00:00Z", as: .crmRead))
+            let past = try decode(
+                LedgerPage.self, try await app.request(.get, "/api/v1/members/\(member)/ledger?to=2999-01-01T00:00:00Z", as: .crmRead))
             #expect(past.items.count == 6)
 
             for (query, status, code) in [
@@ -164,7 +179,8 @@ struct MemberAPITests {
             #expect(debit.status == .created)
             #expect(try decode(AdjustmentResult.self, debit).balance == 13)
             // 10 from the soonest-expiring lot, then 2 from the next soonest (the first claim's).
-            let remaining = try await app.int64("SELECT string_agg(remaining::text, '')::int8 FROM (SELECT remaining FROM point_lots ORDER BY id) x")
+            let remaining = try await app.int64(
+                "SELECT string_agg(remaining::text, '')::int8 FROM (SELECT remaining FROM point_lots ORDER BY id) x")
             #expect(remaining == 8_0_5, "lots left: \(remaining)")
 
             let before = try await app.snapshot()

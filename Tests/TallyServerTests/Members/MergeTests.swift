@@ -3,11 +3,12 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Testing
 import TallyCodes
 import TallyCore
-@testable import TallyServer
 import TallyTestSupport
+import Testing
+
+@testable import TallyServer
 
 /// Merging two members who turn out to be one person.
 @Suite("Member merges over real HTTP")
@@ -19,9 +20,13 @@ struct MergeTests {
             let survivor = try await app.claimAsMember(batch, 0, externalID: "u1", phone: "+8613800138000")
             let absorbed = try await app.claimAsMember(batch, 1, externalID: "t1", channel: "tmall")
             try await app.claimAsMember(batch, 2, externalID: "t1", channel: "tmall")
-            #expect(try await app.write(.post, "/api/v1/members/\(absorbed)/adjustments", json: #"{"points": -5, "reason": "x"}"#).status == .created)
+            #expect(
+                try await app.write(.post, "/api/v1/members/\(absorbed)/adjustments", json: #"{"points": -5, "reason": "x"}"#).status
+                    == .created)
 
-            let response = try await app.write(.post, "/api/v1/members/\(survivor)/merge", json: #"{"absorb": "\#(absorbed)", "reason": "same phone on a Tmall order"}"#, key: "m1")
+            let response = try await app.write(
+                .post, "/api/v1/members/\(survivor)/merge", json: #"{"absorb": "\#(absorbed)", "reason": "same phone on a Tmall order"}"#,
+                key: "m1")
             #expect(response.status == .ok, "\(String(buffer: response.body))")
             let result = try decode(MergeResult.self, response)
             #expect(result.pointsMoved == 15 && result.identitiesMoved == 1 && result.balance == 25)
@@ -51,7 +56,9 @@ struct MergeTests {
             #expect(try await app.int64("SELECT count(*) FROM member_merges WHERE reason = 'same phone on a Tmall order'") == 1)
 
             // A retry gets the first answer; merging again is refused.
-            let replay = try await app.write(.post, "/api/v1/members/\(survivor)/merge", json: #"{"absorb": "\#(absorbed)", "reason": "same phone on a Tmall order"}"#, key: "m1")
+            let replay = try await app.write(
+                .post, "/api/v1/members/\(survivor)/merge", json: #"{"absorb": "\#(absorbed)", "reason": "same phone on a Tmall order"}"#,
+                key: "m1")
             #expect(replay.status == .ok && replay.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
             try await app.expectInvariants()
         }
@@ -62,7 +69,10 @@ struct MergeTests {
         try await Self.withAbsorbedSession { app, batch, survivor, absorbed, browser in
             var browser = browser
             #expect(Browser.heading(try await browser.get("/Q/\(app.code(batch, 0).text)")) == "此码已被领取")
-            #expect(try await app.write(.post, "/api/v1/members/\(survivor)/merge", json: #"{"absorb": "\#(absorbed)", "reason": "one person"}"#).status == .ok)
+            #expect(
+                try await app.write(
+                    .post, "/api/v1/members/\(survivor)/merge", json: #"{"absorb": "\#(absorbed)", "reason": "one person"}"#
+                ).status == .ok)
             #expect(Browser.heading(try await browser.get("/Q/\(app.code(batch, 0).text)")) == "您已领取过本件积分")
             #expect(Browser.heading(try await browser.get("/Q/\(app.code(batch, 1).text)")) == "您已领取过本件积分")
             // A claim through the old session credits the survivor.
@@ -131,7 +141,10 @@ struct MergeTests {
             #expect(try await app.write(.post, "/api/v1/members/\(a)/merge", json: #"{"absorb": "\#(b)", "reason": "dup"}"#).status == .ok)
             let before = try await app.snapshot()
             for (path, json, status, code) in [
-                ("/api/v1/members/\(a)/merge", #"{"absorb": "\#(a)", "reason": "dup"}"#, HTTPResponse.Status.unprocessableContent, "same_member"),
+                (
+                    "/api/v1/members/\(a)/merge", #"{"absorb": "\#(a)", "reason": "dup"}"#, HTTPResponse.Status.unprocessableContent,
+                    "same_member"
+                ),
                 ("/api/v1/members/\(c)/merge", #"{"absorb": "\#(b)", "reason": "dup"}"#, .conflict, "already_merged"),
                 ("/api/v1/members/\(c)/merge", #"{"absorb": "\#(UUID())", "reason": "dup"}"#, .notFound, "member_not_found"),
                 ("/api/v1/members/\(c)/merge", #"{"absorb": "\#(a)", "reason": ""}"#, .unprocessableContent, "invalid_reason"),
@@ -162,8 +175,10 @@ struct MergeTests {
                     }
                     if sequence == 40 {
                         group.addTask {
-                            try await app.requestAlone(.post, "/api/v1/members/\(survivor)/merge", as: .crmWrite,
-                                                       json: #"{"absorb": "\#(absorbed)", "reason": "one person"}"#, key: "merge").status
+                            try await app.requestAlone(
+                                .post, "/api/v1/members/\(survivor)/merge", as: .crmWrite,
+                                json: #"{"absorb": "\#(absorbed)", "reason": "one person"}"#, key: "merge"
+                            ).status
                         }
                     }
                 }

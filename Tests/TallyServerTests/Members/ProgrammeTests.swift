@@ -2,10 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TallyCore
 import TallyServer
 import TallyTestSupport
+import Testing
 
 /// The programme's rules at work: points expiry, tiers, the liability report and segments.
 @Suite("Programme: expiry, tiers, reports and segments")
@@ -25,9 +25,12 @@ struct ProgrammeTests {
             let member = try await app.claimAsMember(batch, 0, externalID: "u1")
             for sequence in 1..<4 { try await app.claimAsMember(batch, Int64(sequence), externalID: "u1") }
             // A debit of 15 takes lot 1 whole and 5 of lot 2 (same expiry: the oldest first).
-            #expect(try await app.write(.post, "/api/v1/members/\(member)/adjustments", json: #"{"points": -15, "reason": "x"}"#).status == .created)
+            #expect(
+                try await app.write(.post, "/api/v1/members/\(member)/adjustments", json: #"{"points": -15, "reason": "x"}"#).status
+                    == .created)
             // Then lots 1 and 2 pass their expiry; lot 3 expires next week, lot 4 in a year.
-            try await app.sql("""
+            try await app.sql(
+                """
                 UPDATE point_lots SET expires_at = CASE id - (SELECT min(id) FROM point_lots)
                     WHEN 0 THEN now() - interval '2 days' WHEN 1 THEN now() - interval '1 day'
                     WHEN 2 THEN now() + interval '7 days' ELSE expires_at END
@@ -44,7 +47,8 @@ struct ProgrammeTests {
 
             // Lot 3 passes its expiry before the job comes by: a debit writes it off first and
             // takes the rest from lot 4, so expired points are never spent.
-            try await app.sql("UPDATE point_lots SET expires_at = now() - interval '1 minute' WHERE id = (SELECT min(id) + 2 FROM point_lots)")
+            try await app.sql(
+                "UPDATE point_lots SET expires_at = now() - interval '1 minute' WHERE id = (SELECT min(id) + 2 FROM point_lots)")
             let debit = try await app.write(.post, "/api/v1/members/\(member)/adjustments", json: #"{"points": -5, "reason": "y"}"#)
             #expect(try decode(AdjustmentResult.self, debit).balance == 5)
             #expect(try await app.int64("SELECT lifetime_expired FROM members") == 15)
@@ -80,12 +84,15 @@ struct ProgrammeTests {
             #expect(short.pointsValidMonths == 3 && never.pointsValidMonths == 0)
             try await app.claimAsMember(short, 0, externalID: "u1")
             try await app.claimAsMember(never, 0, externalID: "u1")
-            #expect(try await app.int64("""
-                SELECT count(*) FROM point_lots WHERE expires_at BETWEEN now() + interval '89 days' AND now() + interval '93 days'
-                """) == 1)
+            #expect(
+                try await app.int64(
+                    """
+                    SELECT count(*) FROM point_lots WHERE expires_at BETWEEN now() + interval '89 days' AND now() + interval '93 days'
+                    """) == 1)
             #expect(try await app.int64("SELECT count(*) FROM point_lots WHERE expires_at IS NULL") == 1)
-            let bad = try await app.request(.post, "/api/v1/batches", json: #"{"sku": "RICE-5KG", "quantity": 5, "points_valid_months": 121}"#,
-                                            headers: [TestApp.idempotencyKey: "b"])
+            let bad = try await app.request(
+                .post, "/api/v1/batches", json: #"{"sku": "RICE-5KG", "quantity": 5, "points_valid_months": 121}"#,
+                headers: [TestApp.idempotencyKey: "b"])
             #expect(bad.status == .unprocessableContent)
             #expect(try errorCode(bad) == "invalid_points_valid_months")
         }
@@ -94,7 +101,8 @@ struct ProgrammeTests {
     @Test("tiers follow points earned in the window: up on a credit, down by the job once points age out")
     func tiers() async throws {
         try await TestApp.run { app in
-            let rules = #"{"points_valid_months": 12, "tier_window_months": 12, "redemption_cancel_hours": 72, "tiers": [{"name": "silver", "min_earned": 20}, {"name": "gold", "min_earned": 40}]}"#
+            let rules =
+                #"{"points_valid_months": 12, "tier_window_months": 12, "redemption_cancel_hours": 72, "tiers": [{"name": "silver", "min_earned": 20}, {"name": "gold", "min_earned": 40}]}"#
             let put = try await app.request(.put, "/api/v1/programme", as: .admin, json: rules)
             #expect(put.status == .ok, "\(String(buffer: put.body))")
             #expect(try decode(Programme.self, put).tiers.map(\.name) == ["silver", "gold"])
@@ -107,10 +115,14 @@ struct ProgrammeTests {
             try await app.claimAsMember(batch, 3, externalID: "u1")
             #expect(try await Self.tier(app, member) == "gold")
             // Spending does not lower a tier: it goes by points earned.
-            #expect(try await app.write(.post, "/api/v1/members/\(member)/adjustments", json: #"{"points": 15, "reason": "gift"}"#).status == .created)
+            #expect(
+                try await app.write(.post, "/api/v1/members/\(member)/adjustments", json: #"{"points": 15, "reason": "gift"}"#).status
+                    == .created)
             // Two claims' points were earned 13 months ago: outside the window, the tier drops
             // when the job reviews it (its review time has come).
-            try await app.sql("UPDATE point_lots SET earned_at = now() - interval '13 months' WHERE id IN (SELECT id FROM point_lots ORDER BY id LIMIT 3)")
+            try await app.sql(
+                "UPDATE point_lots SET earned_at = now() - interval '13 months' WHERE id IN (SELECT id FROM point_lots ORDER BY id LIMIT 3)"
+            )
             try await app.sql("UPDATE members SET tier_review_at = now() - interval '1 second'")
             #expect(try await Self.jobs(app).tiersReviewed == 1)
             #expect(try await Self.tier(app, member) == "silver") // 10 + 15 earned within the window
@@ -128,9 +140,18 @@ struct ProgrammeTests {
         try await TestApp.run { app in
             let valid = #""points_valid_months": 12, "tier_window_months": 12, "redemption_cancel_hours": 72"#
             for (json, code) in [
-                (#"{"points_valid_months": 121, "tier_window_months": 12, "redemption_cancel_hours": 72, "tiers": []}"#, "invalid_points_valid_months"),
-                (#"{"points_valid_months": 12, "tier_window_months": 0, "redemption_cancel_hours": 72, "tiers": []}"#, "invalid_tier_window_months"),
-                (#"{"points_valid_months": 12, "tier_window_months": 12, "redemption_cancel_hours": -1, "tiers": []}"#, "invalid_redemption_cancel_hours"),
+                (
+                    #"{"points_valid_months": 121, "tier_window_months": 12, "redemption_cancel_hours": 72, "tiers": []}"#,
+                    "invalid_points_valid_months"
+                ),
+                (
+                    #"{"points_valid_months": 12, "tier_window_months": 0, "redemption_cancel_hours": 72, "tiers": []}"#,
+                    "invalid_tier_window_months"
+                ),
+                (
+                    #"{"points_valid_months": 12, "tier_window_months": 12, "redemption_cancel_hours": -1, "tiers": []}"#,
+                    "invalid_redemption_cancel_hours"
+                ),
                 (#"{\#(valid), "tiers": [{"name": "Gold", "min_earned": 10}]}"#, "invalid_tiers"),
                 (#"{\#(valid), "tiers": [{"name": "a", "min_earned": 10}, {"name": "b", "min_earned": 10}]}"#, "invalid_tiers"),
                 (#"{\#(valid), "tiers": [{"name": "a", "min_earned": -1}]}"#, "invalid_tiers"),
@@ -156,11 +177,14 @@ struct ProgrammeTests {
             try await app.claimAsMember(batch, 2, externalID: "u2")
             // One claim's entry two months ago; an expiry last month.
             try await app.sql("ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only")
-            try await app.sql("UPDATE ledger_entries SET created_at = now() - interval '62 days' WHERE id = (SELECT min(id) FROM ledger_entries)")
+            try await app.sql(
+                "UPDATE ledger_entries SET created_at = now() - interval '62 days' WHERE id = (SELECT min(id) FROM ledger_entries)")
             try await app.sql("ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_append_only")
             try await app.sql("UPDATE point_lots SET expires_at = now() - interval '1 hour' WHERE id = (SELECT min(id) FROM point_lots)")
             _ = try await Self.jobs(app)
-            #expect(try await app.write(.post, "/api/v1/members/\(member)/adjustments", json: #"{"points": -3, "reason": "x"}"#).status == .created)
+            #expect(
+                try await app.write(.post, "/api/v1/members/\(member)/adjustments", json: #"{"points": -3, "reason": "x"}"#).status
+                    == .created)
 
             let response = try await app.request(.get, "/api/v1/reports/liability", as: .crmRead)
             #expect(response.status == .ok, "\(String(buffer: response.body))")
@@ -172,7 +196,8 @@ struct ProgrammeTests {
             #expect(report.months.map(\.issued).reduce(0, +) == 27)
             #expect(report.months.dropLast().last?.outstanding == report.months[report.months.count - 3].outstanding)
 
-            let range = try decode(LiabilityReport.self, try await app.request(.get, "/api/v1/reports/liability?from=2026-01&to=2026-03", as: .crmRead))
+            let range = try decode(
+                LiabilityReport.self, try await app.request(.get, "/api/v1/reports/liability?from=2026-01&to=2026-03", as: .crmRead))
             #expect(range.months.map(\.month) == ["2026-01", "2026-02", "2026-03"])
             let past = try decode(LiabilityReport.self, try await app.request(.get, "/api/v1/reports/liability?to=2020-01", as: .crmRead))
             #expect(past.months.count == 12 && past.months.first?.month == "2019-02" && past.months.last?.month == "2020-01")
@@ -193,7 +218,9 @@ struct ProgrammeTests {
             try await app.claimAsMember(batch, 2, externalID: "back")
             let lapsed = try await app.claimAsMember(batch, 3, externalID: "gone")
             try await app.sql("UPDATE claims SET claimed_at = now() - interval '100 days' WHERE member_id = '\(lapsed)'")
-            try await app.sql("UPDATE claims SET claimed_at = now() - interval '60 days' WHERE serial = (SELECT min(serial) FROM claims WHERE member_id = '\(returning)')")
+            try await app.sql(
+                "UPDATE claims SET claimed_at = now() - interval '60 days' WHERE serial = (SELECT min(serial) FROM claims WHERE member_id = '\(returning)')"
+            )
             func members(_ query: String) async throws -> [String] {
                 let response = try await app.request(.get, "/api/v1/segments/members.csv?\(query)", as: .crmRead)
                 #expect(response.status == .ok)
@@ -209,7 +236,8 @@ struct ProgrammeTests {
             #expect(try await members("segment=all&tier=gold").isEmpty)
             let row = try await app.request(.get, "/api/v1/segments/members.csv?segment=new", as: .crmRead)
             #expect(String(buffer: row.body).contains(",+8613800000001,,10,10,1,"))
-            for (query, code) in [("segment=vip", "invalid_segment"), ("days=0", "invalid_days"), ("lapsed_days=x", "invalid_lapsed_days")] {
+            for (query, code) in [("segment=vip", "invalid_segment"), ("days=0", "invalid_days"), ("lapsed_days=x", "invalid_lapsed_days")]
+            {
                 let bad = try await app.request(.get, "/api/v1/segments/members.csv?\(query)", as: .crmRead)
                 #expect(bad.status == .badRequest, "\(query)")
                 #expect(try errorCode(bad) == code)

@@ -3,10 +3,10 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Testing
 import TallyCore
 import TallyServer
 import TallyTestSupport
+import Testing
 
 /// Redemptions that meet in the database: each request on a connection of its own.
 @Suite("Concurrent redemptions keep points and stock consistent")

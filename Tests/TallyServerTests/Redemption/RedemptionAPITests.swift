@@ -3,10 +3,10 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Testing
 import TallyCore
 import TallyServer
 import TallyTestSupport
+import Testing
 
 /// Redeeming, listing and cancelling over real HTTP, and what the database holds afterwards.
 @Suite("Redemption API over real HTTP", .serialized)
@@ -104,16 +104,19 @@ struct RedemptionAPITests {
             let stranger = try await app.redeem(UUID(), #"{"reward": "MUG", "quantity": 1}"#)
             #expect(stranger.status == .notFound)
             #expect(try errorCode(stranger) == "member_not_found")
-            let notAnID = try await app.request(.post, "/api/v1/members/42/redemptions", as: .redeem,
-                                                json: #"{"reward": "MUG", "quantity": 1}"#, headers: [TestApp.idempotencyKey: "k"])
+            let notAnID = try await app.request(
+                .post, "/api/v1/members/42/redemptions", as: .redeem,
+                json: #"{"reward": "MUG", "quantity": 1}"#, headers: [TestApp.idempotencyKey: "k"])
             #expect(notAnID.status == .notFound)
-            let noKey = try await app.request(.post, "/api/v1/members/\(member)/redemptions", as: .redeem, json: #"{"reward": "MUG", "quantity": 1}"#)
+            let noKey = try await app.request(
+                .post, "/api/v1/members/\(member)/redemptions", as: .redeem, json: #"{"reward": "MUG", "quantity": 1}"#)
             #expect(noKey.status == .badRequest)
             #expect(try errorCode(noKey) == "missing_idempotency_key")
             let longKey = try await app.redeem(member, #"{"reward": "MUG", "quantity": 1}"#, key: String(repeating: "k", count: 201))
             #expect(try errorCode(longKey) == "invalid_idempotency_key")
-            let wrongScope = try await app.request(.post, "/api/v1/members/\(member)/redemptions", as: .crmWrite,
-                                                   json: #"{"reward": "MUG", "quantity": 1}"#, headers: [TestApp.idempotencyKey: "k2"])
+            let wrongScope = try await app.request(
+                .post, "/api/v1/members/\(member)/redemptions", as: .crmWrite,
+                json: #"{"reward": "MUG", "quantity": 1}"#, headers: [TestApp.idempotencyKey: "k2"])
             #expect(wrongScope.status == .forbidden)
 
             #expect(try await RedemptionSnapshot(app) == before)
@@ -163,8 +166,8 @@ struct RedemptionAPITests {
             _ = try await app.createReward(#"{"sku": "MUG", "name": "Mug", "cost_points": 150, "stock": 3, "per_member_limit": 1}"#)
             let member = try await app.newMember(phone: "13800138000")
             try await app.credit(member, 100, expiresInDays: 200) // lot 1: expires last
-            try await app.credit(member, 100, expiresInDays: 10)  // lot 2: expires first
-            try await app.credit(member, 100)                     // lot 3: the programme's 12 months
+            try await app.credit(member, 100, expiresInDays: 10) // lot 2: expires first
+            try await app.credit(member, 100) // lot 3: the programme's 12 months
             let redemption = try decode(Redemption.self, try await app.redeem(member, #"{"reward": "MUG", "quantity": 1}"#))
             #expect(try await app.lots(member) == [50, 0, 100])
             #expect(try await app.stock("MUG") == (3, 2))
@@ -179,7 +182,10 @@ struct RedemptionAPITests {
             #expect(try await app.lots(member) == [100, 100, 100])
             #expect(try await app.balance(member) == 300)
             #expect(try await app.stock("MUG") == (3, 3))
-            #expect(try await Self.ledger(app, member).suffix(2) == ["redemption -150 → 150 (MUG)", "redemption_cancel 150 → 300 (wrong colour)"])
+            #expect(
+                try await Self.ledger(app, member).suffix(2) == [
+                    "redemption -150 → 150 (MUG)", "redemption_cancel 150 → 300 (wrong colour)",
+                ])
 
             let before = try await RedemptionSnapshot(app)
             let twice = try await app.cancel(redemption.id)
@@ -188,7 +194,8 @@ struct RedemptionAPITests {
             let unknown = try await app.cancel(UUID())
             #expect(unknown.status == .notFound)
             #expect(try errorCode(unknown) == "redemption_not_found")
-            #expect(try await app.request(.post, "/api/v1/redemptions/42/cancel", as: .redeem, json: #"{"reason": "x"}"#).status == .notFound)
+            #expect(
+                try await app.request(.post, "/api/v1/redemptions/42/cancel", as: .redeem, json: #"{"reason": "x"}"#).status == .notFound)
             #expect(try errorCode(try await app.cancel(redemption.id, reason: "")) == "invalid_reason")
             let noReason = try await app.request(.post, "/api/v1/redemptions/\(redemption.id)/cancel", as: .redeem, json: "{}")
             #expect(noReason.status == .badRequest)

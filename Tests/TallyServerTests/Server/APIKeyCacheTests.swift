@@ -3,10 +3,10 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Testing
 import TallyCodes
 import TallyCore
 import TallyTestSupport
+import Testing
 
 /// The claim API takes its key from a cache (no lookup before its one statement); these check
 /// that revocation and expiry by anyone, anywhere, still act at once.
@@ -22,22 +22,37 @@ struct APIKeyCacheTests {
             let first = Body(code: app.code(batch, 0).text, channel: "wechat_unionid", externalID: "wx-1")
             // Two claims: the first reads the key from the database, the second from the cache.
             #expect(try await ClaimAPITests.claim(app, first, key: "first").status == .created)
-            #expect(try await ClaimAPITests.claim(app, Body(code: app.code(batch, 1).text, channel: "wechat_unionid", externalID: "wx-1")).status == .created)
+            #expect(
+                try await ClaimAPITests.claim(app, Body(code: app.code(batch, 1).text, channel: "wechat_unionid", externalID: "wx-1"))
+                    .status == .created)
 
             // app.database is not the server's connection pool: this is another client.
             let prefix = String(app.secrets[.claim]!.prefix(12))
             _ = try await APIKeyStore(database: app.database, logger: TestDatabase.logger).revoke(prefix: prefix)
             let before = try await ClaimAPITests.Snapshot(app)
             let attempts: [(String, TestResponse)] = [
-                ("a new claim", try await ClaimAPITests.claim(app, Body(code: app.code(batch, 2).text, channel: "wechat_unionid", externalID: "wx-1"))),
+                (
+                    "a new claim",
+                    try await ClaimAPITests.claim(app, Body(code: app.code(batch, 2).text, channel: "wechat_unionid", externalID: "wx-1"))
+                ),
                 ("a retry of a stored answer", try await ClaimAPITests.claim(app, first, key: "first")),
-                ("a mistyped code", try await ClaimAPITests.claim(
-                    app, Body(code: ClaimAPITests.mistyped(app.code(batch, 3).text, at: 9), channel: "wechat_unionid", externalID: "wx-1")
-                )),
-                ("an invalid identity", try await ClaimAPITests.claim(app, Body(code: app.code(batch, 3).text, channel: "WeChat", externalID: "wx-1"))),
-                ("a body that is not JSON", try await app.request(
-                    .post, "/api/v1/claims", as: .claim, json: "{", headers: [ClaimAPITests.idempotencyKey: "not-json"]
-                )),
+                (
+                    "a mistyped code",
+                    try await ClaimAPITests.claim(
+                        app,
+                        Body(code: ClaimAPITests.mistyped(app.code(batch, 3).text, at: 9), channel: "wechat_unionid", externalID: "wx-1")
+                    )
+                ),
+                (
+                    "an invalid identity",
+                    try await ClaimAPITests.claim(app, Body(code: app.code(batch, 3).text, channel: "WeChat", externalID: "wx-1"))
+                ),
+                (
+                    "a body that is not JSON",
+                    try await app.request(
+                        .post, "/api/v1/claims", as: .claim, json: "{", headers: [ClaimAPITests.idempotencyKey: "not-json"]
+                    )
+                ),
             ]
             for (what, response) in attempts {
                 #expect(response.status == .unauthorized, "\(what): \(String(buffer: response.body))")
@@ -60,7 +75,10 @@ struct APIKeyCacheTests {
                 let body = Body(code: app.code(batch, sequence).text, channel: "wechat_unionid", externalID: "wx-2").json
                 return try await app.client.execute(
                     uri: "/api/v1/claims", method: .post,
-                    headers: [.authorization: "Bearer \(secret)", .contentType: "application/json", ClaimAPITests.idempotencyKey: UUID().uuidString],
+                    headers: [
+                        .authorization: "Bearer \(secret)", .contentType: "application/json",
+                        ClaimAPITests.idempotencyKey: UUID().uuidString,
+                    ],
                     body: ByteBuffer(string: body)
                 )
             }

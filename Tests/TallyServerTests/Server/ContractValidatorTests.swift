@@ -6,9 +6,12 @@ import Yams
 /// a validator that passes everything would prove nothing.
 @Suite("Contract validator")
 struct ContractValidatorTests {
-    static let product = #"{"sku": "RICE-5KG", "name": "Rice", "description": "", "default_points": 10, "created_at": "2026-03-01T08:30:00Z", "updated_at": "2026-03-01T08:30:00.123Z"}"#
+    static let product =
+        #"{"sku": "RICE-5KG", "name": "Rice", "description": "", "default_points": 10, "created_at": "2026-03-01T08:30:00Z", "updated_at": "2026-03-01T08:30:00.123Z"}"#
 
-    func problems(_ method: String, _ uri: String, _ status: Int, _ body: String, contentType: String? = "application/json; charset=utf-8") throws -> [String] {
+    func problems(_ method: String, _ uri: String, _ status: Int, _ body: String, contentType: String? = "application/json; charset=utf-8")
+        throws -> [String]
+    {
         try ContractValidator.shared.get().problems(method, uri, status: status, contentType: contentType, body: Array(body.utf8))
     }
 
@@ -16,8 +19,10 @@ struct ContractValidatorTests {
     func agrees() throws {
         #expect(try problems("GET", "/api/v1/products/RICE-5KG", 200, Self.product) == [])
         #expect(try problems("GET", "/api/v1/products?limit=2", 200, #"{"items": [\#(Self.product)], "next_cursor": "RICE-5KG"}"#) == [])
-        #expect(try problems("GET", "/api/v1/products/X", 404, #"{"error": {"code": "product_not_found", "message": "no product X"}}"#) == [])
-        #expect(try problems("GET", "/api/v1/nothing/here", 404, #"{"error": {"code": "not_found", "message": "no such API route"}}"#) == [])
+        #expect(
+            try problems("GET", "/api/v1/products/X", 404, #"{"error": {"code": "product_not_found", "message": "no product X"}}"#) == [])
+        #expect(
+            try problems("GET", "/api/v1/nothing/here", 404, #"{"error": {"code": "not_found", "message": "no such API route"}}"#) == [])
         #expect(try problems("GET", "/Q/ANYTHING", 200, "<html>", contentType: "text/html") == [], "consumer pages are not in the contract")
         #expect(try problems("GET", "/api/v1/batches/1/codes/0.png", 200, "PNG", contentType: "image/png") == [])
         #expect(try problems("DELETE", "/api/v1/webhooks/\(UUID())", 204, "", contentType: nil) == [])
@@ -25,7 +30,8 @@ struct ContractValidatorTests {
 
     @Test("allOf composes the properties an answer may carry")
     func allOf() throws {
-        let webhook = #"{"id": "\#(UUID())", "url": "https://crm.example.cn/hook", "event_types": ["member.created"], "active": true, "created_at": "2026-03-01T08:30:00Z""#
+        let webhook =
+            #"{"id": "\#(UUID())", "url": "https://crm.example.cn/hook", "event_types": ["member.created"], "active": true, "created_at": "2026-03-01T08:30:00Z""#
         #expect(try problems("POST", "/api/v1/webhooks", 201, webhook + #", "secret": "\#(String(repeating: "ab", count: 32))"}"#) == [])
         let withoutSecret = try problems("POST", "/api/v1/webhooks", 201, webhook + "}")
         #expect(withoutSecret.first?.contains("the required property secret is missing") == true, "\(withoutSecret)")
@@ -37,13 +43,20 @@ struct ContractValidatorTests {
     func bodyMismatches() throws {
         func first(_ body: String) throws -> String { try problems("GET", "/api/v1/products/RICE-5KG", 200, body).first ?? "none" }
         let product = Self.product.dropLast()
-        #expect(try first(product.replacingOccurrences(of: #""default_points": 10"#, with: #""default_points": "10""#) + "}")
-            .contains("$.default_points: expected integer, found \"10\""))
-        #expect(try first(product.replacingOccurrences(of: #""name": "Rice", "#, with: "") + "}").contains("the required property name is missing"))
+        #expect(
+            try first(product.replacingOccurrences(of: #""default_points": 10"#, with: #""default_points": "10""#) + "}")
+                .contains("$.default_points: expected integer, found \"10\""))
+        #expect(
+            try first(product.replacingOccurrences(of: #""name": "Rice", "#, with: "") + "}").contains(
+                "the required property name is missing"))
         #expect(try first(product + #", "colour": "red"}"#).contains("$.colour: a property the contract does not document"))
-        #expect(try first(product.replacingOccurrences(of: "2026-03-01T08:30:00Z", with: "2026-13-01T08:30:00Z") + "}").contains("$.created_at"))
+        #expect(
+            try first(product.replacingOccurrences(of: "2026-03-01T08:30:00Z", with: "2026-13-01T08:30:00Z") + "}").contains("$.created_at")
+        )
         #expect(try first(product + #", "gtin": "123"}"#).contains("$.gtin: \"123\" does not match the pattern"))
-        #expect(try first(product.replacingOccurrences(of: #""default_points": 10"#, with: #""default_points": -1"#) + "}").contains("below the minimum"))
+        #expect(
+            try first(product.replacingOccurrences(of: #""default_points": 10"#, with: #""default_points": -1"#) + "}").contains(
+                "below the minimum"))
         #expect(try first(#"{"items": []}"#).contains("the required property sku is missing"))
         #expect(try first("not json").contains("not JSON"))
     }
@@ -51,13 +64,17 @@ struct ContractValidatorTests {
     @Test("an undocumented status, content type or error code is found")
     func answerMismatches() throws {
         let wrongStatus = try problems("GET", "/api/v1/products/X", 409, #"{"error": {"code": "sku_taken", "message": "m"}}"#)
-        #expect(wrongStatus.first?.contains("GET /api/v1/products/{sku} (getProduct) answered 409, a status the contract does not document") == true, "\(wrongStatus)")
+        #expect(
+            wrongStatus.first?.contains("GET /api/v1/products/{sku} (getProduct) answered 409, a status the contract does not document")
+                == true, "\(wrongStatus)")
         let wrongCode = try problems("GET", "/api/v1/products/X", 404, #"{"error": {"code": "batch_not_found", "message": "m"}}"#)
         #expect(wrongCode.first?.contains(#"$.error.code "batch_not_found" is not among the codes"#) == true, "\(wrongCode)")
         let wrongShape = try problems("GET", "/api/v1/products/X", 404, #"{"error": {"code": "product_not_found"}}"#)
         #expect(wrongShape.first?.contains("the required property message is missing") == true, "\(wrongShape)")
         let wrongType = try problems("GET", "/api/v1/batches/1/codes", 200, "{}", contentType: "application/json")
-        #expect(wrongType.first?.contains("with Content-Type application/json, the contract documents [\"text/csv\", \"text/plain\"]") == true, "\(wrongType)")
+        #expect(
+            wrongType.first?.contains("with Content-Type application/json, the contract documents [\"text/csv\", \"text/plain\"]") == true,
+            "\(wrongType)")
         let unknownRoute = try problems("GET", "/api/v1/nothing", 404, #"{"error": {"code": "product_not_found", "message": "m"}}"#)
         #expect(unknownRoute.first?.contains("a route the contract does not have") == true, "\(unknownRoute)")
         let unexpectedBody = try problems("DELETE", "/api/v1/webhooks/\(UUID())", 204, "{}")

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TallyCore
+import Testing
 import Yams
 
 /// The error codes of the contract against the server's one list, `ErrorCode`: every code the
@@ -29,7 +29,9 @@ struct ErrorCodeContractTests {
         for response in try Self.errorResponses() {
             for code in response.codes {
                 let known = ErrorCode(rawValue: code)
-                #expect(known != nil && !ErrorCode.outsideTheAPI.contains(known!), "\(response.name) lists `\(code)`, which the API never sends")
+                #expect(
+                    known != nil && !ErrorCode.outsideTheAPI.contains(known!), "\(response.name) lists `\(code)`, which the API never sends"
+                )
             }
         }
     }

@@ -1,10 +1,10 @@
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import Testing
 import TallyCodes
 import TallyServer
 import TallyTestSupport
+import Testing
 
 @Suite("Health and readiness over real HTTP")
 struct HealthTests {

@@ -4,11 +4,11 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
-import Testing
 import TallyCodes
 import TallyCore
 import TallyServer
 import TallyTestSupport
+import Testing
 import Yams
 
 /// The OpenAPI document served at `/openapi.yaml` against the routes really served:
@@ -53,10 +53,14 @@ struct OpenAPIContractTests {
         let contract = try await Self.contract()
         for route in apiRoutes() {
             guard let operation = contract[route.operation] else { continue } // reported by sameOperations
-            #expect(operation.scope == route.scope.rawValue, "\(route.operation): x-tally-scope \(operation.scope ?? "missing"), served with \(route.scope.rawValue)")
+            #expect(
+                operation.scope == route.scope.rawValue,
+                "\(route.operation): x-tally-scope \(operation.scope ?? "missing"), served with \(route.scope.rawValue)")
         }
         for (name, operation) in contract where name.contains(" /api/") {
-            #expect(operation.scope.flatMap(Scope.init(rawValue:)) != nil, "\(name): x-tally-scope \(operation.scope ?? "missing") is not a scope")
+            #expect(
+                operation.scope.flatMap(Scope.init(rawValue:)) != nil,
+                "\(name): x-tally-scope \(operation.scope ?? "missing") is not a scope")
         }
     }
 
@@ -73,7 +77,9 @@ struct OpenAPIContractTests {
         let written = try Data(contentsOf: ContractValidator.sourceURL)
         let served = try await Self.fetchDocumentBytes()
         #expect(!written.isEmpty)
-        #expect(served == Array(written), "the served /openapi.yaml (\(served.count) bytes) differs from \(ContractValidator.sourceURL.path) (\(written.count) bytes)")
+        #expect(
+            served == Array(written),
+            "the served /openapi.yaml (\(served.count) bytes) differs from \(ContractValidator.sourceURL.path) (\(written.count) bytes)")
     }
 
     @Test("every error response of every /api operation lists its error codes in x-tally-error-codes")
@@ -83,13 +89,17 @@ struct OpenAPIContractTests {
         #expect(!apiOperations.isEmpty)
         for operation in apiOperations {
             // Any /api route answers an unexpected failure with 500 `internal`.
-            #expect(operation.responses["500"] == .object(["$ref": .string("#/components/responses/InternalError")]), "\(operation.name) does not declare 500")
+            #expect(
+                operation.responses["500"] == .object(["$ref": .string("#/components/responses/InternalError")]),
+                "\(operation.name) does not declare 500")
             for (status, documented) in operation.responses where (Int(status) ?? 0) >= 400 {
                 let response = try #require(contract.resolveResponse(documented), "\(operation.name) \(status) does not resolve")
                 let codes = response["x-tally-error-codes"]?.array ?? []
                 #expect(!codes.isEmpty, "\(operation.name) \(status) has no x-tally-error-codes")
                 for code in codes {
-                    #expect(code.string?.wholeMatch(of: /[a-z][a-z0-9_]*/) != nil, "\(operation.name) \(status): \(code.brief) is not an error code")
+                    #expect(
+                        code.string?.wholeMatch(of: /[a-z][a-z0-9_]*/) != nil,
+                        "\(operation.name) \(status): \(code.brief) is not an error code")
                 }
                 #expect(Set(codes.compactMap(\.string)).count == codes.count, "\(operation.name) \(status) lists a code twice")
             }

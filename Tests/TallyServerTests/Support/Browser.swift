@@ -45,11 +45,13 @@ struct Browser {
             headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ")
         }
         if body != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
-        let request = TestClient.Request(uri, method: method, authority: "localhost", headers: headers, body: body.map { ByteBuffer(string: $0) })
+        let request = TestClient.Request(
+            uri, method: method, authority: "localhost", headers: headers, body: body.map { ByteBuffer(string: $0) })
         let response = try await TestClient.executeAlone(request, port: port)
         for setCookie in response.headers[values: .setCookie] {
             let pair = setCookie.split(separator: ";").first!.split(separator: "=", maxSplits: 1)
-            let name = String(pair[0]), value = pair.count > 1 ? String(pair[1]) : ""
+            let name = String(pair[0])
+            let value = pair.count > 1 ? String(pair[1]) : ""
             if value.isEmpty || setCookie.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
         }
         return Page(status: response.status, headers: response.headers, body: response.body ?? ByteBuffer())
@@ -65,7 +67,9 @@ struct Browser {
     /// The page's main heading.
     static func heading(_ page: Page) -> String {
         let html = String(buffer: page.body)
-        guard let start = html.range(of: "<h1>"), let end = html.range(of: "</h1>", range: start.upperBound..<html.endIndex) else { return "" }
+        guard let start = html.range(of: "<h1>"), let end = html.range(of: "</h1>", range: start.upperBound..<html.endIndex) else {
+            return ""
+        }
         return String(html[start.upperBound..<end.lowerBound])
     }
 }

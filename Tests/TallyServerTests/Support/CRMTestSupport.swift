@@ -3,18 +3,20 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Testing
 import TallyCodes
 import TallyCore
 import TallyServer
 import TallyTestSupport
+import Testing
 
 /// What the CRM tests share: members with points, raw SQL and requests on their own connections.
 extension TestApp {
     /// Claims sequence `sequence` of `batch` through the claims API for the person known to
     /// `channel` as `externalID` (and by `phone`), returning their member id.
     @discardableResult
-    func claimAsMember(_ batch: Batch, _ sequence: Int64, externalID: String, phone: String? = nil, channel: String = "wechat_unionid") async throws -> UUID {
+    func claimAsMember(_ batch: Batch, _ sequence: Int64, externalID: String, phone: String? = nil, channel: String = "wechat_unionid")
+        async throws -> UUID
+    {
         let body = ClaimAPITests.ClaimBody(code: code(batch, sequence).text, channel: channel, externalID: externalID, phone: phone)
         let response = try await ClaimAPITests.claim(self, body)
         try #require(response.status == .created, "\(String(buffer: response.body))")
@@ -73,7 +75,8 @@ extension TestApp {
         var headers: HTTPFields = [.authorization: "Bearer \(secrets[scope]!)", .connection: "close"]
         if json != nil { headers[.contentType] = "application/json" }
         if let key { headers[Self.idempotencyKey] = key }
-        let request = TestClient.Request(uri, method: method, authority: "localhost", headers: headers, body: json.map { ByteBuffer(string: $0) })
+        let request = TestClient.Request(
+            uri, method: method, authority: "localhost", headers: headers, body: json.map { ByteBuffer(string: $0) })
         let response = try await TestClient.executeAlone(request, port: client.port!)
         return (Int(response.status.code), response.body.map { String(buffer: $0) } ?? "")
     }

@@ -12,7 +12,8 @@ struct ContractCheckedClient: TestClientProtocol {
 
     func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
         let response = try await base.executeRequest(uri: uri, method: method, headers: headers, body: body)
-        ContractValidator.expectConforms(method, uri, status: Int(response.status.code), headers: response.headers, body: Array(buffer: response.body))
+        ContractValidator.expectConforms(
+            method, uri, status: Int(response.status.code), headers: response.headers, body: Array(buffer: response.body))
         return response
     }
 }

@@ -59,10 +59,11 @@ struct ContractValidator: Sendable {
         for (template, item) in paths.sorted(by: { $0.key < $1.key }) {
             for method in methods {
                 guard let operation = item[method] else { continue }
-                operations.append(Operation(
-                    method: method.uppercased(), template: template, id: operation["operationId"]?.string ?? "?",
-                    responses: operation["responses"]?.object ?? [:]
-                ))
+                operations.append(
+                    Operation(
+                        method: method.uppercased(), template: template, id: operation["operationId"]?.string ?? "?",
+                        responses: operation["responses"]?.object ?? [:]
+                    ))
             }
         }
         self.operations = operations
@@ -181,7 +182,8 @@ struct ContractValidator: Sendable {
         if let code = value["error"]?["code"]?.string {
             if let codes = response["x-tally-error-codes"]?.array?.compactMap(\.string) {
                 if !codes.contains(code) {
-                    problems.append("\(what): $.error.code \"\(code)\" is not among the codes the contract lists for this response, \(codes)")
+                    problems.append(
+                        "\(what): $.error.code \"\(code)\" is not among the codes the contract lists for this response, \(codes)")
                 }
             } else {
                 problems.append("\(what) with error.code \"\(code)\", but the response has no x-tally-error-codes")

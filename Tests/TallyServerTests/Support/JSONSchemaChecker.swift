@@ -90,7 +90,8 @@ struct JSONSchemaChecker: Sendable {
             fail("the schema is not an object: \(schema.brief)")
             return outcome
         }
-        for keyword in keywords.keys where !Self.keywords.contains(keyword) && !Self.annotations.contains(keyword) && !keyword.hasPrefix("x-") {
+        for keyword in keywords.keys
+        where !Self.keywords.contains(keyword) && !Self.annotations.contains(keyword) && !keyword.hasPrefix("x-") {
             fail("the schema keyword \(keyword) is not supported by JSONSchemaChecker")
         }
 
@@ -122,8 +123,12 @@ struct JSONSchemaChecker: Sendable {
             checkNumber(number, value, keywords, fail: fail)
         }
         if case .array(let items) = value {
-            if let minimum = keywords["minItems"]?.double, Double(items.count) < minimum { fail("\(items.count) items, fewer than \(Int(minimum))") }
-            if let maximum = keywords["maxItems"]?.double, Double(items.count) > maximum { fail("\(items.count) items, more than \(Int(maximum))") }
+            if let minimum = keywords["minItems"]?.double, Double(items.count) < minimum {
+                fail("\(items.count) items, fewer than \(Int(minimum))")
+            }
+            if let maximum = keywords["maxItems"]?.double, Double(items.count) > maximum {
+                fail("\(items.count) items, more than \(Int(maximum))")
+            }
             if keywords["uniqueItems"] == .bool(true) {
                 for (i, item) in items.enumerated() where items[..<i].contains(where: { $0.sameJSON(as: item) }) {
                     fail("item \(i) repeats an earlier item")
@@ -173,7 +178,9 @@ struct JSONSchemaChecker: Sendable {
             let outcomes = branches.map { evaluate(value, $0, at: path) }
             let matched = outcomes.filter(\.mismatches.isEmpty)
             if matched.count != 1 {
-                fail("matches \(matched.count) of the \(branches.count) schemas of oneOf, not exactly one: \(outcomes.map { $0.mismatches.first?.description ?? "matches" })")
+                fail(
+                    "matches \(matched.count) of the \(branches.count) schemas of oneOf, not exactly one: \(outcomes.map { $0.mismatches.first?.description ?? "matches" })"
+                )
             }
             for branch in matched { outcome.absorb(branch) }
         }
@@ -195,7 +202,9 @@ struct JSONSchemaChecker: Sendable {
     private func checkString(_ text: String, _ keywords: [String: JSONValue], fail: (String) -> Void) {
         // JSON Schema counts characters as code points.
         let length = text.unicodeScalars.count
-        if let minimum = keywords["minLength"]?.double, Double(length) < minimum { fail("\(length) characters, fewer than \(Int(minimum))") }
+        if let minimum = keywords["minLength"]?.double, Double(length) < minimum {
+            fail("\(length) characters, fewer than \(Int(minimum))")
+        }
         if let maximum = keywords["maxLength"]?.double, Double(length) > maximum { fail("\(length) characters, more than \(Int(maximum))") }
         if let pattern = keywords["pattern"]?.string {
             if let regex = try? NSRegularExpression(pattern: pattern) {

@@ -4,9 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import PostgresNIO
-import Testing
 import TallyCore
 import TallyTestSupport
+import Testing
 
 /// Members with points, rewards and redemptions for the reward and redemption tests.
 extension TestApp {
@@ -29,7 +29,8 @@ extension TestApp {
             entry = id
         }
         if let days, let entry {
-            try await database.query("""
+            try await database.query(
+                """
                 UPDATE point_lots SET expires_at = now() + make_interval(days => \(days)::int4)
                 WHERE member_id = \(member) AND ledger_entry_id = \(entry)
                 """, logger: TestDatabase.logger)

@@ -5,11 +5,11 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import PostgresNIO
-import Testing
 import TallyCodes
 import TallyCore
 import TallyServer
 import TallyTestSupport
+import Testing
 
 /// Application logs at warning and above: test output stays readable.
 let quietLogger: Logger = {
@@ -108,9 +108,11 @@ struct TestApp {
     /// Creates the product RICE-5KG (10 points, with a GTIN).
     func createProduct(sku: String = "RICE-5KG", gtin: String? = "09506000134352") async throws {
         let gtinField = gtin.map { #", "gtin": "\#($0)""# } ?? ""
-        let response = try await request(.post, "/api/v1/products", as: .admin, json: """
-            {"sku": "\(sku)", "name": "Rice 5 kg", "default_points": 10\(gtinField)}
-            """)
+        let response = try await request(
+            .post, "/api/v1/products", as: .admin,
+            json: """
+                {"sku": "\(sku)", "name": "Rice 5 kg", "default_points": 10\(gtinField)}
+                """)
         #expect(response.status == .created)
     }
 

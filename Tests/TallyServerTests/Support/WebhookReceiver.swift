@@ -78,12 +78,14 @@ func withWebhookReceiver(
     router.post("/hooks") { request, _ -> Response in
         func header(_ name: String) -> String? { request.headers[HTTPField.Name(name)!] }
         let bytes = Data(Array(buffer: try await request.body.collect(upTo: 1 << 20)))
-        let status = await inbox.take(ReceivedWebhook(
-            at: .now, event: header("X-Tally-Event"), delivery: header("X-Tally-Delivery"),
-            timestamp: header("X-Tally-Timestamp"), signature: header("X-Tally-Signature"), body: bytes
-        ))
+        let status = await inbox.take(
+            ReceivedWebhook(
+                at: .now, event: header("X-Tally-Event"), delivery: header("X-Tally-Delivery"),
+                timestamp: header("X-Tally-Timestamp"), signature: header("X-Tally-Signature"), body: bytes
+            ))
         if status == 0 { try await Task.sleep(for: inbox.hang) }
-        return Response(status: .init(code: status == 0 ? 200 : status), body: .init(byteBuffer: ByteBuffer(string: "receiver says \(status)")))
+        return Response(
+            status: .init(code: status == 0 ? 200 : status), body: .init(byteBuffer: ByteBuffer(string: "receiver says \(status)")))
     }
     let receiver = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: quietLogger)
     try await receiver.test(.live) { client in

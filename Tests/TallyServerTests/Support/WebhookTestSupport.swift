@@ -2,10 +2,10 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import PostgresNIO
-import Testing
 import TallyCore
 import TallyServer
 import TallyTestSupport
+import Testing
 
 /// A subscription as the create answer gives it.
 struct CreatedWebhook: Decodable {
@@ -59,7 +59,9 @@ extension TestApp {
 
     /// Waits until the subscription's newest delivery is in `status` (fails after `timeout`); returns it.
     @discardableResult
-    func waitForDelivery(_ webhook: UUID, toBe status: WebhookDelivery.Status, timeout: Duration = .seconds(15)) async throws -> WebhookDelivery {
+    func waitForDelivery(_ webhook: UUID, toBe status: WebhookDelivery.Status, timeout: Duration = .seconds(15)) async throws
+        -> WebhookDelivery
+    {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let newest = try await deliveries(webhook).first, newest.status == status { return newest }

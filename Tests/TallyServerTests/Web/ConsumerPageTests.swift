@@ -4,11 +4,12 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PostgresNIO
-import Testing
-@testable import TallyServer
 import TallyCodes
 import TallyCore
 import TallyTestSupport
+import Testing
+
+@testable import TallyServer
 
 @Suite("Landing page states over real HTTP")
 struct ConsumerPageTests {
@@ -29,15 +30,18 @@ struct ConsumerPageTests {
             $0.brand = Brand(name: "COFCO", support: "400-800-1234")
         }) { app in
             try await app.createProduct()
-            let active = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 100, "lot": "L7", "production_date": "2026-11-01"}"#)
+            let active = try await app.createActiveBatch(
+                #"{"sku": "RICE-5KG", "quantity": 100, "lot": "L7", "production_date": "2026-11-01"}"#)
             let created = try await app.createBatch(#"{"sku": "RICE-5KG", "quantity": 10}"#)
             let expired = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 10}"#)
-            try await app.database.query("UPDATE batches SET expiry_date = current_date - 2 WHERE id = \(expired.id)", logger: TestDatabase.logger)
+            try await app.database.query(
+                "UPDATE batches SET expiry_date = current_date - 2 WHERE id = \(expired.id)", logger: TestDatabase.logger)
             try await app.request(.post, "/api/v1/batches/\(active.id)/void", json: #"{"from": 90, "count": 10, "reason": "stolen"}"#)
             let me = try await Self.member(app, phone: "13800138000")
             let someoneElse = try await Self.member(app, phone: "13900139000")
             let claims = ClaimStore(database: app.database, logger: TestDatabase.logger)
-            #expect(try await claims.claim(app.code(active, 1), for: me, context: .init(channel: "web")) == .claimed(points: 10, balance: 10))
+            #expect(
+                try await claims.claim(app.code(active, 1), for: me, context: .init(channel: "web")) == .claimed(points: 10, balance: 10))
             _ = try await claims.claim(app.code(active, 2), for: someoneElse, context: .init(channel: "web"))
             let forged = app.code(active, 3)
             let forgedText = Code(kid: forged.kid, serial: forged.serial, tag: forged.tag ^ 0x10).text

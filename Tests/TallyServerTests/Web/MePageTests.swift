@@ -3,11 +3,12 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Testing
-@testable import TallyServer
 import TallyCodes
 import TallyCore
 import TallyTestSupport
+import Testing
+
+@testable import TallyServer
 
 /// The consumer's /me page: balance, expiring points, history, vouchers and redeeming.
 @Suite("The /me page over real HTTP", .serialized)
@@ -68,7 +69,8 @@ struct MePageTests {
                 let sent = try await browser.post("/signin/code", form: ["csrf": csrf, "phone": "13800138000", "return_to": "/me"])
                 #expect(String(buffer: sent.body).contains(#"name="return_to" value="/me""#))
                 let otp = try #require(await inbox.lastCode(for: "+8613800138000"))
-                let verified = try await browser.post("/signin/verify", form: ["csrf": csrf, "phone": "+8613800138000", "code": otp, "return_to": "/me"])
+                let verified = try await browser.post(
+                    "/signin/verify", form: ["csrf": csrf, "phone": "+8613800138000", "code": otp, "return_to": "/me"])
                 #expect(verified.status == .seeOther && verified.headers[.location] == "/me")
                 let me = try await browser.get("/me")
                 #expect(String(buffer: me.body).contains("积分余额"))
@@ -82,8 +84,10 @@ struct MePageTests {
             _ = try await app.createReward(#"{"sku": "MUG", "name": "Tally mug", "description": "350 ml", "cost_points": 30, "stock": 4}"#)
             _ = try await app.createReward(#"{"sku": "TV", "name": "Television", "cost_points": 5000}"#)
             _ = try await app.createReward(#"{"sku": "GONE", "name": "Sold out cap", "cost_points": 1, "stock": 0}"#)
-            _ = try await app.createReward(#"{"sku": "WX", "name": "Mini-program gift", "cost_points": 1, "channels": ["wechat_miniprogram"]}"#)
-            _ = try await app.createReward(#"{"sku": "SOON", "name": "Future gift", "cost_points": 1, "active_from": "2099-01-01T00:00:00Z"}"#)
+            _ = try await app.createReward(
+                #"{"sku": "WX", "name": "Mini-program gift", "cost_points": 1, "channels": ["wechat_miniprogram"]}"#)
+            _ = try await app.createReward(
+                #"{"sku": "SOON", "name": "Future gift", "cost_points": 1, "active_from": "2099-01-01T00:00:00Z"}"#)
             _ = try await app.createReward(#"{"sku": "XSS", "name": "<script>alert(1)</script>", "cost_points": 1, "channels": ["web"]}"#)
             let member = try await app.newMember(phone: "13800138000")
             try await app.credit(member, 70, expiresInDays: 10)
@@ -187,7 +191,8 @@ struct MePageTests {
             // The right token without a session: back to /me, which asks to sign in.
             var stranger = Browser(app)
             _ = try await stranger.get("/me")
-            let anonymous = try await stranger.post("/me/redeem", form: ["csrf": stranger.cookies["tally_csrf"]!, "reward": "MUG", "nonce": "f"])
+            let anonymous = try await stranger.post(
+                "/me/redeem", form: ["csrf": stranger.cookies["tally_csrf"]!, "reward": "MUG", "nonce": "f"])
             #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/me")
             #expect(try await RedemptionSnapshot(app) == before)
         }

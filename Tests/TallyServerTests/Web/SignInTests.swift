@@ -3,11 +3,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Testing
 import TallyCodes
 import TallyCore
 import TallyServer
 import TallyTestSupport
+import Testing
 
 @Suite("Phone sign-in and claiming through the landing page")
 struct SignInTests {
@@ -33,7 +33,8 @@ struct SignInTests {
             let csrf = try #require(Browser.csrf(in: landing))
             #expect(String(buffer: landing.body).contains("action=\"/signin/code\""))
 
-            let sent = try await browser.post("/signin/code", form: ["csrf": csrf, "phone": "138 0013 8000", "return_to": "/Q/\(code.text)"])
+            let sent = try await browser.post(
+                "/signin/code", form: ["csrf": csrf, "phone": "138 0013 8000", "return_to": "/Q/\(code.text)"])
             #expect(sent.status == .ok)
             #expect(Browser.heading(sent) == "输入验证码")
             #expect(String(buffer: sent.body).contains("138****8000"))
@@ -42,12 +43,17 @@ struct SignInTests {
             let otp = try #require(await inbox.lastCode(for: "+8613800138000"))
             #expect(await inbox.badSignatures == 0)
 
-            let wrong = try await browser.post("/signin/verify", form: ["csrf": csrf, "phone": "+8613800138000", "code": otp == "000000" ? "111111" : "000000", "return_to": "/Q/\(code.text)"])
+            let wrong = try await browser.post(
+                "/signin/verify",
+                form: [
+                    "csrf": csrf, "phone": "+8613800138000", "code": otp == "000000" ? "111111" : "000000", "return_to": "/Q/\(code.text)",
+                ])
             #expect(wrong.status == .unprocessableContent)
             #expect(String(buffer: wrong.body).contains("还可尝试 4 次"))
             #expect(browser.cookies["tally_session"] == nil)
 
-            let verified = try await browser.post("/signin/verify", form: ["csrf": csrf, "phone": "+8613800138000", "code": otp, "return_to": "/Q/\(code.text)"])
+            let verified = try await browser.post(
+                "/signin/verify", form: ["csrf": csrf, "phone": "+8613800138000", "code": otp, "return_to": "/Q/\(code.text)"])
             #expect(verified.status == .seeOther)
             #expect(verified.headers[.location] == "/Q/\(code.text)")
             let cookie = try #require(verified.headers[values: .setCookie].first { $0.hasPrefix("tally_session=") })
@@ -67,9 +73,11 @@ struct SignInTests {
             #expect(String(buffer: second.body).contains("当前积分余额：20"))
 
             var otherBrowser = Browser(app)
-            let reused = try await otherBrowser.post("/signin/verify", form: ["csrf": csrf, "phone": "+8613800138000", "code": otp, "return_to": "/Q"])
+            let reused = try await otherBrowser.post(
+                "/signin/verify", form: ["csrf": csrf, "phone": "+8613800138000", "code": otp, "return_to": "/Q"])
             #expect(reused.status == .forbidden) // another browser has no CSRF cookie
-            let reusedHere = try await browser.post("/signin/verify", form: ["csrf": csrf, "phone": "+8613800138000", "code": otp, "return_to": "/Q"])
+            let reusedHere = try await browser.post(
+                "/signin/verify", form: ["csrf": csrf, "phone": "+8613800138000", "code": otp, "return_to": "/Q"])
             #expect(reusedHere.status == .unprocessableContent)
             #expect(String(buffer: reusedHere.body).contains("验证码已失效"))
 
@@ -106,10 +114,12 @@ struct SignInTests {
             let second = try #require(await inbox.lastCode(for: phone))
             let wrongCode = second == "123456" ? "654321" : "123456"
             for left in [4, 3, 2, 1] {
-                let wrong = try await browser.post("/signin/verify", form: ["csrf": csrf, "phone": phone, "code": wrongCode, "return_to": "/Q"])
+                let wrong = try await browser.post(
+                    "/signin/verify", form: ["csrf": csrf, "phone": phone, "code": wrongCode, "return_to": "/Q"])
                 #expect(String(buffer: wrong.body).contains("还可尝试 \(left) 次"))
             }
-            let exhausted = try await browser.post("/signin/verify", form: ["csrf": csrf, "phone": phone, "code": wrongCode, "return_to": "/Q"])
+            let exhausted = try await browser.post(
+                "/signin/verify", form: ["csrf": csrf, "phone": phone, "code": wrongCode, "return_to": "/Q"])
             #expect(exhausted.status == .tooManyRequests)
             let tooLate = try await browser.post("/signin/verify", form: ["csrf": csrf, "phone": phone, "code": second, "return_to": "/Q"])
             #expect(tooLate.status != .seeOther)
@@ -165,7 +175,8 @@ struct SignInTests {
             #expect(String(buffer: bad.body).contains("请输入有效的手机号"))
             #expect(try await app.count("otp_challenges") == 0)
 
-            let first = try await browser.post("/signin/code", form: ["csrf": csrf, "phone": "13700137000", "return_to": "https://evil.example/"])
+            let first = try await browser.post(
+                "/signin/code", form: ["csrf": csrf, "phone": "13700137000", "return_to": "https://evil.example/"])
             #expect(String(buffer: first.body).contains(#"name="return_to" value="/Q""#))
             let again = try await browser.post("/signin/code", form: ["csrf": csrf, "phone": "13700137000", "return_to": "/Q"])
             #expect(again.status == .tooManyRequests)

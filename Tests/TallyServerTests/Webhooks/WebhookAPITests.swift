@@ -3,10 +3,10 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Testing
 import TallyCore
 import TallyServer
 import TallyTestSupport
+import Testing
 
 /// `/api/v1/webhooks`: subscriptions and their deliveries as the brand's admin sees them,
 /// and every refusal, each of which changes nothing.
@@ -17,15 +17,18 @@ struct WebhookAPITests {
     @Test("create shows the secret once; get, list and patch never do")
     func lifecycle() async throws {
         try await TestApp.run { app in
-            let created = try await app.request(.post, "/api/v1/webhooks", as: .admin, json: """
-                {"url": "\(Self.receiver)", "event_types": ["points.credited", "member.created", "points.credited"]}
-                """)
+            let created = try await app.request(
+                .post, "/api/v1/webhooks", as: .admin,
+                json: """
+                    {"url": "\(Self.receiver)", "event_types": ["points.credited", "member.created", "points.credited"]}
+                    """)
             #expect(created.status == .created, "\(String(buffer: created.body))")
             let webhook = try decode(CreatedWebhook.self, created)
             #expect(webhook.secret.wholeMatch(of: /[0-9a-f]{64}/) != nil)
             #expect(webhook.eventTypes == ["points.credited", "member.created"], "repeats are dropped")
             #expect(webhook.active && webhook.url == Self.receiver)
-            let stored = try await app.database.query("SELECT encode(secret, 'hex') FROM webhook_subscriptions", logger: TestDatabase.logger)
+            let stored = try await app.database.query(
+                "SELECT encode(secret, 'hex') FROM webhook_subscriptions", logger: TestDatabase.logger)
             for try await hex in stored.decode(String.self) { #expect(hex == webhook.secret) }
 
             let got = try await app.request(.get, "/api/v1/webhooks/\(webhook.id)", as: .admin)
@@ -36,9 +39,11 @@ struct WebhookAPITests {
             #expect(String(buffer: list.body).contains(webhook.id.uuidString))
             #expect(!String(buffer: list.body).contains("secret"))
 
-            let patched = try await app.request(.patch, "/api/v1/webhooks/\(webhook.id)", as: .admin, json: """
-                {"url": "http://10.0.0.7:9000/hook", "event_types": ["tier.changed"], "active": false}
-                """)
+            let patched = try await app.request(
+                .patch, "/api/v1/webhooks/\(webhook.id)", as: .admin,
+                json: """
+                    {"url": "http://10.0.0.7:9000/hook", "event_types": ["tier.changed"], "active": false}
+                    """)
             #expect(patched.status == .ok, "\(String(buffer: patched.body))")
             let changed = try decode(WebhookSubscription.self, patched)
             #expect(changed.url == "http://10.0.0.7:9000/hook" && changed.eventTypes == ["tier.changed"] && !changed.active)
@@ -48,7 +53,8 @@ struct WebhookAPITests {
 
             #expect(try await app.request(.delete, "/api/v1/webhooks/\(webhook.id)", as: .admin).status == .noContent)
             for (method, path) in [(HTTPRequest.Method.get, ""), (.delete, ""), (.patch, ""), (.get, "/deliveries"), (.post, "/replay")] {
-                let response = try await app.request(method, "/api/v1/webhooks/\(webhook.id)\(path)", as: .admin, json: method == .patch ? #"{"active": true}"# : nil)
+                let response = try await app.request(
+                    method, "/api/v1/webhooks/\(webhook.id)\(path)", as: .admin, json: method == .patch ? #"{"active": true}"# : nil)
                 #expect(response.status == .notFound, "\(method) \(path) after delete: \(response.status)")
                 #expect(try errorCode(response) == "webhook_not_found")
             }
@@ -65,14 +71,20 @@ struct WebhookAPITests {
                 (#"{"event_types": ["member.created"]}"#, .unprocessableContent, "missing_url"),
                 (#"{"url": "https://a.example/x"}"#, .unprocessableContent, "missing_event_types"),
                 (#"{"url": "https://a.example/x", "event_types": []}"#, .unprocessableContent, "invalid_event_types"),
-                (#"{"url": "https://a.example/x", "event_types": ["points.credited", "points.stolen"]}"#, .unprocessableContent, "invalid_event_type"),
+                (
+                    #"{"url": "https://a.example/x", "event_types": ["points.credited", "points.stolen"]}"#, .unprocessableContent,
+                    "invalid_event_type"
+                ),
                 (#"{"url": "ftp://a.example/x", "event_types": ["member.created"]}"#, .unprocessableContent, "invalid_url"),
                 (#"{"url": "https://", "event_types": ["member.created"]}"#, .unprocessableContent, "invalid_url"),
                 (#"{"url": "a.example/x", "event_types": ["member.created"]}"#, .unprocessableContent, "invalid_url"),
                 (#"{"url": "http:a.example", "event_types": ["member.created"]}"#, .unprocessableContent, "invalid_url"),
                 (#"{"url": "https://a.example/x y", "event_types": ["member.created"]}"#, .unprocessableContent, "invalid_url"),
                 (#"{"url": "https://a.example/\u0000", "event_types": ["member.created"]}"#, .unprocessableContent, "invalid_url"),
-                (#"{"url": "https://a.example/\#(String(repeating: "x", count: 2000))", "event_types": ["member.created"]}"#, .unprocessableContent, "invalid_url"),
+                (
+                    #"{"url": "https://a.example/\#(String(repeating: "x", count: 2000))", "event_types": ["member.created"]}"#,
+                    .unprocessableContent, "invalid_url"
+                ),
                 (#"{"url": 7, "event_types": ["member.created"]}"#, .badRequest, "invalid_json"),
                 (#"{"url": "https://a.example/x", "event_types": "member.created"}"#, .badRequest, "invalid_json"),
                 (#"{"url": "https://a.example/x", "event_types": ["member.created"], "active": "yes"}"#, .badRequest, "invalid_json"),
@@ -83,7 +95,8 @@ struct WebhookAPITests {
                 #expect(response.status == status, "\(body.prefix(80)): \(response.status) \(String(buffer: response.body))")
                 #expect(try errorCode(response) == code, "\(body.prefix(80))")
             }
-            let unknown = try await app.request(.post, "/api/v1/webhooks", as: .admin, json: #"{"url": "https://a.example/x", "event_types": ["points.stolen"]}"#)
+            let unknown = try await app.request(
+                .post, "/api/v1/webhooks", as: .admin, json: #"{"url": "https://a.example/x", "event_types": ["points.stolen"]}"#)
             let message = String(buffer: unknown.body)
             for type in WebhookEventType.all { #expect(message.contains(type), "the message lists \(type)") }
             #expect(try await app.count("webhook_subscriptions") == 0)
@@ -114,8 +127,12 @@ struct WebhookAPITests {
             #expect(unchanged.url == Self.receiver && unchanged.eventTypes == ["member.created"] && unchanged.active)
 
             for id in ["1", "not-a-uuid", UUID().uuidString] {
-                for (method, suffix) in [(HTTPRequest.Method.get, ""), (.patch, ""), (.delete, ""), (.get, "/deliveries"), (.post, "/replay"), (.post, "/deliveries/1/replay")] {
-                    let response = try await app.request(method, "/api/v1/webhooks/\(id)\(suffix)", as: .admin, json: method == .patch ? "{}" : nil)
+                for (method, suffix) in [
+                    (HTTPRequest.Method.get, ""), (.patch, ""), (.delete, ""), (.get, "/deliveries"), (.post, "/replay"),
+                    (.post, "/deliveries/1/replay"),
+                ] {
+                    let response = try await app.request(
+                        method, "/api/v1/webhooks/\(id)\(suffix)", as: .admin, json: method == .patch ? "{}" : nil)
                     #expect(response.status == .notFound, "\(method) \(id)\(suffix): \(response.status)")
                     #expect(try errorCode(response) == "webhook_not_found" || suffix.contains("deliveries/1"), "\(method) \(id)\(suffix)")
                 }
@@ -126,7 +143,9 @@ struct WebhookAPITests {
     @Test("deliveries: filters, pages, bad parameters; replay refusals")
     func deliveriesAndReplayRefusals() async throws {
         // Nothing listens on port 9: every try fails at once, so deliveries stay pending for a while.
-        try await TestApp.run(configure: { $0.webhooks = quickWebhooks(maxAttempts: 100, backoff: .seconds(60), timeout: .milliseconds(300)) }) { app in
+        try await TestApp.run(configure: {
+            $0.webhooks = quickWebhooks(maxAttempts: 100, backoff: .seconds(60), timeout: .milliseconds(300))
+        }) { app in
             let webhook = try await app.subscribe("http://127.0.0.1:9/none", to: ["points.credited"])
             let member = try await app.newMember()
             for points in 1...5 { try await app.adjust(member, by: Int64(points)) }
@@ -147,7 +166,10 @@ struct WebhookAPITests {
             #expect(try await app.deliveries(webhook.id, status: "delivered").isEmpty)
             #expect(try await app.deliveries(webhook.id, status: "pending").count == 5)
 
-            for (query, code) in [("status=lost", "invalid_status"), ("limit=0", "invalid_limit"), ("limit=201", "invalid_limit"), ("cursor=-4", "invalid_cursor")] {
+            for (query, code) in [
+                ("status=lost", "invalid_status"), ("limit=0", "invalid_limit"), ("limit=201", "invalid_limit"),
+                ("cursor=-4", "invalid_cursor"),
+            ] {
                 let response = try await app.request(.get, "\(base)?\(query)", as: .admin)
                 #expect(response.status == .badRequest, "\(query)")
                 #expect(try errorCode(response) == code, "\(query)")
@@ -167,7 +189,8 @@ struct WebhookAPITests {
             let foreign = try await app.request(.post, "/api/v1/webhooks/\(other.id)/deliveries/\(pending)/replay", as: .admin)
             #expect(foreign.status == .notFound)
 
-            let wrongStatus = try await app.request(.post, "/api/v1/webhooks/\(webhook.id)/replay", as: .admin, json: #"{"status": "delivered"}"#)
+            let wrongStatus = try await app.request(
+                .post, "/api/v1/webhooks/\(webhook.id)/replay", as: .admin, json: #"{"status": "delivered"}"#)
             #expect(wrongStatus.status == .unprocessableContent)
             #expect(try errorCode(wrongStatus) == "invalid_status")
             let none = try await app.request(.post, "/api/v1/webhooks/\(webhook.id)/replay", as: .admin)
@@ -179,7 +202,9 @@ struct WebhookAPITests {
                 try await Task.sleep(for: .milliseconds(50))
                 tried = try await app.deliveries(webhook.id, status: "pending")
             }
-            #expect(tried.count == 5 && tried.allSatisfy { $0.attempts == 1 && $0.lastError?.contains("Connection refused") == true }, "\(tried)")
+            #expect(
+                tried.count == 5 && tried.allSatisfy { $0.attempts == 1 && $0.lastError?.contains("Connection refused") == true },
+                "\(tried)")
         }
     }
 
@@ -193,7 +218,9 @@ struct WebhookAPITests {
             #expect(first.status == .created && again.status == .created)
             #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
             #expect(try decode(CreatedWebhook.self, first).secret == decode(CreatedWebhook.self, again).secret)
-            let reused = try await app.request(.post, "/api/v1/webhooks", as: .admin, json: #"{"url": "https://b.example/x", "event_types": ["member.merged"]}"#, headers: key)
+            let reused = try await app.request(
+                .post, "/api/v1/webhooks", as: .admin, json: #"{"url": "https://b.example/x", "event_types": ["member.merged"]}"#,
+                headers: key)
             #expect(reused.status == .unprocessableContent)
             #expect(try errorCode(reused) == "idempotency_key_reused")
             #expect(try await app.count("webhook_subscriptions") == 1)
@@ -207,7 +234,8 @@ struct WebhookAPITests {
             for n in 0..<WebhookSubscriptionStore.maxSubscriptions {
                 last = try await app.subscribe("https://a.example/\(n)", to: ["member.created"]).id
             }
-            let over = try await app.request(.post, "/api/v1/webhooks", as: .admin, json: #"{"url": "https://a.example/x", "event_types": ["member.created"]}"#)
+            let over = try await app.request(
+                .post, "/api/v1/webhooks", as: .admin, json: #"{"url": "https://a.example/x", "event_types": ["member.created"]}"#)
             #expect(over.status == .conflict)
             #expect(try errorCode(over) == "too_many_subscriptions")
             #expect(try await app.count("webhook_subscriptions") == WebhookSubscriptionStore.maxSubscriptions)
@@ -220,7 +248,8 @@ struct WebhookAPITests {
     func adminOnly() async throws {
         try await TestApp.run { app in
             for scope in Scope.allCases where scope != .admin {
-                let response = try await app.request(.post, "/api/v1/webhooks", as: scope, json: #"{"url": "https://a.example/x", "event_types": ["member.created"]}"#)
+                let response = try await app.request(
+                    .post, "/api/v1/webhooks", as: scope, json: #"{"url": "https://a.example/x", "event_types": ["member.created"]}"#)
                 #expect(response.status == .forbidden, "\(scope)")
             }
             #expect(try await app.request(.get, "/api/v1/webhooks", as: nil).status == .unauthorized)

@@ -3,11 +3,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Testing
 import TallyCodes
 import TallyCore
 import TallyServer
 import TallyTestSupport
+import Testing
 
 /// The delivery service over real HTTP: a live server, a real database and a receiver on
 /// loopback that fails when told to.
@@ -27,7 +27,9 @@ struct WebhookDeliveryTests {
                 )
                 #expect(claim.status == .created, "\(String(buffer: claim.body))")
                 // The API writes UUIDs in upper case, PostgreSQL's JSON in lower case.
-                let member = (try #require(try JSONSerialization.jsonObject(with: Data(Array(buffer: claim.body))) as? [String: Any])["member_id"] as? String)?.lowercased()
+                let member =
+                    (try #require(try JSONSerialization.jsonObject(with: Data(Array(buffer: claim.body))) as? [String: Any])["member_id"]
+                    as? String)?.lowercased()
 
                 let received = try await inbox.waitFor(2)
                 let sentAt = Int(Date().timeIntervalSince1970)
@@ -49,7 +51,8 @@ struct WebhookDeliveryTests {
                 try await app.waitForDelivery(webhook.id, toBe: .delivered)
                 let deliveries = try await app.deliveries(webhook.id, status: "delivered")
                 #expect(deliveries.count == 2)
-                #expect(deliveries.allSatisfy { $0.attempts == 1 && $0.lastStatus == 200 && $0.deliveredAt != nil && $0.nextAttemptAt == nil })
+                #expect(
+                    deliveries.allSatisfy { $0.attempts == 1 && $0.lastStatus == 200 && $0.deliveredAt != nil && $0.nextAttemptAt == nil })
                 #expect(Set(deliveries.map { String($0.id) }) == Set(received.compactMap(\.delivery)))
             }
         }
@@ -131,7 +134,9 @@ struct WebhookDeliveryTests {
     @Test("a receiver that does not answer within the timeout fails the try")
     func timeout() async throws {
         try await withWebhookReceiver(script: [0], hang: .seconds(2)) { url, inbox in
-            try await TestApp.run(configure: { $0.webhooks = quickWebhooks(maxAttempts: 2, backoff: .milliseconds(100), timeout: .milliseconds(400)) }) { app in
+            try await TestApp.run(configure: {
+                $0.webhooks = quickWebhooks(maxAttempts: 2, backoff: .milliseconds(100), timeout: .milliseconds(400))
+            }) { app in
                 let webhook = try await app.subscribe(url, to: ["member.created"])
                 _ = try await app.newMember()
                 let received = try await inbox.waitFor(2)

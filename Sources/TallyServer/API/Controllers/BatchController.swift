@@ -90,7 +90,8 @@ struct BatchController: APIController {
         let id = try context.parameters.id("id", what: "batch", notFound: .batchNotFound)
         // An empty body means the whole batch.
         let body = try await request.body.collect(upTo: context.maxUploadSize)
-        let change = body.readableBytes == 0
+        let change =
+            body.readableBytes == 0
             ? StateChange()
             : try context.requestDecoder.decode(StateChange.self, from: Data(Array(buffer: body)))
         let batch = try await batches.changeState(

@@ -30,7 +30,7 @@ struct ClaimController: APIController {
     }
 
     static let operations: [APIOperation<Self>] = [
-        APIOperation(.post, "/api/v1/claims", scope: .claim, keyCheckedByStatement: true, Self.claimCode),
+        APIOperation(.post, "/api/v1/claims", scope: .claim, keyCheckedByStatement: true, Self.claimCode)
     ]
 
     // api_claim checks the API key itself, so the key may come from the cache.
@@ -59,9 +59,10 @@ struct ClaimController: APIController {
         // One round trip does the rest: api_claim answers with the claim's result (stored with the
         // key), from which the 201 body is written here ({"balance", "code", "member_id",
         // "outcome": "claimed", "points"}), on a replay too (see APIClaimStore).
-        let (answer, replayed) = try await claims.claim(.init(
-            apiKey: apiKey, key: key, requestHash: hash, code: code, identity: body.identity, phone: phone, context: claimContext
-        ))
+        let (answer, replayed) = try await claims.claim(
+            .init(
+                apiKey: apiKey, key: key, requestHash: hash, code: code, identity: body.identity, phone: phone, context: claimContext
+            ))
         if !replayed { Self.claimsCounter.increment() }
         var response: Response
         switch answer {
@@ -82,7 +83,8 @@ struct ClaimController: APIController {
         switch keyRing.check(CodeLink.codeText(in: text)) {
         case .valid(let code): return code
         case .malformed(let problem): throw APIError(.unprocessableContent, .malformedCode, "code: \(problem)")
-        case .typo: throw APIError(.unprocessableContent, .mistypedCode, "the code's check character does not match: ask the person to re-check it")
+        case .typo:
+            throw APIError(.unprocessableContent, .mistypedCode, "the code's check character does not match: ask the person to re-check it")
         case .unknownKey, .forged: throw APIError(.unprocessableContent, .forgedCode, "this code was not issued by the brand")
         }
     }

@@ -57,10 +57,12 @@ struct ExportController: APIController {
         }
         let (batch, key) = try await exportable(context)
         let (from, count) = try range(request, batch: batch, limit: nil)
-        try await audit.record(batchID: batch.id, actor: context.apiKey!.actor, kind: format == .csv ? .csv : .txt, from: from, count: count)
+        try await audit.record(
+            batchID: batch.id, actor: context.apiKey!.actor, kind: format == .csv ? .csv : .txt, from: from, count: count)
         Counter(label: "tally_codes_exported_total").increment(by: Int64(count))
         let lines = CodeLines(format: format, host: publicHost, gtin: try gtin(of: batch), sequenceOrigin: UInt64(batch.firstSerial))
-        let firstSerial = UInt64(batch.firstSerial + from), end = firstSerial + UInt64(count)
+        let firstSerial = UInt64(batch.firstSerial + from)
+        let end = firstSerial + UInt64(count)
         let kid = UInt8(batch.kid)
         let body = ResponseBody { writer in
             var buffer = ByteBuffer(bytes: lines.header)
@@ -123,7 +125,8 @@ struct ExportController: APIController {
             var archive = ZipWriter()
             for seq in from..<(from + count) {
                 let data = try render(batch: batch, key: key, sequence: seq, kind: kind, moduleSize: moduleSize)
-                let code = Code(kid: UInt8(batch.kid), serial: UInt64(batch.firstSerial + seq), tag: key.tag(serial: UInt64(batch.firstSerial + seq)))
+                let code = Code(
+                    kid: UInt8(batch.kid), serial: UInt64(batch.firstSerial + seq), tag: key.tag(serial: UInt64(batch.firstSerial + seq)))
                 let name = String(format: "%08lld_%@.%@", seq, code.grouped, kind.rawValue)
                 try await writer.write(ByteBuffer(bytes: archive.entry(name: name, data: data)))
             }
@@ -171,11 +174,12 @@ struct ExportController: APIController {
     private func render(batch: Batch, key: SigningKey, sequence: Int64, kind: ExportAudit.Kind, moduleSize: Int) throws -> [UInt8] {
         let serial = UInt64(batch.firstSerial + sequence)
         let code = Code(kid: UInt8(batch.kid), serial: serial, tag: key.tag(serial: serial))
-        let url = if let gtin = try gtin(of: batch) {
-            CodeLink.gs1(host: publicHost, gtin: gtin, code: code)
-        } else {
-            CodeLink.short(host: publicHost, code: code)
-        }
+        let url =
+            if let gtin = try gtin(of: batch) {
+                CodeLink.gs1(host: publicHost, gtin: gtin, code: code)
+            } else {
+                CodeLink.short(host: publicHost, code: code)
+            }
         let symbol = try QRSymbol(encoding: url)
         return kind == .png ? QRPNG.render(symbol, moduleSize: moduleSize) : Array(QRSVG.render(symbol, moduleSize: moduleSize).utf8)
     }

@@ -82,11 +82,13 @@ struct WebhookController: APIController {
     func replayWebhookDeadLetters(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let id = try context.parameters.subscriptionID()
         let body = try await request.body.collect(upTo: context.maxUploadSize)
-        let replay = body.readableBytes == 0
+        let replay =
+            body.readableBytes == 0
             ? ReplayRequest()
             : try context.requestDecoder.decode(ReplayRequest.self, from: Data(Array(buffer: body)))
         guard (replay.status ?? "dead") == "dead" else {
-            throw APIError(.unprocessableContent, .invalidStatus, "only dead letters are replayed in bulk (status: dead); replay others one by one")
+            throw APIError(
+                .unprocessableContent, .invalidStatus, "only dead letters are replayed in bulk (status: dead); replay others one by one")
         }
         return try .json(ReplayResult(replayed: try await deliveries.replayDead(subscription: id)), context: context)
     }

@@ -40,6 +40,13 @@ public struct APIClaimStore: Sendable {
         public let memberId: UUID
         public let points: Int
         public let balance: Int64
+
+        /// The body as `JSONEncoder` with sorted snake_case keys writes it, byte for byte (a
+        /// test checks), without its per-call cost on the busiest answer: a code's text is
+        /// base32 and a UUID hex, so nothing needs escaping.
+        public var json: String {
+            #"{"balance":\#(balance),"code":"\#(code)","member_id":"\#(memberId.uuidString)","outcome":"\#(outcome)","points":\#(points)}"#
+        }
     }
 
     /// What the server sends for a claim.

@@ -67,7 +67,10 @@ struct ClaimController: APIController {
         var response: Response
         switch answer {
         case .claimed(let claimed):
-            response = try .json(claimed, status: .created, context: context)
+            response = Response(
+                status: .created, headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: claimed.json))
+            )
         case .recorded(let recorded):
             response = Response(
                 status: .init(code: recorded.status), headers: [.contentType: "application/json; charset=utf-8"],

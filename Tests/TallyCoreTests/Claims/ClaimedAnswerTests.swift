@@ -1,0 +1,17 @@
+import Foundation
+import Testing
+@testable import TallyCore
+
+/// The claim's 201 body is written by hand on the hot path: it must be what the API's JSON
+/// encoder (sorted snake_case keys) writes, byte for byte.
+@Suite("The claim's 201 body")
+struct ClaimedAnswerTests {
+    @Test("Claimed.json is JSONEncoder's output", arguments: [(0, Int64(0)), (10, Int64(1_234_567_890)), (-5, Int64(-1))])
+    func sameAsEncoder(points: Int, balance: Int64) throws {
+        let claimed = APIClaimStore.Claimed(code: "1000000005P70C7039", memberId: UUID(), points: points, balance: balance)
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        #expect(claimed.json == String(decoding: try encoder.encode(claimed), as: UTF8.self))
+    }
+}

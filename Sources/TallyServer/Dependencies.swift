@@ -8,7 +8,6 @@ import TallyCore
 struct Dependencies: Sendable {
     let config: ServerConfig
     let database: PostgresClient
-    let logger: Logger
 
     // Access
     let keys: APIKeyStore
@@ -45,7 +44,6 @@ struct Dependencies: Sendable {
     init(config: ServerConfig, database: PostgresClient, logger: Logger) {
         self.config = config
         self.database = database
-        self.logger = logger
         keys = APIKeyStore(database: database, logger: logger)
         idempotency = IdempotencyStore(database: database, logger: logger)
         products = ProductStore(database: database, logger: logger)

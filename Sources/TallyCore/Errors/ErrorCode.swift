@@ -21,6 +21,11 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case `internal`
     /// More claims wait for the database than the server takes on; try again (503).
     case overloaded
+    /// The database did not answer within the request's deadline; nothing was done (503).
+    case databaseUnavailable = "database_unavailable"
+    /// A write was sent but its answer was lost: it may or may not have been made; retry with
+    /// the same Idempotency-Key to learn the one real outcome (503).
+    case outcomeUnknown = "outcome_unknown"
 
     // MARK: Idempotency-Key
 

@@ -9,11 +9,15 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `APIKeyMiddleware` when a valid `Authorization: Bearer` key was presented.
     public var apiKey: APIKey?
+    /// Set by `RequestDeadlineMiddleware` on API routes: when the request's database work must
+    /// be done (see `withinDeadline`).
+    public var deadline: ContinuousClock.Instant?
     public let remoteAddress: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.apiKey = nil
+        self.deadline = nil
         self.remoteAddress = source.channel.remoteAddress
     }
 
@@ -24,6 +28,13 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
             if (try? SocketAddress(ipAddress: address, port: 0)) != nil { return address }
         }
         return remoteAddress?.ipAddress
+    }
+
+    /// Runs `work` (database work of this request) within the request's deadline, if it has one:
+    /// when it passes, the client gets 503 `database_unavailable` or `outcome_unknown` at once.
+    func withinDeadline<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard let deadline else { return try await work() }
+        return try await withRequestDeadline(until: deadline, work)
     }
 
     /// JSON request bodies are small: products and batch orders, not uploads.

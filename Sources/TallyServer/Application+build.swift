@@ -47,7 +47,9 @@ func buildRouter(_ dependencies: Dependencies) -> Router<AppRequestContext> {
     router.get("/metrics") { _, _ in PrometheusMetrics.response() }
     OpenAPIDocument.addRoutes(to: router)
 
-    let api = router.group("/api").add(middleware: APIErrorMiddleware())
+    let api = router.group("/api")
+        .add(middleware: RequestDeadlineMiddleware(duration: config.apiDeadline))
+        .add(middleware: APIErrorMiddleware())
     let keyed = api.group().add(middleware: APIKeyMiddleware(keys: deps.keys))
     let cachedKeyed = api.group().add(middleware: APIKeyMiddleware(keys: deps.keys, cache: APIKeyCache()))
     // Unknown paths under /api get the JSON error shape too, whatever the method.

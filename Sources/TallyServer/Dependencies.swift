@@ -53,7 +53,7 @@ struct Dependencies: Sendable {
         claims = ClaimStore(database: database, logger: logger, dailyCap: config.dailyClaimCap, timeZone: config.timeZone)
         apiClaims = APIClaimStore(
             database: database, logger: logger, concurrency: config.claimConnections ?? config.defaultClaimConnections,
-            queueLimit: config.claimQueueLimit, dailyCap: config.dailyClaimCap, timeZone: config.timeZone
+            queueLimit: config.claimQueueLimit, deadline: config.apiDeadline, dailyCap: config.dailyClaimCap, timeZone: config.timeZone
         )
         scans = ScanRecorder(store: ScanStore(database: database, logger: logger), logger: logger)
         members = MemberStore(database: database, logger: logger)

@@ -37,6 +37,14 @@ public struct ServerConfig: Sendable {
     public var programmeJobsSeconds: Int
     /// Retries, timeouts and polling of webhook deliveries.
     public var webhooks: WebhookSettings
+    /// The longest an API request waits on the database (its API key, its work, its commit)
+    /// before it is answered 503 `database_unavailable` or `outcome_unknown`.
+    public var apiDeadline: Duration
+    /// The same for a consumer page, which then shows "try again in a moment".
+    public var pageDeadline: Duration
+    /// On SIGTERM the server stops taking connections, lets requests in flight end and exits;
+    /// past this it exits whatever is still in flight.
+    public var shutdownGrace: Duration
 
     public init(
         hostname: String = "127.0.0.1",
@@ -55,7 +63,10 @@ public struct ServerConfig: Sendable {
         trustForwardedFor: Bool = false,
         secureCookies: Bool = false,
         programmeJobsSeconds: Int = 3600,
-        webhooks: WebhookSettings = WebhookSettings()
+        webhooks: WebhookSettings = WebhookSettings(),
+        apiDeadline: Duration = .seconds(5),
+        pageDeadline: Duration = .seconds(3),
+        shutdownGrace: Duration = .seconds(10)
     ) {
         self.hostname = hostname
         self.port = port
@@ -74,6 +85,9 @@ public struct ServerConfig: Sendable {
         self.secureCookies = secureCookies
         self.programmeJobsSeconds = programmeJobsSeconds
         self.webhooks = webhooks
+        self.apiDeadline = apiDeadline
+        self.pageDeadline = pageDeadline
+        self.shutdownGrace = shutdownGrace
     }
 
     /// Half the connections left after the webhook service's LISTEN, at least 1: the landing

@@ -54,6 +54,7 @@ public struct APIKeyStore: Sendable {
         let secret = prefix + "_" + Self.randomBase32(count: 43)
         let hash = ByteBuffer(bytes: Self.hash(secret))
         let scopeNames = scopes.map(\.rawValue).sorted()
+        try CommitGate.willCommit() // a write outside a transaction
         let rows = try await database.query(
             """
             INSERT INTO api_keys (name, prefix, secret_hash, scopes, expires_at)
@@ -94,6 +95,7 @@ public struct APIKeyStore: Sendable {
 
     /// Revokes a key by its prefix; revoking twice is fine.
     public func revoke(prefix: String) async throws -> APIKey {
+        try CommitGate.willCommit() // a write outside a transaction
         let rows = try await database.query(
             """
             UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE prefix = \(prefix)

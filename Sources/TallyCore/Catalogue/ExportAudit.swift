@@ -15,6 +15,7 @@ public struct ExportAudit: Sendable {
 
     /// Written before the first byte is sent, so that no export goes unrecorded.
     public func record(batchID: Int64, actor: String, kind: Kind, from: Int64, count: Int64) async throws {
+        try CommitGate.willCommit() // a write outside a transaction
         try await database.query(
             """
             INSERT INTO export_audit (batch_id, actor, kind, first_sequence, count)

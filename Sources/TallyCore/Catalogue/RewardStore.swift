@@ -25,6 +25,7 @@ public struct RewardStore: Sendable {
         try terms.validate()
         if let stock = new.stock { try RewardTerms.validateStock(stock) }
         do {
+            try CommitGate.willCommit() // a write outside a transaction
             let rows = try await database.query(
                 """
                 INSERT INTO rewards (sku, name, description, image_url, cost_points, initial_stock, stock,

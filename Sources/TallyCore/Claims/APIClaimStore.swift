@@ -65,12 +65,14 @@ public struct APIClaimStore: Sendable {
 
     /// `concurrency`: how many calls to PostgreSQL claims may have running at once; claims that
     /// come while all are busy go together in the next (see ClaimBatcher). `queueLimit`: how
-    /// many may wait for them; more are refused at once (`overloaded`, HTTP 503).
+    /// many may wait for them; more are refused at once (`overloaded`, HTTP 503). `deadline`: the
+    /// longest one call to PostgreSQL may take before its claims are answered 503.
     public init(
-        database: PostgresClient, logger: Logger, concurrency: Int, queueLimit: Int = 2000,
+        database: PostgresClient, logger: Logger, concurrency: Int, queueLimit: Int = 2000, deadline: Duration = .seconds(5),
         dailyCap: Int = 0, timeZone: String = "Asia/Shanghai"
     ) {
-        self.batcher = ClaimBatcher(database: database, logger: logger, runners: concurrency, queueLimit: queueLimit)
+        self.batcher = ClaimBatcher(
+            database: database, logger: logger, runners: concurrency, queueLimit: queueLimit, batchDeadline: deadline)
         self.dailyCap = dailyCap
         self.timeZone = timeZone
     }

@@ -24,8 +24,15 @@ import PostgresNIO
 /// the commit, so a 201 could have left before the claim was durable.)
 ///
 /// Every claim still gets its own answer: in the batch, a refusal rolls back only that claim.
-/// A batch that fails as a whole (a deadlock is run again first; any other error) is run
-/// again one claim at a time, so an error belongs to the claim that caused it.
+/// A batch that fails as a whole (a deadlock is run again first; any other error but the
+/// database's going away) is run again one claim at a time, so an error belongs to the claim
+/// that caused it.
+///
+/// Nothing here outlives a database call that fails or never returns: each batch has a
+/// deadline (`batchDeadline`), after which its claims are answered `database_unavailable` or
+/// `outcome_unknown` (see `CommitGate`), its conflict keys released and its runner freed,
+/// whatever became of the call. A claim whose request's deadline passed while it waited is
+/// dropped from the queue, never sent.
 actor ClaimBatcher {
     /// What one claim came to.
     enum Outcome: Sendable {
@@ -40,6 +47,8 @@ actor ClaimBatcher {
 
     private struct Waiting {
         let claim: APIClaimStatement
+        /// The request's gate: shut when its deadline passed, so the claim must not be sent.
+        let gate: CommitGate?
         let continuation: CheckedContinuation<Outcome, Never>
     }
 
@@ -48,6 +57,7 @@ actor ClaimBatcher {
     private let runners: Int
     private let batchSize: Int
     private let queueLimit: Int
+    private let batchDeadline: Duration
     private var waiting: [Waiting] = []
     private var running = 0
     /// The conflict keys (see `APIClaimStatement.conflictKeys`) of the claims in running batches.
@@ -57,12 +67,14 @@ actor ClaimBatcher {
     /// transaction's in each backend's shared cache before every snapshot gets slower.
     /// `queueLimit`: claims that may wait; more are answered `overloaded` at once, so that a
     /// flood beyond what the database can take fails fast instead of every claim waiting longer.
-    init(database: PostgresClient, logger: Logger, runners: Int, queueLimit: Int, batchSize: Int = 8) {
+    /// `batchDeadline`: the longest a batch may take, retries included.
+    init(database: PostgresClient, logger: Logger, runners: Int, queueLimit: Int, batchDeadline: Duration, batchSize: Int = 8) {
         precondition(runners >= 1 && queueLimit >= 1 && (1...8).contains(batchSize))
         self.database = database
         self.logger = logger
         self.runners = runners
         self.queueLimit = queueLimit
+        self.batchDeadline = batchDeadline
         self.batchSize = batchSize
     }
 
@@ -71,8 +83,9 @@ actor ClaimBatcher {
             Self.overloadedCounter.increment()
             return .overloaded
         }
+        let gate = CommitGate.current
         return await withCheckedContinuation { continuation in
-            waiting.append(Waiting(claim: claim, continuation: continuation))
+            waiting.append(Waiting(claim: claim, gate: gate, continuation: continuation))
             if running < runners {
                 running += 1
                 Task { await drain() }
@@ -83,7 +96,19 @@ actor ClaimBatcher {
     /// One runner: batches from the front of the queue until none is left that it may take.
     private func drain() async {
         while case let batch = takeBatch(), !batch.isEmpty {
-            let outcomes = await Self.run(batch.map(\.claim), database: database, logger: logger)
+            let claims = batch.map(\.claim)
+            let (database, logger) = (self.database, self.logger)
+            let gate = CommitGate()
+            let outcomes: [Outcome]
+            do {
+                outcomes = try await withDeadline(batchDeadline, expired: { gate.expire() }) {
+                    await CommitGate.$current.withValue(gate) { await Self.run(claims, database: database, logger: logger) }
+                }
+            } catch {
+                Self.abandonedCounter.increment()
+                logger.warning("claim batch did not finish in time", metadata: ["claims": "\(claims.count)", "answer": "\(error)"])
+                outcomes = Array(repeating: .failed(error), count: claims.count)
+            }
             for (waiter, outcome) in zip(batch, outcomes) {
                 waiter.continuation.resume(returning: outcome)
             }
@@ -106,8 +131,15 @@ actor ClaimBatcher {
             if keys.contains(where: { busy[$0] != nil || skipped.contains($0) }) {
                 skipped.formUnion(keys)
                 index += 1
-            } else {
-                batch.append(waiting.remove(at: index))
+                continue
+            }
+            let taken = waiting.remove(at: index)
+            do {
+                try taken.gate?.willCommit()
+                batch.append(taken)
+            } catch {
+                // Its request was answered database_unavailable already: never send it.
+                taken.continuation.resume(returning: .failed(error))
             }
         }
         for key in batch.flatMap(\.claim.conflictKeys) {
@@ -120,6 +152,7 @@ actor ClaimBatcher {
     private static let batchesCounter = Counter(label: "tally_claim_batches_total")
     private static let splitCounter = Counter(label: "tally_claim_batches_split_total")
     private static let overloadedCounter = Counter(label: "tally_claims_overloaded_total")
+    private static let abandonedCounter = Counter(label: "tally_claim_batches_abandoned_total")
 
     /// The claims' outcomes, in order. The metrics give the mean batch size next to
     /// tally_claims_total, and how often a batch had to be run again one claim at a time.
@@ -132,6 +165,8 @@ actor ClaimBatcher {
                 try await database.withConnection { connection in
                     var outcomes: [Outcome] = []
                     outcomes.reserveCapacity(claims.count)
+                    // The procedure commits by itself.
+                    try CommitGate.willCommit()
                     let rows = try await connection.execute(APIClaimBatchStatement(claims: claims), logger: logger)
                     for try await (kinds, members, points, balances, statuses, bodies, refusals, details) in rows
                     where [members.count, points.count, balances.count, statuses.count, bodies.count, refusals.count, details.count]
@@ -160,7 +195,11 @@ actor ClaimBatcher {
                 }
             }
         } catch {
-            if claims.count == 1 { return [.failed(error)] }
+            // The database went away: the batch may have committed, so it is not run again here
+            // (a retry with the same Idempotency-Key learns what became of each claim).
+            if claims.count == 1 || error.isDatabaseUnavailability {
+                return Array(repeating: .failed(unavailable(error)), count: claims.count)
+            }
             splitCounter.increment()
             logger.notice(
                 "claim batch failed; running its claims one at a time",
@@ -199,10 +238,19 @@ actor ClaimBatcher {
                 return Self.answer(nil)
             }
         } catch let error as PSQLError {
-            guard let info = error.serverInfo, info[.sqlState] == "TL001", let name = info[.message] else { return .failed(error) }
+            guard let info = error.serverInfo, info[.sqlState] == "TL001", let name = info[.message] else {
+                return .failed(unavailable(error))
+            }
             return .refused(name: name, detail: info[.detail])
         } catch {
-            return .failed(error)
+            return .failed(unavailable(error))
         }
+    }
+
+    /// A failure of the database as the claim's answer (`database_unavailable` or, once the claim
+    /// may have been committed, `outcome_unknown`); any other error as it is.
+    private static func unavailable(_ error: any Error) -> any Error {
+        guard error.isDatabaseUnavailability else { return error }
+        return CommitGate.current?.failureError ?? StoreError.databaseUnavailable
     }
 }

@@ -1,4 +1,5 @@
 import PostgresNIO
+import _ConnectionPoolModule
 
 /// What PostgreSQL said about a failed statement, dug out of PostgresNIO's wrappers
 /// (PostgresNIO hides server messages by default so they do not leak into logs by accident).
@@ -34,5 +35,32 @@ extension Error {
             return "\(info.message ?? "database error") (SQLSTATE \(info.sqlState ?? "?"))"
         }
         return String(describing: self)
+    }
+}
+
+extension Error {
+    /// PostgreSQL could not be reached or went away: no connection could be made, one was lost,
+    /// the server is shutting down or starting up, a statement was cancelled by its timeout, or
+    /// the connection pool gave up. Such a failure is the database's, not the request's: the
+    /// server answers 503 (`database_unavailable` or `outcome_unknown`), never 500.
+    public var isDatabaseUnavailability: Bool {
+        var error: any Error = self
+        if let transaction = error as? PostgresTransactionError {
+            guard let inner = transaction.closureError ?? transaction.commitError ?? transaction.beginError else { return false }
+            error = inner
+        }
+        if error is ConnectionPoolError { return true }
+        guard let psql = error as? PSQLError else { return false }
+        switch psql.code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed, .queryCancelled:
+            return true
+        case .server:
+            // Class 08: connection exception; 57: operator intervention (shutdown, recovery,
+            // statement timeout); 53: insufficient resources (too many connections).
+            let state = psql.serverInfo?[.sqlState] ?? ""
+            return state.hasPrefix("08") || state.hasPrefix("57") || state.hasPrefix("53")
+        default:
+            return false
+        }
     }
 }

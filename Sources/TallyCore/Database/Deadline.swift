@@ -1,18 +1,91 @@
-/// Thrown when an operation did not finish within its deadline.
-public struct DeadlineExceeded: Error {}
+import Synchronization
 
-/// Runs `operation`, giving up after `duration`: a probe must answer even when the
-/// database does not (the connection pool would otherwise wait for its circuit breaker,
-/// about a minute).
+/// Thrown when an operation did not finish within its deadline.
+public struct DeadlineExceeded: Error {
+    public init() {}
+}
+
+/// Runs `operation`, giving up after `duration` even if the operation never returns.
+///
+/// Waiting for a cancelled operation to end is not enough: PostgresNIO 1.33 can leave a query
+/// written to a connection that closes at that moment unanswered for ever (its fix,
+/// vapor/postgres-nio#487, was reverted in #501), and its queries do not end on cancellation.
+/// So the operation runs in a task of its own, which is cancelled at the deadline and left to
+/// end by itself, while the caller gets `expired()` (`DeadlineExceeded` unless it says otherwise)
+/// at once. Task-local values (the request's `CommitGate`) go with the operation.
 @discardableResult
-public func withDeadline<T: Sendable>(_ duration: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: duration)
-            throw DeadlineExceeded()
+public func withDeadline<T: Sendable>(
+    _ duration: Duration,
+    expired: @escaping @Sendable () -> any Error = { DeadlineExceeded() },
+    _ operation: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withDeadline(until: .now + duration, expired: expired, operation)
+}
+
+/// `withDeadline`, with the deadline as an instant (a request's, shared by its steps).
+@discardableResult
+public func withDeadline<T: Sendable>(
+    until deadline: ContinuousClock.Instant,
+    expired: @escaping @Sendable () -> any Error = { DeadlineExceeded() },
+    _ operation: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    let race = DeadlineRace<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { continuation in
+            race.start(
+                continuation,
+                work: Task {
+                    do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
+                },
+                timer: Task {
+                    try? await Task.sleep(until: deadline, clock: .continuous)
+                    if !Task.isCancelled { race.finish(.failure(expired())) }
+                })
         }
-        defer { group.cancelAll() }
-        return try await group.next()!
+    } onCancel: {
+        race.finish(.failure(CancellationError()))
+    }
+}
+
+/// The one answer of `withDeadline`: whichever of the operation, the timer and cancellation
+/// comes first resumes the caller; the others are cancelled.
+private final class DeadlineRace<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var tasks: [Task<Void, Never>] = []
+        /// An answer that came before `start` (cancellation of the caller).
+        var early: Result<T, any Error>?
+        var finished = false
+    }
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<T, any Error>, work: Task<Void, Never>, timer: Task<Void, Never>) {
+        let early: Result<T, any Error>? = state.withLock { state in
+            guard !state.finished else { return state.early }
+            state.continuation = continuation
+            state.tasks = [work, timer]
+            return nil
+        }
+        if let early {
+            work.cancel()
+            timer.cancel()
+            continuation.resume(with: early)
+        }
+    }
+
+    func finish(_ result: Result<T, any Error>) {
+        let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<T, any Error>?, [Task<Void, Never>]) in
+            guard !state.finished else { return (nil, []) }
+            state.finished = true
+            guard let continuation = state.continuation else {
+                state.early = result
+                return (nil, [])
+            }
+            state.continuation = nil
+            defer { state.tasks = [] }
+            return (continuation, state.tasks)
+        }
+        for task in tasks { task.cancel() }
+        continuation?.resume(with: result)
     }
 }

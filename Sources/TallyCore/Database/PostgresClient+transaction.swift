@@ -2,20 +2,31 @@ import Logging
 import PostgresNIO
 
 extension PostgresClient {
-    /// Runs `body` in a transaction, rethrowing the body's own error (not PostgresNIO's
-    /// wrapper) so that callers can tell a domain refusal from a database failure.
-    /// A transaction PostgreSQL aborted to break a deadlock is run again (see `retryingDeadlocks`).
+    /// Runs `body` in a transaction, rethrowing the body's own error (not a wrapper) so that
+    /// callers can tell a domain refusal from a database failure. A transaction PostgreSQL
+    /// aborted to break a deadlock is run again (see `retryingDeadlocks`).
+    ///
+    /// `COMMIT` is sent only through the request's `CommitGate`: once the request's deadline has
+    /// passed (its client told `database_unavailable`), the transaction rolls back instead.
     public func transaction<T: Sendable>(
         logger: Logger,
         isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresConnection) async throws -> sending T
     ) async throws -> sending T {
         try await retryingDeadlocks(logger: logger) {
-            do {
-                return try await withTransaction(logger: logger, isolation: isolation, body)
-            } catch let error as PostgresTransactionError {
-                if let closureError = error.closureError { throw closureError }
-                throw error
+            try await withConnection(isolation: isolation) { connection in
+                try await connection.query("BEGIN", logger: logger)
+                let value: T
+                do {
+                    value = try await body(connection)
+                    try CommitGate.willCommit()
+                } catch {
+                    // A rollback that fails (the connection is gone) leaves nothing behind either.
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+                try await connection.query("COMMIT", logger: logger)
+                return value
             }
         }
     }

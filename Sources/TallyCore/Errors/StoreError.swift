@@ -12,6 +12,9 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case rateLimited
         /// The server has more of this work waiting than it takes on; try again shortly (HTTP 503).
         case overloaded
+        /// The database did not answer in time, or went away (HTTP 503): nothing was done
+        /// (`database_unavailable`), or a write's outcome is unknown (`outcome_unknown`).
+        case unavailable
     }
 
     public let kind: Kind
@@ -25,4 +28,17 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+extension StoreError {
+    /// The database could not be reached, or did not answer, before the request's deadline;
+    /// nothing was done.
+    public static let databaseUnavailable = StoreError(
+        .unavailable, .databaseUnavailable,
+        "the database is not available right now; nothing was done: try again in a moment (with the same Idempotency-Key)")
+    /// A write was sent but its answer did not come back: it may or may not have been made.
+    public static let outcomeUnknown = StoreError(
+        .unavailable, .outcomeUnknown,
+        "the database did not confirm this write in time, so it may or may not have been made: "
+            + "send the same request with the same Idempotency-Key again to get its one real outcome")
 }

@@ -59,6 +59,7 @@ public struct OTPStore: Sendable {
         var generator = SystemRandomNumberGenerator()
         let code = String(format: "%06d", Int(generator.next() % 1_000_000))
         let expiresAt = Date().addingTimeInterval(Self.seconds(limits.codeLifetime))
+        try CommitGate.willCommit() // a write outside a transaction
         try await database.query(
             """
             INSERT INTO otp_challenges (phone, code_hash, ip, expires_at)
@@ -71,6 +72,7 @@ public struct OTPStore: Sendable {
     public func verify(phone: PhoneNumber, code typed: String) async throws -> Outcome {
         let code = typed.filter { !$0.isWhitespace }
         // Count the attempt first, so guessing costs attempts even when requests race.
+        try CommitGate.willCommit() // a write outside a transaction
         let rows = try await database.query(
             """
             UPDATE otp_challenges SET attempts = attempts + 1
@@ -84,6 +86,7 @@ public struct OTPStore: Sendable {
             guard code.count == 6, constantTimeEqual(Array(buffer: stored), hash(phone: phone, code: code)) else {
                 return attempts >= limits.maxAttempts ? .tooManyAttempts : .wrongCode(attemptsLeft: limits.maxAttempts - attempts)
             }
+            try CommitGate.willCommit() // a write outside a transaction
             let used = try await database.query(
                 """
                 UPDATE otp_challenges SET consumed_at = now() WHERE id = \(id) AND consumed_at IS NULL RETURNING id

@@ -91,6 +91,7 @@ public struct WebhookDeliveryStore: Sendable {
     /// Sends every dead letter of the subscription again; returns how many.
     public func replayDead(subscription: UUID) async throws -> Int {
         _ = try await subscriptions.get(id: subscription)
+        try CommitGate.willCommit() // a write outside a transaction
         let rows = try await database.query(
             """
             WITH replayed AS (

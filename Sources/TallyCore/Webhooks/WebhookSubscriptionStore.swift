@@ -113,6 +113,7 @@ public struct WebhookSubscriptionStore: Sendable {
     public func update(id: UUID, _ fields: WebhookSubscriptionFields) async throws -> WebhookSubscription {
         let url = try fields.url.map(Self.validate(url:))
         let eventTypes = try fields.eventTypes.map(WebhookEventType.validate)
+        try CommitGate.willCommit() // a write outside a transaction
         let rows = try await database.query(
             """
             UPDATE webhook_subscriptions SET

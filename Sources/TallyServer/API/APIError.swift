@@ -21,7 +21,7 @@ public struct APIError: HTTPResponseError, Sendable {
         case .notFound: self.init(.notFound, error.code, error.message)
         case .conflict: self.init(.conflict, error.code, error.message)
         case .rateLimited: self.init(.tooManyRequests, error.code, error.message)
-        case .overloaded: self.init(.serviceUnavailable, error.code, error.message)
+        case .overloaded, .unavailable: self.init(.serviceUnavailable, error.code, error.message)
         }
     }
 

@@ -81,7 +81,7 @@ extension APIController {
             (operation.keyCheckedByStatement ? cachedKeyGroup : group).on(path, method: method) { request, context in
                 guard let key = context.apiKey else { throw APIError.unauthorized }
                 guard key.allows(scope) else { throw APIError.forbidden(scope) }
-                return try await handler(request, context)
+                return try await context.withinDeadline { try await handler(request, context) }
             }
         }
     }

@@ -25,6 +25,8 @@ struct WebhookDispatcher: Service {
     let settings: WebhookSettings
     let logger: Logger
     private let doorbell = Doorbell()
+    /// The longest one call to the database may take before it is given up and tried again.
+    static let databaseDeadline: Duration = .seconds(30)
 
     init(database: PostgresClient, settings: WebhookSettings, logger: Logger) {
         self.database = database
@@ -65,8 +67,9 @@ struct WebhookDispatcher: Service {
                 if room > 0 {
                     do {
                         let (queue, lease) = (self.queue, settings.lease)
+                        // Bounded: a database call that never returns must not stop deliveries.
                         let attempts = try await cancelWhenGracefulShutdown {
-                            try await queue.claim(limit: room, lease: lease)
+                            try await withDeadline(Self.databaseDeadline) { try await queue.claim(limit: room, lease: lease) }
                         }
                         if databaseFailing { logger.info("webhook deliveries: database reachable again") }
                         databaseFailing = false
@@ -115,17 +118,18 @@ struct WebhookDispatcher: Service {
         let (status, problem) = await post(attempt, client: client)
         let metadata: Logger.Metadata = ["delivery": "\(attempt.deliveryID)", "attempt": "\(attempt.attempt)", "url": "\(attempt.url)"]
         do {
+            let queue = self.queue
             if let status, (200..<300).contains(status) {
-                try await queue.delivered(attempt, status: status)
+                try await withDeadline(Self.databaseDeadline) { try await queue.delivered(attempt, status: status) }
                 Counter(label: "tally_webhook_deliveries_total", dimensions: [("outcome", "delivered")]).increment()
                 return
             }
             let error = problem ?? "HTTP \(status ?? 0)"
             let last = settings.retry.isLast(attempt.attempt)
-            try await queue.failed(
-                attempt, status: status, error: error,
-                retryAfter: last ? nil : settings.retry.delay(afterAttempt: attempt.attempt)
-            )
+            let retryAfter = last ? nil : settings.retry.delay(afterAttempt: attempt.attempt)
+            try await withDeadline(Self.databaseDeadline) {
+                try await queue.failed(attempt, status: status, error: error, retryAfter: retryAfter)
+            }
             Counter(label: "tally_webhook_deliveries_total", dimensions: [("outcome", last ? "dead" : "retry")]).increment()
             if last {
                 logger.warning("webhook delivery dead after its last try", metadata: metadata.merging(["error": "\(error)"]) { $1 })

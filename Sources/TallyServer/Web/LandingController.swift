@@ -16,9 +16,6 @@ struct LandingController {
     let scans: ScanRecorder
     let signer: SessionSigner
 
-    /// How long a page waits for the database before answering "try again shortly".
-    static let databaseDeadline: Duration = .seconds(3)
-
     struct ClaimFormBody: Decodable {
         var csrf: String?
         var latitude: String?
@@ -84,7 +81,9 @@ struct LandingController {
         do {
             // A person is waiting on a phone: if the database does not answer soon, say so.
             let claims = self.claims
-            let status = try await withDeadline(Self.databaseDeadline) { try await claims.status(of: code, viewer: visit.member) }
+            let status = try await withRequestDeadline(until: .now + config.pageDeadline) {
+                try await claims.status(of: code, viewer: visit.member)
+            }
             let page = try await statusPage(code: code, status: status, visit: visit)
             return visit.respond(page, secureCookies: config.secureCookies)
         } catch {
@@ -174,7 +173,7 @@ struct LandingController {
         let outcome: ClaimOutcome
         do {
             let claims = self.claims
-            outcome = try await withDeadline(Self.databaseDeadline) {
+            outcome = try await withRequestDeadline(until: .now + config.pageDeadline) {
                 try await claims.claim(code, for: member, context: claimContext)
             }
         } catch {

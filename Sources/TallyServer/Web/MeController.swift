@@ -42,7 +42,7 @@ struct MeController {
         guard let member = visit.member else { return signInPage(visit) }
         do {
             let (accounts, rewards, redemptions) = (self.accounts, self.rewards, self.redemptions)
-            let (account, catalogue, recent) = try await withDeadline(LandingController.databaseDeadline) {
+            let (account, catalogue, recent) = try await withRequestDeadline(until: .now + config.pageDeadline) {
                 let account = try await accounts.account(of: member)
                 let catalogue = try await rewards.list(after: nil, limit: Self.catalogueSize, activeNow: true, channel: Self.channel)
                 let recent = try await redemptions.list(member: account.memberId, before: nil, limit: Self.redemptionsShown).items
@@ -85,7 +85,7 @@ struct MeController {
         let hash = IdempotencyStore.requestHash(method: "POST", path: Self.path + "/redeem", body: Array(sku.utf8))
         let redemption: Redemption
         do {
-            let (recorded, replayed) = try await withDeadline(LandingController.databaseDeadline) {
+            let (recorded, replayed) = try await withRequestDeadline(until: .now + config.pageDeadline) {
                 try await idempotency.perform(actor: "web:\(member.uuidString.lowercased())", key: nonce, requestHash: hash) { tx in
                     let outcome = try await redemptions.redeem(
                         member: member, sku: sku, quantity: 1, channel: Self.channel, actor: "consumer", on: tx

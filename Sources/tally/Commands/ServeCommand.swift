@@ -75,7 +75,10 @@ struct ServeCommand: AsyncParsableCommand {
             trustForwardedFor: environment["TALLY_TRUST_PROXY"] == "1",
             secureCookies: environment["TALLY_SECURE_COOKIES"] == "1",
             programmeJobsSeconds: try integer(environment, "TALLY_JOBS_INTERVAL", default: 3600),
-            webhooks: try webhookSettings(environment)
+            webhooks: try webhookSettings(environment),
+            apiDeadline: try seconds(environment, "TALLY_API_DEADLINE", default: 5, in: 0.1...300),
+            pageDeadline: try seconds(environment, "TALLY_PAGE_DEADLINE", default: 3, in: 0.1...300),
+            shutdownGrace: try seconds(environment, "TALLY_SHUTDOWN_GRACE", default: 10, in: 0...3600)
         )
         logger.info(
             "starting",
@@ -84,7 +87,22 @@ struct ServeCommand: AsyncParsableCommand {
                 "kids": "\(config.keyRing.kids.map { "\($0):\(config.keyRing.key(kid: $0)!.fingerprint)" })",
             ])
         let app = try buildApplication(config, logger: logger)
-        try await app.runService()
+        try await ShutdownWatchdog(grace: config.shutdownGrace, logger: logger).run(app)
+    }
+
+    /// A number of seconds from `name` (decimals allowed), within `range`.
+    private func seconds(_ environment: [String: String], _ name: String, default value: Double, in range: ClosedRange<Double>) throws
+        -> Duration
+    {
+        var seconds = value
+        if let text = environment[name] {
+            guard let number = Double(text), number.isFinite else { throw CommandFailure("\(name) must be a number of seconds") }
+            seconds = number
+        }
+        guard range.contains(seconds) else {
+            throw CommandFailure("\(name) must be from \(range.lowerBound) to \(range.upperBound) seconds")
+        }
+        return .milliseconds(Int64((seconds * 1000).rounded()))
     }
 
     /// TALLY_SESSION_KEY (64 hex digits) or the file TALLY_SESSION_KEY_FILE; without either,

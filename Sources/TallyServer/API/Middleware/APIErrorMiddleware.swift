@@ -5,8 +5,9 @@ import NIOCore
 import TallyCore
 
 /// Turns every error on an API route into the JSON error shape: domain refusals, Hummingbird's
-/// own errors (unknown route, body too large, undecodable JSON), and unexpected failures,
-/// which are logged with the request id and answered with a 500 that reveals nothing.
+/// own errors (unknown route, body too large, undecodable JSON), the database's going away
+/// (a 503, never a 500), and unexpected failures, which are logged with the request id and
+/// answered with a 500 that reveals nothing.
 struct APIErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
@@ -27,6 +28,12 @@ struct APIErrorMiddleware: RouterMiddleware {
             throw Self.translate(error) ?? Self.unexpected(error, context: context)
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, .bodyTooLarge, "the request body is larger than 64 KiB")
+        } catch let error where error.isDatabaseUnavailability {
+            // PostgreSQL went away: a 503 that says whether the write may have been made.
+            context.logger.warning("database unavailable", metadata: ["error": "\(error.databaseDescription)"])
+            throw APIError(CommitGate.current?.failureError ?? .databaseUnavailable)
+        } catch is DeadlineExceeded {
+            throw APIError(CommitGate.current?.expire() ?? .databaseUnavailable)
         } catch {
             throw Self.unexpected(error, context: context)
         }

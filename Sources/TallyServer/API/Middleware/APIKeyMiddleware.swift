@@ -22,16 +22,22 @@ struct APIKeyMiddleware: RouterMiddleware {
             do {
                 return try await next(request, Self.context(context, key))
             } catch {
-                guard try await keys.authenticate(secret: secret) != nil else {
+                guard try await authenticate(secret, context: context) != nil else {
                     cache.remove(secret: secret)
                     throw APIError.unauthorized
                 }
                 throw error
             }
         }
-        guard let key = try await keys.authenticate(secret: secret) else { throw APIError.unauthorized }
+        guard let key = try await authenticate(secret, context: context) else { throw APIError.unauthorized }
         cache?.store(key, secret: secret)
         return try await next(request, Self.context(context, key))
+    }
+
+    /// The key with this secret, looked up within the request's deadline.
+    private func authenticate(_ secret: String, context: Context) async throws -> APIKey? {
+        let keys = self.keys
+        return try await context.withinDeadline { try await keys.authenticate(secret: secret) }
     }
 
     private static func context(_ context: Context, _ key: APIKey) -> Context {

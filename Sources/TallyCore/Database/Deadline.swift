@@ -1,3 +1,5 @@
+import NIOCore
+import PostgresNIO
 import Synchronization
 
 /// Thrown when an operation did not finish within its deadline.
@@ -30,16 +32,18 @@ public func withDeadline<T: Sendable>(
     _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     let race = DeadlineRace<T>()
+    let remaining = ContinuousClock.now.duration(to: deadline).components
+    let nanoseconds = max(0, remaining.seconds * 1_000_000_000 + remaining.attoseconds / 1_000_000_000)
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { continuation in
+            // The timer is an event loop's (cheaper than a sleeping task, on every request).
+            let timer = PostgresClient.defaultEventLoopGroup.any().scheduleTask(in: .nanoseconds(nanoseconds)) {
+                race.finish(.failure(expired()))
+            }
             race.start(
-                continuation,
+                continuation, timer: timer,
                 work: Task {
                     do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
-                },
-                timer: Task {
-                    try? await Task.sleep(until: deadline, clock: .continuous)
-                    if !Task.isCancelled { race.finish(.failure(expired())) }
                 })
         }
     } onCancel: {
@@ -52,18 +56,20 @@ public func withDeadline<T: Sendable>(
 private final class DeadlineRace<T: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<T, any Error>?
-        var tasks: [Task<Void, Never>] = []
+        var work: Task<Void, Never>?
+        var timer: Scheduled<Void>?
         /// An answer that came before `start` (cancellation of the caller).
         var early: Result<T, any Error>?
         var finished = false
     }
     private let state = Mutex(State())
 
-    func start(_ continuation: CheckedContinuation<T, any Error>, work: Task<Void, Never>, timer: Task<Void, Never>) {
+    func start(_ continuation: CheckedContinuation<T, any Error>, timer: Scheduled<Void>, work: Task<Void, Never>) {
         let early: Result<T, any Error>? = state.withLock { state in
             guard !state.finished else { return state.early }
             state.continuation = continuation
-            state.tasks = [work, timer]
+            state.work = work
+            state.timer = timer
             return nil
         }
         if let early {
@@ -74,18 +80,19 @@ private final class DeadlineRace<T: Sendable>: Sendable {
     }
 
     func finish(_ result: Result<T, any Error>) {
-        let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<T, any Error>?, [Task<Void, Never>]) in
-            guard !state.finished else { return (nil, []) }
+        let (continuation, work, timer) = state.withLock {
+            state -> (CheckedContinuation<T, any Error>?, Task<Void, Never>?, Scheduled<Void>?) in
+            guard !state.finished else { return (nil, nil, nil) }
             state.finished = true
             guard let continuation = state.continuation else {
                 state.early = result
-                return (nil, [])
+                return (nil, nil, nil)
             }
-            state.continuation = nil
-            defer { state.tasks = [] }
-            return (continuation, state.tasks)
+            defer { (state.continuation, state.work, state.timer) = (nil, nil, nil) }
+            return (continuation, state.work, state.timer)
         }
-        for task in tasks { task.cancel() }
+        work?.cancel()
+        timer?.cancel()
         continuation?.resume(with: result)
     }
 }

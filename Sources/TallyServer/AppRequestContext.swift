@@ -40,17 +40,17 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     /// JSON request bodies are small: products and batch orders, not uploads.
     public var maxUploadSize: Int { 64 * 1024 }
 
-    public var requestDecoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }
+    /// JSON bodies as the API reads them (`APIRequestDecoder`): snake_case keys, RFC 3339
+    /// date-times, `null` only where a field may be null.
+    public var requestDecoder: APIRequestDecoder { APIRequestDecoder() }
 
     public var responseEncoder: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(RFC3339.string(from: date))
+        }
         encoder.outputFormatting = [.sortedKeys]
         return encoder
     }

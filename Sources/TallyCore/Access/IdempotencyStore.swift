@@ -41,10 +41,16 @@ public struct IdempotencyStore: Sendable {
         return Array(hasher.finalize())
     }
 
-    /// Refuses a key of the wrong length before any database work.
+    /// Refuses a key that is not 1 to 200 visible ASCII characters (`!` to `~`), before any
+    /// database work. Anything else could make two different keys one: an HTTP header's bytes
+    /// that are not UTF-8 arrive as U+FFFD, and control characters as spaces.
     public static func check(key: String) throws {
-        guard (1...maxKeyLength).contains(key.utf8.count) else {
-            throw StoreError(.invalid, .invalidIdempotencyKey, "Idempotency-Key has 1 to \(maxKeyLength) bytes")
+        let bytes = key.utf8
+        guard (1...maxKeyLength).contains(bytes.count), bytes.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw StoreError(
+                .invalid, .invalidIdempotencyKey,
+                "Idempotency-Key has 1 to \(maxKeyLength) visible ASCII characters (letters, digits and punctuation, no spaces), e.g. a UUID"
+            )
         }
     }
 

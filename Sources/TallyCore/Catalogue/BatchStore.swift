@@ -103,7 +103,7 @@ public struct BatchStore: Sendable {
     ) async throws -> Batch {
         guard state != .created else { throw StoreError(.invalid, .invalidState, "codes can be activated or voided") }
         if let reason { try TextRules.check(reason, field: "reason", invalid: .invalidReason, lengths: 0...500, multiline: true) }
-        if state == .voided && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+        if state == .voided && (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw StoreError(.invalid, .missingReason, "voiding needs a reason (e.g. \"roll stolen from line 3\")")
         }
         return try await database.transaction(logger: logger) { tx in
@@ -187,6 +187,7 @@ public struct BatchStore: Sendable {
     }
 
     static func validate(_ new: NewBatch) throws {
+        try SKU.check(new.sku)
         guard (1...NewBatch.maxQuantity).contains(new.quantity) else {
             throw StoreError(.invalid, .invalidQuantity, "quantity is between 1 and \(NewBatch.maxQuantity)")
         }
@@ -206,7 +207,7 @@ public struct BatchStore: Sendable {
             ("production_date", .invalidProductionDate, new.productionDate), ("expiry_date", .invalidExpiryDate, new.expiryDate),
         ]
         for (field, invalid, value) in dates {
-            if let value, value.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) == nil {
+            if let value, value.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}/) == nil {
                 throw StoreError(.invalid, invalid, "\(field) is a date written YYYY-MM-DD")
             }
         }

@@ -65,7 +65,7 @@ public struct ProductStore: Sendable {
         guard let points = fields.defaultPoints else {
             throw StoreError(.invalid, .missingDefaultPoints, "default_points is required")
         }
-        let gtin = try Self.validate(fields)
+        let (gtin, imageURL) = try Self.validate(fields)
         // On a leased connection: PostgresNIO's pooled `query` does not give the connection back
         // when the statement fails before its rows are read (a duplicate SKU or GTIN here).
         return try await translatingConflicts {
@@ -73,7 +73,7 @@ public struct ProductStore: Sendable {
                 let rows = try await connection.query(
                     """
                     INSERT INTO products (sku, name, gtin, image_url, description, default_points)
-                    VALUES (\(sku), \(name), \(gtin), \(fields.imageURL), \(fields.description ?? ""), \(points))
+                    VALUES (\(sku), \(name), \(gtin), \(imageURL), \(fields.description ?? ""), \(points))
                     RETURNING \(unescaped: Self.columns)
                     """, logger: logger)
                 return try await Self.single(rows)!
@@ -86,7 +86,8 @@ public struct ProductStore: Sendable {
         if let newSKU = fields.sku, newSKU != sku {
             throw StoreError(.invalid, .skuImmutable, "a product's sku cannot change")
         }
-        let gtin = try Self.validate(fields)
+        guard SKU.isValid(sku) else { throw Self.notFound(sku) }
+        let (gtin, imageURL) = try Self.validate(fields)
         return try await translatingConflicts {
             try await database.withConnection { connection in
                 let rows = try await connection.query(
@@ -94,27 +95,28 @@ public struct ProductStore: Sendable {
                     UPDATE products SET
                         name = coalesce(\(fields.name), name),
                         gtin = coalesce(\(gtin), gtin),
-                        image_url = coalesce(\(fields.imageURL), image_url),
+                        image_url = coalesce(\(imageURL), image_url),
                         description = coalesce(\(fields.description), description),
                         default_points = coalesce(\(fields.defaultPoints), default_points),
                         updated_at = now()
                     WHERE sku = \(sku)
                     RETURNING \(unescaped: Self.columns)
                     """, logger: logger)
-                guard let product = try await Self.single(rows) else {
-                    throw StoreError(.notFound, .productNotFound, "no product with sku \(sku)")
-                }
+                guard let product = try await Self.single(rows) else { throw Self.notFound(sku) }
                 return product
             }
         }
     }
 
     public func get(sku: String) async throws -> Product {
+        guard SKU.isValid(sku) else { throw Self.notFound(sku) }
         let rows = try await database.query("SELECT \(unescaped: Self.columns) FROM products WHERE sku = \(sku)", logger: logger)
-        guard let product = try await Self.single(rows) else {
-            throw StoreError(.notFound, .productNotFound, "no product with sku \(sku)")
-        }
+        guard let product = try await Self.single(rows) else { throw Self.notFound(sku) }
         return product
+    }
+
+    static func notFound(_ sku: String) -> StoreError {
+        StoreError(.notFound, .productNotFound, "no product with sku \(sku)")
     }
 
     /// Products in SKU order, after `after` (a cursor: the last SKU of the previous page).
@@ -146,11 +148,10 @@ public struct ProductStore: Sendable {
         return nil
     }
 
-    /// Checks every given field; returns the GTIN, if given, in its 14-digit form.
-    static func validate(_ fields: ProductFields) throws -> String? {
-        if let sku = fields.sku, sku.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]{0,63}/) == nil {
-            throw StoreError(.invalid, .invalidSKU, "sku has 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
-        }
+    /// Checks every given field; returns the GTIN, if given, in its 14-digit form, and the
+    /// image URL, if given, with its scheme in lower case.
+    static func validate(_ fields: ProductFields) throws -> (gtin: String?, imageURL: String?) {
+        if let sku = fields.sku { try SKU.check(sku) }
         if let name = fields.name { try TextRules.check(name, field: "name", invalid: .invalidName, lengths: 1...200) }
         if let points = fields.defaultPoints, !(0...1_000_000).contains(points) {
             throw StoreError(.invalid, .invalidDefaultPoints, "default_points is between 0 and 1000000")
@@ -158,13 +159,9 @@ public struct ProductStore: Sendable {
         if let description = fields.description {
             try TextRules.check(description, field: "description", invalid: .invalidDescription, lengths: 0...4000, multiline: true)
         }
-        if let imageURL = fields.imageURL {
-            guard imageURL.unicodeScalars.count <= 2000, let url = URL(string: imageURL), url.scheme == "https" || url.scheme == "http",
-                url.host != nil
-            else { throw StoreError(.invalid, .invalidImageURL, "image_url must be an http(s) URL") }
-        }
-        guard let text = fields.gtin else { return nil }
-        do { return try GTIN(text).digits } catch {
+        let imageURL = try fields.imageURL.map { try TextRules.httpURL($0, field: "image_url", invalid: .invalidImageURL) }
+        guard let text = fields.gtin else { return (nil, imageURL) }
+        do { return (try GTIN(text).digits, imageURL) } catch {
             throw StoreError(.invalid, .invalidGTIN, "gtin: \(error)")
         }
     }

@@ -32,7 +32,7 @@ public struct Reward: Sendable, Equatable, Codable {
 }
 
 /// A new reward, as a client posts it.
-public struct NewReward: Sendable, Decodable {
+public struct NewReward: Sendable, Decodable, NullableJSONFields {
     public var sku: String
     public var name: String
     public var description: String?
@@ -49,6 +49,9 @@ public struct NewReward: Sendable, Decodable {
         case sku, name, description, costPoints, stock, perMemberLimit, activeFrom, activeUntil, channels
         case imageURL = "imageUrl"
     }
+
+    /// `null` means the same as leaving these out: unlimited, no limit, no start, no end, every channel.
+    public static let nullableJSONFields: Set<String> = ["stock", "per_member_limit", "active_from", "active_until", "channels"]
 
     public init(
         sku: String, name: String, description: String? = nil, imageURL: String? = nil, costPoints: Int64,
@@ -69,7 +72,7 @@ public struct NewReward: Sendable, Decodable {
 }
 
 /// One field of a partial update: left out (kept), `null` (cleared) or a new value.
-public enum FieldUpdate<Value: Sendable>: Sendable {
+public enum FieldUpdate<Value: Sendable>: Sendable, OptionalJSONField {
     case keep
     case clear
     case set(Value)
@@ -94,8 +97,9 @@ extension KeyedDecodingContainer {
 }
 
 /// A change to a reward (`PATCH`): only the fields sent change; `null` clears a field that
-/// may be empty (image, limit, window ends, channels, and stock, which makes it unlimited).
-public struct RewardPatch: Sendable, Decodable {
+/// may be empty (image, limit, window ends, channels, and stock, which makes it unlimited), and
+/// is refused in the others (name, description, cost, SKU, add_stock).
+public struct RewardPatch: Sendable, Decodable, NullableJSONFields {
     public var sku: String?
     public var name: FieldUpdate<String> = .keep
     public var description: FieldUpdate<String> = .keep
@@ -114,6 +118,10 @@ public struct RewardPatch: Sendable, Decodable {
         case sku, name, description, costPoints, stock, addStock, perMemberLimit, activeFrom, activeUntil, channels
         case imageURL = "imageUrl"
     }
+
+    public static let nullableJSONFields: Set<String> = [
+        "image_url", "stock", "per_member_limit", "active_from", "active_until", "channels",
+    ]
 
     public init() {}
 

@@ -17,8 +17,8 @@ public struct RewardStore: Sendable {
     }
 
     public func create(_ new: NewReward) async throws -> Reward {
-        try RewardTerms.validateSKU(new.sku)
-        let terms = RewardTerms(
+        try SKU.check(new.sku)
+        var terms = RewardTerms(
             name: new.name, description: new.description ?? "", imageURL: new.imageURL, costPoints: new.costPoints,
             perMemberLimit: new.perMemberLimit, activeFrom: new.activeFrom, activeUntil: new.activeUntil, channels: new.channels
         )
@@ -47,6 +47,7 @@ public struct RewardStore: Sendable {
         if let newSKU = patch.sku, newSKU != sku {
             throw StoreError(.invalid, .skuImmutable, "a reward's sku cannot change")
         }
+        guard SKU.isValid(sku) else { throw Self.notFound(sku) }
         if case .set = patch.stock, patch.addStock != nil {
             throw StoreError(.invalid, .conflictingStockChanges, "send stock or add_stock, not both")
         }
@@ -107,6 +108,7 @@ public struct RewardStore: Sendable {
     }
 
     public func get(sku: String) async throws -> Reward {
+        guard SKU.isValid(sku) else { throw Self.notFound(sku) }
         let rows = try await database.query("SELECT \(unescaped: Self.columns) FROM rewards WHERE sku = \(sku)", logger: logger)
         guard let reward = try await Self.single(rows) else { throw Self.notFound(sku) }
         return reward

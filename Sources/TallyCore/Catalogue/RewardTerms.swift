@@ -18,14 +18,11 @@ struct RewardTerms: Sendable {
     var activeUntil: Date?
     var channels: [String]?
 
-    func validate() throws {
+    /// Checks the terms; the image URL comes back with its scheme in lower case.
+    mutating func validate() throws {
         try TextRules.check(name, field: "name", invalid: .invalidName, lengths: 1...200)
         try TextRules.check(description, field: "description", invalid: .invalidDescription, lengths: 0...4000, multiline: true)
-        if let imageURL {
-            guard imageURL.unicodeScalars.count <= 2000, let url = URL(string: imageURL),
-                url.scheme == "https" || url.scheme == "http", url.host != nil
-            else { throw StoreError(.invalid, .invalidImageURL, "image_url must be an http(s) URL") }
-        }
+        if let imageURL { self.imageURL = try TextRules.httpURL(imageURL, field: "image_url", invalid: .invalidImageURL) }
         guard (1...Self.maxCost).contains(costPoints) else {
             throw StoreError(.invalid, .invalidCostPoints, "cost_points is between 1 and \(Self.maxCost)")
         }
@@ -48,12 +45,6 @@ struct RewardTerms: Sendable {
             guard Set(channels).count == channels.count else {
                 throw StoreError(.invalid, .invalidChannels, "channels lists a channel twice")
             }
-        }
-    }
-
-    static func validateSKU(_ sku: String) throws {
-        guard sku.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]{0,63}/) != nil else {
-            throw StoreError(.invalid, .invalidSKU, "sku has 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
         }
     }
 

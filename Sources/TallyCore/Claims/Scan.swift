@@ -23,10 +23,12 @@ public struct Scan: Sendable {
         self.result = result
         self.kid = kid
         self.serial = serial
-        self.input = input.map { String($0.prefix(200)) }
+        // Recorded as it came, but PostgreSQL cannot store a NUL: one in a typed code would make
+        // every insert of the scans waiting with it fail.
+        self.input = input.map { TextRules.storable(String($0.prefix(200))) }
         self.member = member
         self.ip = ip
-        self.userAgent = userAgent.map { String($0.prefix(500)) }
+        self.userAgent = userAgent.map { TextRules.storable(String($0.prefix(500))) }
         self.latitude = latitude
         self.longitude = longitude
         self.accuracy = accuracy

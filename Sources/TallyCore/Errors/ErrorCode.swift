@@ -11,6 +11,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case forbidden
     /// No such API route (404).
     case notFound = "not_found"
+    /// The API path has no operation for this method; `Allow` lists those it has (405).
+    case methodNotAllowed = "method_not_allowed"
     /// The body is not JSON, lacks a required field or has a field of the wrong type (400).
     case invalidJSON = "invalid_json"
     /// The body is larger than the server takes (413).
@@ -31,7 +33,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
 
     /// A keyed write was sent without an Idempotency-Key header (400).
     case missingIdempotencyKey = "missing_idempotency_key"
-    /// The Idempotency-Key is empty or longer than 200 bytes (422).
+    /// The Idempotency-Key is not 1 to 200 visible ASCII characters, or was sent twice (422).
     case invalidIdempotencyKey = "invalid_idempotency_key"
     /// The Idempotency-Key was used before for a different request (422).
     case idempotencyKeyReused = "idempotency_key_reused"
@@ -40,11 +42,11 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
 
     /// `limit` is not a whole number within the page sizes (400).
     case invalidLimit = "invalid_limit"
-    /// `cursor` is not a positive whole number (400).
+    /// `cursor` is not a positive whole number, or for pages in SKU order not a SKU (400).
     case invalidCursor = "invalid_cursor"
-    /// `from` is not a valid start: a sequence in an export, an ISO 8601 time in a ledger (400).
+    /// `from` is not a valid start: a sequence in an export, an RFC 3339 date-time in a ledger (400).
     case invalidFrom = "invalid_from"
-    /// `to` is not an ISO 8601 time (400).
+    /// `to` is not an RFC 3339 date-time (400).
     case invalidTo = "invalid_to"
     /// `count` is not a positive whole number (400).
     case invalidCount = "invalid_count"
@@ -60,6 +62,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case invalidDays = "invalid_days"
     /// `lapsed_days` is not 1 to 3650 (400).
     case invalidLapsedDays = "invalid_lapsed_days"
+    /// `tier` is not a tier name (400).
+    case invalidTier = "invalid_tier"
     /// `status` is not a delivery status, or not `dead` for a bulk replay (400 or 422).
     case invalidStatus = "invalid_status"
     /// `kind` is not a ledger entry kind (422).
@@ -75,9 +79,10 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case missingName = "missing_name"
     /// A new product has no `default_points` (422).
     case missingDefaultPoints = "missing_default_points"
-    /// A product's or reward's `sku` breaks the SKU rule (422).
+    /// A `sku` (a product's, a reward's, a batch's; a `sku` query parameter, 400) or a redemption's
+    /// `reward` breaks the SKU rule (422).
     case invalidSKU = "invalid_sku"
-    /// A `name` is empty, too long or holds control characters; or a reward's is cleared (422).
+    /// A `name` is empty, too long or holds control characters (422).
     case invalidName = "invalid_name"
     /// A `description` is too long or holds control characters (422).
     case invalidDescription = "invalid_description"
@@ -85,7 +90,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case invalidDefaultPoints = "invalid_default_points"
     /// `gtin` is not a valid GTIN (422).
     case invalidGTIN = "invalid_gtin"
-    /// `image_url` is not an http(s) URL (422).
+    /// `image_url` is not an absolute http(s) URL with a host, or too long (422).
     case invalidImageURL = "invalid_image_url"
     /// Another product or reward already has this SKU (409).
     case skuTaken = "sku_taken"
@@ -207,7 +212,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
 
     /// No reward has this SKU (404).
     case rewardNotFound = "reward_not_found"
-    /// `cost_points` is out of range, or cleared (422).
+    /// `cost_points` is out of range (422).
     case invalidCostPoints = "invalid_cost_points"
     /// `per_member_limit` is out of range (422).
     case invalidPerMemberLimit = "invalid_per_member_limit"

@@ -13,6 +13,22 @@ public struct Programme: Sendable, Codable, Equatable {
             self.name = name
             self.minEarned = minEarned
         }
+
+        /// The rule for a tier's name: a lower-case ASCII letter, then up to 31 lower-case ASCII
+        /// letters, digits or `_` — `[a-z][a-z0-9_]{0,31}`.
+        public static func isValidName(_ name: some StringProtocol) -> Bool {
+            let bytes = name.utf8
+            guard (1...32).contains(bytes.count), let first = bytes.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) else {
+                return false
+            }
+            return bytes.allSatisfy {
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                    || $0 == UInt8(ascii: "_")
+            }
+        }
+
+        /// The largest `min_earned`: 10^12 points.
+        public static let maxMinEarned: Int64 = 1_000_000_000_000
     }
 
     /// Months credited points stay spendable (0: they never expire); a batch may override it.
@@ -46,12 +62,12 @@ public struct Programme: Sendable, Codable, Equatable {
             throw StoreError(.invalid, .invalidTiers, "at most \(Self.maxTiers) tiers")
         }
         for tier in tiers {
-            guard tier.name.wholeMatch(of: /[a-z][a-z0-9_]{0,31}/) != nil else {
+            guard Tier.isValidName(tier.name) else {
                 throw StoreError(
                     .invalid, .invalidTiers, "tier name \"\(tier.name)\" is 1 to 32 lower-case letters, digits or _, starting with a letter"
                 )
             }
-            guard (0...1_000_000_000_000).contains(tier.minEarned) else {
+            guard (0...Tier.maxMinEarned).contains(tier.minEarned) else {
                 throw StoreError(.invalid, .invalidTiers, "tier \(tier.name): min_earned is 0 to 10^12")
             }
         }

@@ -26,6 +26,7 @@ public struct RedemptionStore: Sendable {
             throw StoreError(.invalid, .invalidQuantity, "quantity is between 1 and \(Self.maxQuantity)")
         }
         guard ChannelName(rawValue: channel) != nil else { throw ChannelName.invalid }
+        try SKU.check(sku, field: "reward")
         let voucher = Voucher.generate()
         // The function runs once (a materialized CTE); the rest of the answer is known already
         // or read-only here: the reward's name and the cancel window.

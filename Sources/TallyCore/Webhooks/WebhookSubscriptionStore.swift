@@ -169,16 +169,6 @@ public struct WebhookSubscriptionStore: Sendable {
     /// characters; returned with its scheme in lower case (schemes are case-insensitive, and the
     /// database keeps them lower case).
     static func validate(url text: String) throws -> String {
-        let invalid = StoreError(
-            .invalid, .invalidURL, "url must be an absolute http:// or https:// URL with a host, at most \(maxURLLength) characters"
-        )
-        guard (1...maxURLLength).contains(text.unicodeScalars.count),
-            !text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }),
-            let components = URLComponents(string: text),
-            let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
-            let host = components.host, !host.isEmpty,
-            text.lowercased().hasPrefix(scheme + "://")
-        else { throw invalid }
-        return scheme + text.dropFirst(scheme.count)
+        try TextRules.httpURL(text, field: "url", invalid: .invalidURL, maxLength: maxURLLength)
     }
 }

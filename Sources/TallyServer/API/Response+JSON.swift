@@ -20,17 +20,6 @@ struct Page<Item: Encodable>: Encodable {
     let nextCursor: String?
 }
 
-extension Request {
-    /// The query parameter `name` as an integer within `range`, or a 400 `invalid`.
-    func integer(_ name: String, in range: ClosedRange<Int64>, invalid: ErrorCode) throws -> Int64? {
-        guard let text = uri.queryParameters[Substring(name)] else { return nil }
-        guard let value = Int64(text), range.contains(value) else {
-            throw APIError.badRequest(invalid, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return value
-    }
-}
-
 extension Parameters {
     /// A path parameter that must be a positive integer id of a `what`; otherwise a 404
     /// `notFound`, since no such resource exists.

@@ -18,15 +18,15 @@ struct APIKeyCommand: AsyncParsableCommand {
         @Option(help: "A scope: mint, claim, crm:read, crm:write, redeem or admin. Repeat for several.")
         var scope: [Scope]
 
-        @Option(help: "Expiry as an ISO 8601 date-time, e.g. 2027-06-30T00:00:00Z.")
+        @Option(help: "Expiry as an RFC 3339 date-time, e.g. 2027-06-30T00:00:00Z or 2027-06-30T08:00:00+08:00.")
         var expires: String?
 
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
             let expiry = try expires.map { text in
-                guard let date = ISO8601DateFormatter().date(from: text) else {
-                    throw ValidationError("--expires must be an ISO 8601 date-time such as 2027-06-30T00:00:00Z")
+                guard let date = RFC3339.date(from: text) else {
+                    throw ValidationError("--expires must be an RFC 3339 date-time of a real instant, such as 2027-06-30T00:00:00Z")
                 }
                 return date
             }

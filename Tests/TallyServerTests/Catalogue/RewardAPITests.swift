@@ -120,8 +120,10 @@ struct RewardAPITests {
             let before = try await RedemptionSnapshot(app)
             let refusals: [(String, String, HTTPResponse.Status, String)] = [
                 ("MUG-01", #"{"active_until": "2019-01-01T00:00:00Z"}"#, .unprocessableContent, "invalid_active_window"),
-                ("MUG-01", #"{"name": null}"#, .unprocessableContent, "invalid_name"),
-                ("MUG-01", #"{"cost_points": null}"#, .unprocessableContent, "invalid_cost_points"),
+                // Fields that cannot be cleared take no null (the contract does not mark them nullable).
+                ("MUG-01", #"{"name": null}"#, .badRequest, "invalid_json"),
+                ("MUG-01", #"{"cost_points": null}"#, .badRequest, "invalid_json"),
+                ("MUG-01", #"{"description": null}"#, .badRequest, "invalid_json"),
                 ("MUG-01", #"{"sku": "MUG-02"}"#, .unprocessableContent, "sku_immutable"),
                 ("MUG-01", #"{"stock": 3, "add_stock": 1}"#, .unprocessableContent, "conflicting_stock_changes"),
                 ("MUG-01", #"{"add_stock": -6}"#, .unprocessableContent, "stock_below_zero"),

@@ -221,6 +221,52 @@ struct OpenAPIContractTests {
         }
     }
 
+    @Test("a method a path does not have is a 405 with Allow and the JSON error shape, after authentication; an unknown path a 404")
+    func methodNotAllowed() async throws {
+        let contract = try ContractValidator.shared.get()
+        try await Self.withLiveServer { client, keys, routes in
+            // Any valid key: a method a path does not have needs no scope to be refused.
+            let (_, secret) = try await keys.create(name: "claims only", scopes: [.claim])
+            let methods: [HTTPRequest.Method] = [
+                .get, .head, .post, .put, .patch, .delete, .options, .trace, HTTPRequest.Method("PROPFIND")!,
+            ]
+            var paths: [String: String] = [:]
+            for route in routes { paths[route.path] = route.concretePath }
+            var refused = 0
+            for (template, path) in paths.sorted(by: { $0.key < $1.key }) {
+                let allowed = contract.methods(path)
+                #expect(!allowed.isEmpty, "\(template): the contract has no operation for \(path)")
+                for method in methods where !allowed.contains(method.rawValue) {
+                    let anonymous = try await client.execute(uri: path, method: method)
+                    #expect(anonymous.status == .unauthorized, "\(method) \(template) without a key: \(anonymous.status)")
+                    let response = try await client.execute(uri: path, method: method, headers: [.authorization: "Bearer \(secret)"])
+                    #expect(response.status == .methodNotAllowed, "\(method) \(template): \(response.status)")
+                    #expect(response.headers[.allow] == allowed.joined(separator: ", "), "\(method) \(template)")
+                    if method != .head {
+                        #expect(Self.errorCode(response) == "method_not_allowed", "\(method) \(template): \(String(buffer: response.body))")
+                    }
+                    refused += 1
+                }
+            }
+            #expect(refused > 100)
+            // The examples.
+            let put = try await client.execute(uri: "/api/v1/claims", method: .put, headers: [.authorization: "Bearer \(secret)"])
+            #expect(put.status == .methodNotAllowed && put.headers[.allow] == "POST")
+            let trace = try await client.execute(uri: "/api/v1/products", method: .trace, headers: [.authorization: "Bearer \(secret)"])
+            #expect(trace.status == .methodNotAllowed && trace.headers[.allow] == "GET, POST")
+            // A path no operation has stays a 404 not_found, whatever the method, once the key is accepted.
+            for path in ["/api/v1/nothing", "/api/v1/products/X/nothing", "/api", "/api/v2/products"] {
+                for method: HTTPRequest.Method in [.get, .put, .trace] {
+                    let anonymous = try await client.execute(uri: path, method: method)
+                    #expect(anonymous.status == .unauthorized, "\(method) \(path) without a key: \(anonymous.status)")
+                    let response = try await client.execute(uri: path, method: method, headers: [.authorization: "Bearer \(secret)"])
+                    #expect(response.status == .notFound, "\(method) \(path): \(response.status)")
+                    #expect(Self.errorCode(response) == "not_found", "\(method) \(path): \(String(buffer: response.body))")
+                }
+            }
+        }
+    }
+
     // MARK: Helpers
 
     /// What the tests need of one operation in the document (Sendable, unlike Yams' nodes).

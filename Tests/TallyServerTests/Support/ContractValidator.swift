@@ -10,8 +10,10 @@ import Yams
 /// status must be documented for the operation (or by `default`), its Content-Type must be one
 /// the response documents (none: an empty body), and a JSON body must match the response's
 /// schema. An error's `error.code` must be one of the response's `x-tally-error-codes`. An
-/// `/api` path no operation has must be the `UnknownRoute` answer (or a 401). Other paths not in
-/// the contract (the consumer pages) are not checked.
+/// `/api` path no operation has must be the `UnknownRoute` answer (or a 401); a path the
+/// contract has, sent with a method it has no operation for, the `MethodNotAllowed` answer (or a
+/// 401), whose `Allow` lists exactly the path's methods in the contract. Other paths not in the
+/// contract (the consumer pages) are not checked. The answer to a HEAD must have no body.
 struct ContractValidator: Sendable {
     /// The contract in the sources, parsed once for the whole test run.
     static let shared: Result<ContractValidator, ContractError> = {
@@ -80,7 +82,8 @@ struct ContractValidator: Sendable {
         case .failure(let error):
             Issue.record("the contract cannot be read: \(error)", sourceLocation: sourceLocation)
         case .success(let contract):
-            let problems = contract.problems(method.rawValue, uri, status: status, contentType: headers[.contentType], body: body)
+            let problems = contract.problems(
+                method.rawValue, uri, status: status, contentType: headers[.contentType], body: body, allow: headers[.allow])
             if !problems.isEmpty {
                 Issue.record(Comment(rawValue: "contract: " + problems.joined(separator: "\n  ")), sourceLocation: sourceLocation)
             }
@@ -88,9 +91,14 @@ struct ContractValidator: Sendable {
     }
 
     /// The ways the answer `status` to `method uri` disagrees with the contract (none: it agrees).
-    /// `body` nil: not available, only status and Content-Type are checked.
-    func problems(_ method: String, _ uri: String, status: Int, contentType: String?, body: [UInt8]?) -> [String] {
+    /// `body` nil: not available, only status and Content-Type are checked. `allow`: the answer's
+    /// `Allow` header.
+    func problems(_ method: String, _ uri: String, status: Int, contentType: String?, body: [UInt8]?, allow: String? = nil) -> [String] {
         let path = String(uri.prefix { $0 != "?" && $0 != "#" })
+        if method == "HEAD", let body, !body.isEmpty {
+            return ["HEAD \(path) answered \(status) with a body: \(Self.excerpt(body))"]
+        }
+        let body = method == "HEAD" ? nil : body
         let what: String
         let response: JSONValue
         let reference: String?
@@ -104,6 +112,17 @@ struct ContractValidator: Sendable {
             }
             response = documented
             reference = nil
+        } else if path.hasPrefix("/api/"), case let methods = self.methods(path), !methods.isEmpty {
+            // A path the contract has, with another method: 405 method_not_allowed, once the key is accepted.
+            what = "\(method) \(path), a method the contract does not have for this path, answered \(status)"
+            reference = status == 401 ? "#/components/responses/Unauthorized" : "#/components/responses/MethodNotAllowed"
+            guard status == 401 || status == 405 else {
+                return ["\(what): a method a path does not have must answer 405 (or 401 without a valid key)"]
+            }
+            if status == 405, allow != methods.joined(separator: ", ") {
+                return ["\(what) with Allow \(allow ?? "missing"), not the path's methods \(methods.joined(separator: ", "))"]
+            }
+            response = .object(["$ref": .string(reference!)])
         } else if path.hasPrefix("/api/") {
             // Every path under /api that no operation has: 404 not_found, once the key is accepted.
             what = "\(method) \(path), a route the contract does not have, answered \(status)"
@@ -139,6 +158,14 @@ struct ContractValidator: Sendable {
             if matches, literals > (best?.literals ?? -1) { best = (operation, literals) }
         }
         return best?.operation
+    }
+
+    /// The methods the contract has operations for at `path` (any template that matches it), in
+    /// the order the server lists them in `Allow`: GET, HEAD, POST, PUT, PATCH, DELETE.
+    func methods(_ path: String) -> [String] {
+        let order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+        let found = Set(order.filter { operation($0, path) != nil })
+        return order.filter(found.contains)
     }
 
     /// The text around the parameter of a template segment (`{seq}.png` → ("", ".png")), or nil for a literal.

@@ -206,7 +206,10 @@ struct JSONSchemaChecker: Sendable {
             fail("\(length) characters, fewer than \(Int(minimum))")
         }
         if let maximum = keywords["maxLength"]?.double, Double(length) > maximum { fail("\(length) characters, more than \(Int(maximum))") }
-        if let pattern = keywords["pattern"]?.string {
+        if var pattern = keywords["pattern"]?.string {
+            // JSON Schema patterns are ECMA 262 regular expressions, whose `$` matches only at the
+            // end of the text; ICU's also matches before a line break that ends it.
+            if pattern.hasSuffix("$") && !pattern.hasSuffix("\\$") { pattern = String(pattern.dropLast()) + "\\z" }
             if let regex = try? NSRegularExpression(pattern: pattern) {
                 if regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil {
                     fail("\"\(text)\" does not match the pattern \(pattern)")

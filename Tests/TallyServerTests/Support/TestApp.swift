@@ -164,3 +164,72 @@ func errorCode(_ response: TestResponse) throws -> String {
     #expect(!body.error.message.isEmpty)
     return body.error.code
 }
+
+extension TestApp {
+    /// A digest of every table's rows (`md5` of their text, in order): equal digests before and
+    /// after a refused request show that it changed nothing at all.
+    func databaseDigest() async throws -> [String: String] {
+        var tables: [String] = []
+        let names = try await database.query(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1", logger: TestDatabase.logger)
+        for try await name in names.decode(String.self) { tables.append(name) }
+        var digest: [String: String] = [:]
+        for table in tables {
+            let rows = try await database.query(
+                PostgresQuery(unsafeSQL: "SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM \(table) t"),
+                logger: TestDatabase.logger)
+            for try await sum in rows.decode(String.self) { digest[table] = sum }
+        }
+        return digest
+    }
+
+    /// Sends a request whose header lines are the raw bytes given (e.g. not UTF-8, which
+    /// `HTTPFields` cannot carry), with curl, as the key with `scope`. The answer is held to the
+    /// OpenAPI contract.
+    func rawRequest(
+        _ method: HTTPRequest.Method, _ uri: String, as scope: Scope?, headerLines: [[UInt8]], json: String? = nil
+    ) async throws -> (status: Int, body: [UInt8]) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tally-raw-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var lines = headerLines
+        if let scope { lines.append(Array("Authorization: Bearer \(secrets[scope]!)".utf8)) }
+        if json != nil { lines.append(Array("Content-Type: application/json".utf8)) }
+        let headerFile = directory.appendingPathComponent("headers")
+        try Data(lines.flatMap { $0 + [UInt8(ascii: "\n")] }).write(to: headerFile)
+        let bodyFile = directory.appendingPathComponent("body")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments =
+            ["--silent", "--show-error", "--max-time", "60", "-X", method.rawValue, "-H", "@\(headerFile.path)", "-o", bodyFile.path]
+            + ["--write-out", "%{http_code} %{content_type}"]
+            + (json.map { ["--data-binary", $0] } ?? []) + ["http://127.0.0.1:\(client.port!)\(uri)"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let reading = output.fileHandleForReading
+        let written = await withCheckedContinuation { done in
+            Thread { done.resume(returning: reading.readDataToEndOfFile()) }.start()
+        }
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "curl failed for \(method) \(uri)")
+        let fields = String(decoding: written, as: UTF8.self).split(separator: " ", maxSplits: 1)
+        let status = try #require(fields.first.flatMap { Int($0) }, "curl wrote no status")
+        let body = Array((try? Data(contentsOf: bodyFile)) ?? Data())
+        let headers: HTTPFields = fields.count > 1 ? [.contentType: String(fields[1])] : [:]
+        ContractValidator.expectConforms(method, uri, status: status, headers: headers, body: body)
+        return (status, body)
+    }
+}
+
+/// The error code of a JSON error body, checking the `{"error": {"code", "message"}}` shape.
+func errorCode(_ body: [UInt8]) throws -> String {
+    struct Body: Decodable {
+        struct Detail: Decodable {
+            let code: String
+            let message: String
+        }
+        let error: Detail
+    }
+    return try JSONDecoder().decode(Body.self, from: Data(body)).error.code
+}

@@ -39,7 +39,7 @@ struct BatchController: APIController {
     func listBatches(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let limit = try request.integer("limit", in: 1...Int64(BatchStore.maxPageSize), invalid: .invalidLimit) ?? 50
         let cursor = try request.integer("cursor", in: 1...Int64.max, invalid: .invalidCursor)
-        let sku = request.uri.queryParameters["sku"].map(String.init)
+        let sku = try request.sku("sku", invalid: .invalidSKU)
         let items = try await batches.list(before: cursor, limit: Int(limit), sku: sku)
         let next = items.count == Int(limit) ? items.last.map { String($0.id) } : nil
         return try .json(Page(items: items, nextCursor: next), context: context)
@@ -60,13 +60,10 @@ struct BatchController: APIController {
     /// Creates a batch under the newest key. Idempotency-Key is required: a retry after a lost
     /// answer must return the same batch, never allocate a second range.
     private func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let key = request.headers[.idempotencyKey], !key.isEmpty else {
-            throw APIError.badRequest(.missingIdempotencyKey, "creating a batch needs an Idempotency-Key header (e.g. a UUID)")
-        }
+        let key = try request.idempotencyKey(requiredFor: "creating a batch")!
         let actor = context.apiKey!.actor
-        let body = try await request.body.collect(upTo: context.maxUploadSize)
-        let bytes = Array(buffer: body)
-        let order = try context.requestDecoder.decode(NewBatch.self, from: Data(bytes))
+        let bytes = try await request.jsonBody(upTo: context.maxUploadSize)
+        let order = try context.requestDecoder.decode(NewBatch.self, from: bytes)
         let hash = IdempotencyStore.requestHash(method: "POST", path: "/api/v1/batches", body: bytes)
         let kid = keyRing.newestKid
         let (recorded, replayed) = try await idempotency.perform(actor: actor, key: key, requestHash: hash) { tx in
@@ -89,20 +86,11 @@ struct BatchController: APIController {
     private func changeState(_ request: Request, context: AppRequestContext, to state: CodeState) async throws -> Response {
         let id = try context.parameters.id("id", what: "batch", notFound: .batchNotFound)
         // An empty body means the whole batch.
-        let body = try await request.body.collect(upTo: context.maxUploadSize)
-        let change =
-            body.readableBytes == 0
-            ? StateChange()
-            : try context.requestDecoder.decode(StateChange.self, from: Data(Array(buffer: body)))
+        let body = try await request.jsonBody(upTo: context.maxUploadSize)
+        let change = body.isEmpty ? StateChange() : try context.requestDecoder.decode(StateChange.self, from: body)
         let batch = try await batches.changeState(
             batchID: id, to: state, from: change.from, count: change.count, reason: change.reason, actor: context.apiKey!.actor
         )
         return try .json(batch, context: context)
     }
-}
-
-extension HTTPField.Name {
-    static let idempotencyKey = Self("Idempotency-Key")!
-    /// Set on a response that repeats the stored answer to an earlier request with the same key.
-    static let idempotentReplayed = Self("Idempotent-Replayed")!
 }

@@ -39,11 +39,9 @@ struct ClaimController: APIController {
     }
 
     private func claim(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let key = request.headers[.idempotencyKey], !key.isEmpty else {
-            throw APIError.badRequest(.missingIdempotencyKey, "a claim needs an Idempotency-Key header (e.g. a UUID)")
-        }
-        let bytes = Array(buffer: try await request.body.collect(upTo: context.maxUploadSize))
-        let body = try context.requestDecoder.decode(ClaimRequest.self, from: Data(bytes))
+        let key = try request.idempotencyKey(requiredFor: "a claim")!
+        let bytes = try await request.jsonBody(upTo: context.maxUploadSize)
+        let body = try context.requestDecoder.decode(ClaimRequest.self, from: bytes)
         let code = try genuine(body.code)
         let phone: PhoneNumber?
         do { phone = try body.phone.map { try PhoneNumber($0) } } catch {

@@ -50,7 +50,7 @@ struct ExportController: APIController {
 
     private func codes(_ request: Request, context: AppRequestContext) async throws -> Response {
         let format: CodeLines.Format
-        switch request.uri.queryParameters["format"] ?? "csv" {
+        switch try request.query("format", invalid: .invalidFormat) ?? "csv" {
         case "csv": format = .csv
         case "txt": format = .txt
         default: throw APIError.badRequest(.invalidFormat, "format is csv or txt")
@@ -111,7 +111,7 @@ struct ExportController: APIController {
 
     private func zip(_ request: Request, context: AppRequestContext) async throws -> Response {
         let kind: ExportAudit.Kind
-        switch request.uri.queryParameters["format"] ?? "png" {
+        switch try request.query("format", invalid: .invalidFormat) ?? "png" {
         case "png": kind = .png
         case "svg": kind = .svg
         default: throw APIError.badRequest(.invalidFormat, "format is png or svg")

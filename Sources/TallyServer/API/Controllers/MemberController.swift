@@ -105,26 +105,31 @@ struct MemberController: APIController {
     }
 
     private func identity(in request: Request) throws -> Identity {
-        let query = request.uri.queryParameters
-        if let phone = query["phone"] { return Identity(channel: ChannelName.phone.rawValue, externalId: String(phone)) }
-        guard let channel = query["channel"], let external = query["external_id"] else {
+        // Their other refusals are 422s (IdentityLinks.normalised): so are these.
+        if let phone = try request.query("phone", invalid: .invalidExternalID, status: .unprocessableContent) {
+            return Identity(channel: ChannelName.phone.rawValue, externalId: phone)
+        }
+        guard let channel = try request.query("channel", invalid: .invalidChannel, status: .unprocessableContent),
+            let external = try request.query("external_id", invalid: .invalidExternalID, status: .unprocessableContent)
+        else {
             throw APIError.badRequest(.missingIdentity, "find a member by ?phone= or by ?channel=&external_id=")
         }
-        return Identity(channel: String(channel), externalId: String(external))
+        return Identity(channel: channel, externalId: external)
     }
 
     private func ledgerFilter(_ request: Request) throws -> LedgerFilter {
-        let query = request.uri.queryParameters
         func date(_ name: String, invalid: ErrorCode) throws -> Date? {
-            guard let text = query[Substring(name)] else { return nil }
-            guard let date = ISO8601DateFormatter().date(from: String(text)) else {
-                throw APIError.badRequest(invalid, "\(name) is an ISO 8601 time such as 2026-03-01T00:00:00Z")
+            guard let text = try request.query(name, invalid: invalid) else { return nil }
+            guard let date = RFC3339.date(from: text) else {
+                throw APIError.badRequest(
+                    invalid,
+                    "\(name) is an RFC 3339 date-time of a real instant, such as 2026-03-01T00:00:00Z or 2026-03-01T08:00:00.5+08:00")
             }
             return date
         }
         return LedgerFilter(
             before: try request.integer("cursor", in: 1...Int64.max, invalid: .invalidCursor),
-            kind: query["kind"].map(String.init),
+            kind: try request.query("kind", invalid: .invalidKind, status: .unprocessableContent),
             from: try date("from", invalid: .invalidFrom),
             until: try date("to", invalid: .invalidTo),
             limit: Int(try request.integer("limit", in: 1...Int64(MemberLedger.maxPageSize), invalid: .invalidLimit) ?? 50)
@@ -134,15 +139,13 @@ struct MemberController: APIController {
     /// Runs a keyed write: Idempotency-Key required, the answer stored with the write.
     private func idempotent<Answer: Encodable>(
         _ request: Request, _ context: AppRequestContext,
-        write: (Data, PostgresConnection) async throws -> (status: Int, answer: Answer)
+        write: ([UInt8], PostgresConnection) async throws -> (status: Int, answer: Answer)
     ) async throws -> Response {
-        guard let key = request.headers[.idempotencyKey], !key.isEmpty else {
-            throw APIError.badRequest(.missingIdempotencyKey, "this write needs an Idempotency-Key header (e.g. a UUID)")
-        }
-        let bytes = Array(buffer: try await request.body.collect(upTo: context.maxUploadSize))
+        let key = try request.idempotencyKey(requiredFor: "this write")!
+        let bytes = try await request.jsonBody(upTo: context.maxUploadSize)
         let hash = IdempotencyStore.requestHash(method: request.method.rawValue, path: request.uri.path, body: bytes)
         let (recorded, replayed) = try await idempotency.perform(actor: context.apiKey!.actor, key: key, requestHash: hash) { tx in
-            let (status, answer) = try await write(Data(bytes), tx)
+            let (status, answer) = try await write(bytes, tx)
             return RecordedResponse(status: status, body: Array(try context.responseEncoder.encode(answer)))
         }
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]

@@ -23,7 +23,7 @@ struct ProductController: APIController {
 
     func listProducts(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let limit = try request.integer("limit", in: 1...Int64(ProductStore.maxPageSize), invalid: .invalidLimit) ?? 50
-        let items = try await products.list(after: request.uri.queryParameters["cursor"].map(String.init), limit: Int(limit))
+        let items = try await products.list(after: try request.sku("cursor", invalid: .invalidCursor), limit: Int(limit))
         let next = items.count == Int(limit) ? items.last?.sku : nil
         return try .json(Page(items: items, nextCursor: next), context: context)
     }

@@ -58,7 +58,7 @@ struct RedemptionController: APIController {
         case .alreadyCancelled:
             throw APIError(.conflict, .alreadyCancelled, "this redemption was cancelled already")
         case .windowClosed(let redemption):
-            let until = redemption.cancellableUntil.map { " at " + ISO8601DateFormatter().string(from: $0) } ?? ""
+            let until = redemption.cancellableUntil.map { " at " + RFC3339.string(from: $0) } ?? ""
             throw APIError(.conflict, .windowClosed, "the time to cancel this redemption ended\(until)")
         }
     }
@@ -67,11 +67,9 @@ struct RedemptionController: APIController {
     /// A refusal records nothing, key included, so a retry after topping up can succeed.
     private func redeem(_ request: Request, context: AppRequestContext) async throws -> Response {
         let member = try Self.memberID(context)
-        guard let key = request.headers[.idempotencyKey], !key.isEmpty else {
-            throw APIError.badRequest(.missingIdempotencyKey, "a redemption needs an Idempotency-Key header (e.g. a UUID)")
-        }
-        let bytes = Array(buffer: try await request.body.collect(upTo: context.maxUploadSize))
-        let body = try context.requestDecoder.decode(RedeemRequest.self, from: Data(bytes))
+        let key = try request.idempotencyKey(requiredFor: "a redemption")!
+        let bytes = try await request.jsonBody(upTo: context.maxUploadSize)
+        let body = try context.requestDecoder.decode(RedeemRequest.self, from: bytes)
         let channel = body.channel ?? ChannelName.api.rawValue
         let actor = context.apiKey!.actor
         let hash = IdempotencyStore.requestHash(method: "POST", path: request.uri.path, body: bytes)

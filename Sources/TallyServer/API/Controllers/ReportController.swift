@@ -20,9 +20,9 @@ struct ReportController: APIController {
     ]
 
     func liabilityReport(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let query = request.uri.queryParameters
         let report = try await liability.report(
-            from: query["from"].map(String.init), to: query["to"].map(String.init), timeZone: timeZone
+            from: try request.query("from", invalid: .invalidMonth, status: .unprocessableContent),
+            to: try request.query("to", invalid: .invalidMonth, status: .unprocessableContent), timeZone: timeZone
         )
         return try .json(report, context: context)
     }
@@ -33,15 +33,20 @@ struct ReportController: APIController {
 
     /// Streams the segment's members as CSV; the query is checked before the first byte.
     private func segment(_ request: Request) async throws -> Response {
-        let query = request.uri.queryParameters
-        guard let kind = Segment.Kind(rawValue: String(query["segment"] ?? "all")) else {
+        guard let kind = Segment.Kind(rawValue: try request.query("segment", invalid: .invalidSegment) ?? "all") else {
             throw APIError.badRequest(.invalidSegment, "segment is one of \(Segment.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let segment = Segment(
             kind: kind,
             days: Int(try request.integer("days", in: 1...3650, invalid: .invalidDays) ?? 30),
             lapsedDays: Int(try request.integer("lapsed_days", in: 1...3650, invalid: .invalidLapsedDays) ?? 90),
-            tier: query["tier"].map(String.init)
+            tier: try request.query("tier", invalid: .invalidTier).map { tier in
+                guard Programme.Tier.isValidName(tier) else {
+                    throw APIError.badRequest(
+                        .invalidTier, "tier is a tier name: 1 to 32 lower-case letters, digits or _, starting with a letter")
+                }
+                return tier
+            }
         )
         let rows = try await segments.open(segment)
         let body = ResponseBody { writer in

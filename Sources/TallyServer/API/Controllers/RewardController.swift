@@ -25,8 +25,9 @@ struct RewardController: APIController {
     func listRewards(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let limit = try request.integer("limit", in: 1...Int64(RewardStore.maxPageSize), invalid: .invalidLimit) ?? 50
         let items = try await rewards.list(
-            after: request.uri.queryParameters["cursor"].map(String.init), limit: Int(limit),
-            activeNow: try Self.activeFilter(request), channel: request.uri.queryParameters["channel"].map(String.init)
+            after: try request.sku("cursor", invalid: .invalidCursor), limit: Int(limit), activeNow: try Self.activeFilter(request),
+            // A channel that breaks the rule is a 422 (RewardStore.list), as it is in a body.
+            channel: try request.query("channel", invalid: .invalidChannel, status: .unprocessableContent)
         )
         let next = items.count == Int(limit) ? items.last?.sku : nil
         return try .json(Page(items: items, nextCursor: next), context: context)
@@ -43,7 +44,7 @@ struct RewardController: APIController {
 
     /// `?active=true` keeps the rewards inside their window now; `false` or no parameter, all.
     static func activeFilter(_ request: Request) throws -> Bool {
-        switch request.uri.queryParameters["active"] {
+        switch try request.query("active", invalid: .invalidActive) {
         case nil, "false": return false
         case "true": return true
         default: throw APIError.badRequest(.invalidActive, "active must be true or false")

@@ -62,8 +62,8 @@ struct WebhookController: APIController {
         let id = try context.parameters.subscriptionID()
         let limit = try request.integer("limit", in: 1...Int64(WebhookDeliveryStore.maxPageSize), invalid: .invalidLimit) ?? 50
         let cursor = try request.integer("cursor", in: 1...Int64.max, invalid: .invalidCursor)
-        let status = try request.uri.queryParameters["status"].map { text in
-            guard let status = WebhookDelivery.Status(rawValue: String(text)) else {
+        let status = try request.query("status", invalid: .invalidStatus).map { text in
+            guard let status = WebhookDelivery.Status(rawValue: text) else {
                 throw APIError.badRequest(.invalidStatus, "status must be pending, delivered or dead")
             }
             return status
@@ -81,11 +81,8 @@ struct WebhookController: APIController {
 
     func replayWebhookDeadLetters(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let id = try context.parameters.subscriptionID()
-        let body = try await request.body.collect(upTo: context.maxUploadSize)
-        let replay =
-            body.readableBytes == 0
-            ? ReplayRequest()
-            : try context.requestDecoder.decode(ReplayRequest.self, from: Data(Array(buffer: body)))
+        let body = try await request.jsonBody(upTo: context.maxUploadSize)
+        let replay = body.isEmpty ? ReplayRequest() : try context.requestDecoder.decode(ReplayRequest.self, from: body)
         guard (replay.status ?? "dead") == "dead" else {
             throw APIError(
                 .unprocessableContent, .invalidStatus, "only dead letters are replayed in bulk (status: dead); replay others one by one")
@@ -96,9 +93,10 @@ struct WebhookController: APIController {
     /// Creates a subscription. An Idempotency-Key is optional: with one, a retry returns the
     /// first answer (secret included) instead of subscribing twice.
     private func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let bytes = Array(buffer: try await request.body.collect(upTo: context.maxUploadSize))
-        let fields = try context.requestDecoder.decode(WebhookSubscriptionFields.self, from: Data(bytes))
-        guard let key = request.headers[.idempotencyKey] else {
+        let key = try request.idempotencyKey(requiredFor: nil)
+        let bytes = try await request.jsonBody(upTo: context.maxUploadSize)
+        let fields = try context.requestDecoder.decode(WebhookSubscriptionFields.self, from: bytes)
+        guard let key else {
             return try .json(try await subscriptions.create(fields), status: .created, context: context)
         }
         let hash = IdempotencyStore.requestHash(method: "POST", path: "/api/v1/webhooks", body: bytes)

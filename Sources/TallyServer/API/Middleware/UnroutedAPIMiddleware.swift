@@ -1,0 +1,69 @@
+import HTTPTypes
+import Hummingbird
+import TallyCore
+
+/// Answers a request under `/api` that no route takes, in the JSON error shape and after
+/// authenticating it as every `/api` route does (no key, or a bad one: 401): a path the API
+/// has, sent with a method it does not take, is a 405 `method_not_allowed` whose `Allow` lists
+/// the methods it takes; any other path a 404 `not_found`. The router calls it with the one
+/// error it throws when no route matches, whatever the method (HEAD, OPTIONS, TRACE or one of
+/// its own), so no method needs a route of its own.
+struct UnroutedAPIMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    let keys: APIKeyStore
+    /// Every route of the API (`APIControllers.routes`).
+    let routes: [APIRoute]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        guard path == "/api" || path.hasPrefix("/api/") else { return try await next(request, context) }
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            // Only the router throws HTTPError on /api: APIErrorMiddleware turns the others into APIErrors.
+            return try await APIErrorMiddleware().handle(request, context: context) { request, context in
+                try await APIKeyMiddleware(keys: keys).handle(request, context: context) { request, context in
+                    guard context.apiKey != nil else { throw APIError.unauthorized }
+                    return try unrouted(request, context: context)
+                }
+            }
+        }
+    }
+
+    private func unrouted(_ request: Request, context: Context) throws -> Response {
+        let allowed = Self.methods(of: request.uri.path, in: routes)
+        guard !allowed.isEmpty else { throw APIError(.notFound, .notFound, "no such API route") }
+        let list = allowed.joined(separator: ", ")
+        var response = try APIError(
+            .methodNotAllowed, .methodNotAllowed, "\(request.method.rawValue) is not allowed here; this path takes \(list)"
+        )
+        .response(from: request, context: context)
+        response.headers[.allow] = list
+        if request.method == .head { response.body = .init() } // an answer to HEAD has no body
+        return response
+    }
+
+    /// The methods of the routes whose path template `path` matches (a `{parameter}` matches
+    /// any non-empty segment, with the text around it in the template: `{seq}.png`), in a fixed order.
+    static func methods(of path: String, in routes: [APIRoute]) -> [String] {
+        let segments = path.split(separator: "/")
+        var methods: Set<String> = []
+        for route in routes where !methods.contains(route.method) {
+            let template = route.path.split(separator: "/")
+            guard template.count == segments.count else { continue }
+            if zip(template, segments).allSatisfy({ matches($1, $0) }) { methods.insert(route.method) }
+        }
+        let order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+        return methods.sorted { (order.firstIndex(of: $0) ?? order.count, $0) < (order.firstIndex(of: $1) ?? order.count, $1) }
+    }
+
+    private static func matches(_ segment: Substring, _ template: Substring) -> Bool {
+        guard let open = template.firstIndex(of: "{"), let close = template.firstIndex(of: "}"), open < close else {
+            return segment == template
+        }
+        let prefix = template[..<open]
+        let suffix = template[template.index(after: close)...]
+        return segment.count > prefix.count + suffix.count && segment.hasPrefix(prefix) && segment.hasSuffix(suffix)
+    }
+}

@@ -43,7 +43,7 @@ func buildRouter(_ dependencies: Dependencies) -> Router<AppRequestContext> {
         LogRequestsMiddleware(.info)
         MetricsMiddleware()
         // A request under /api that no route takes: 405 with Allow, or 404, after authentication.
-        UnroutedAPIMiddleware(keys: deps.keys, routes: APIControllers.routes)
+        UnroutedAPIMiddleware(keys: deps.keys, routes: APIControllers.routes, deadline: config.apiDeadline)
     }
     HealthController(database: deps.database).addRoutes(to: router)
     router.get("/metrics") { _, _ in PrometheusMetrics.response() }

@@ -70,6 +70,9 @@ struct DatabaseOutageTests {
                     .post, "/api/v1/products", as: .admin, json: #"{"sku": "OIL-1L", "name": "Oil", "default_points": 5}"#)
             }
             try Self.expectUnavailable(product, waited: productWait)
+            // A method the path does not take is answered after the key's lookup: bounded too.
+            let (unrouted, unroutedWait) = try await Self.timed { try await app.request(.put, "/api/v1/claims", as: .claim, json: "{}") }
+            try Self.expectUnavailable(unrouted, waited: unroutedWait)
 
             proxy.restore()
             #expect(try await app.count("claims") == claims)

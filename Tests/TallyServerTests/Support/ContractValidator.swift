@@ -113,11 +113,12 @@ struct ContractValidator: Sendable {
             response = documented
             reference = nil
         } else if path.hasPrefix("/api/"), case let methods = self.methods(path), !methods.isEmpty {
-            // A path the contract has, with another method: 405 method_not_allowed, once the key is accepted.
+            // A path the contract has, with another method: 405 method_not_allowed, once the key is
+            // accepted (looking it up needs the database: 503 Unavailable while it is away).
             what = "\(method) \(path), a method the contract does not have for this path, answered \(status)"
-            reference = status == 401 ? "#/components/responses/Unauthorized" : "#/components/responses/MethodNotAllowed"
-            guard status == 401 || status == 405 else {
-                return ["\(what): a method a path does not have must answer 405 (or 401 without a valid key)"]
+            reference = Self.unroutedReferences[status] ?? "#/components/responses/MethodNotAllowed"
+            guard status == 401 || status == 405 || status == 503 else {
+                return ["\(what): a method a path does not have must answer 405 (or 401 without a valid key, 503 without the database)"]
             }
             if status == 405, allow != methods.joined(separator: ", ") {
                 return ["\(what) with Allow \(allow ?? "missing"), not the path's methods \(methods.joined(separator: ", "))"]
@@ -126,9 +127,9 @@ struct ContractValidator: Sendable {
         } else if path.hasPrefix("/api/") {
             // Every path under /api that no operation has: 404 not_found, once the key is accepted.
             what = "\(method) \(path), a route the contract does not have, answered \(status)"
-            reference = status == 401 ? "#/components/responses/Unauthorized" : "#/components/responses/UnknownRoute"
-            guard status == 401 || status == 404 else {
-                return ["\(what): an unknown /api route must answer 404 (or 401 without a valid key)"]
+            reference = Self.unroutedReferences[status] ?? "#/components/responses/UnknownRoute"
+            guard status == 401 || status == 404 || status == 503 else {
+                return ["\(what): an unknown /api route must answer 404 (or 401 without a valid key, 503 without the database)"]
             }
             response = .object(["$ref": .string(reference!)])
         } else {
@@ -136,6 +137,9 @@ struct ContractValidator: Sendable {
         }
         return responseProblems(response, what: what, contentType: contentType, body: body)
     }
+
+    /// The answers of an unrouted `/api` request besides its 404 or 405.
+    static let unroutedReferences = [401: "#/components/responses/Unauthorized", 503: "#/components/responses/Unavailable"]
 
     /// The operation for `method path`: the template that matches with the most literal segments.
     func operation(_ method: String, _ path: String) -> Operation? {

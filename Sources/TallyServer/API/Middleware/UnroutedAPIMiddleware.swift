@@ -14,6 +14,8 @@ struct UnroutedAPIMiddleware: RouterMiddleware {
     let keys: APIKeyStore
     /// Every route of the API (`APIControllers.routes`).
     let routes: [APIRoute]
+    /// The API's deadline (`RequestDeadlineMiddleware`), for the key's lookup.
+    let deadline: Duration
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
@@ -22,10 +24,12 @@ struct UnroutedAPIMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
             // Only the router throws HTTPError on /api: APIErrorMiddleware turns the others into APIErrors.
-            return try await APIErrorMiddleware().handle(request, context: context) { request, context in
-                try await APIKeyMiddleware(keys: keys).handle(request, context: context) { request, context in
-                    guard context.apiKey != nil else { throw APIError.unauthorized }
-                    return try unrouted(request, context: context)
+            return try await RequestDeadlineMiddleware(duration: deadline).handle(request, context: context) { request, context in
+                try await APIErrorMiddleware().handle(request, context: context) { request, context in
+                    try await APIKeyMiddleware(keys: keys).handle(request, context: context) { request, context in
+                        guard context.apiKey != nil else { throw APIError.unauthorized }
+                        return try unrouted(request, context: context)
+                    }
                 }
             }
         }

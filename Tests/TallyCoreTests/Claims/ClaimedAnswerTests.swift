@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TallyCore
 
 /// The claim's 201 body is written by hand on the hot path: it must be what the API's JSON

@@ -48,8 +48,13 @@ func buildRouter(_ dependencies: Dependencies) -> Router<AppRequestContext> {
     OpenAPIDocument.addRoutes(to: router)
 
     let api = router.group("/api").add(middleware: APIErrorMiddleware())
-    let keyed = api.group().add(middleware: APIKeyMiddleware(keys: deps.keys))
-    let cachedKeyed = api.group().add(middleware: APIKeyMiddleware(keys: deps.keys, cache: APIKeyCache()))
+    // One count of wrong keys per address for the whole API.
+    let throttle = FailedKeyThrottle(config.failedKeys)
+    let keyed = api.group().add(
+        middleware: APIKeyMiddleware(keys: deps.keys, throttle: throttle, trustForwardedFor: config.trustForwardedFor))
+    let cachedKeyed = api.group().add(
+        middleware: APIKeyMiddleware(
+            keys: deps.keys, cache: APIKeyCache(), throttle: throttle, trustForwardedFor: config.trustForwardedFor))
     // Unknown paths under /api get the JSON error shape too, whatever the method.
     for method: HTTPRequest.Method in [.get, .post, .put, .patch, .delete] {
         keyed.on("**", method: method) { _, _ -> Response in throw APIError(.notFound, .notFound, "no such API route") }

@@ -1,5 +1,6 @@
 import Foundation
 import TallyCodes
+import TallyCore
 
 /// Everything the server needs, read once at start-up by the `tally serve` command.
 public struct ServerConfig: Sendable {
@@ -37,6 +38,8 @@ public struct ServerConfig: Sendable {
     public var programmeJobsSeconds: Int
     /// Retries, timeouts and polling of webhook deliveries.
     public var webhooks: WebhookSettings
+    /// How many wrong API keys one address may send before it gets 429 (`FailedKeyThrottle`).
+    public var failedKeys: FailedKeyThrottle.Settings
 
     public init(
         hostname: String = "127.0.0.1",
@@ -55,7 +58,8 @@ public struct ServerConfig: Sendable {
         trustForwardedFor: Bool = false,
         secureCookies: Bool = false,
         programmeJobsSeconds: Int = 3600,
-        webhooks: WebhookSettings = WebhookSettings()
+        webhooks: WebhookSettings = WebhookSettings(),
+        failedKeys: FailedKeyThrottle.Settings = FailedKeyThrottle.Settings()
     ) {
         self.hostname = hostname
         self.port = port
@@ -74,6 +78,7 @@ public struct ServerConfig: Sendable {
         self.secureCookies = secureCookies
         self.programmeJobsSeconds = programmeJobsSeconds
         self.webhooks = webhooks
+        self.failedKeys = failedKeys
     }
 
     /// Half the connections left after the webhook service's LISTEN, at least 1: the landing

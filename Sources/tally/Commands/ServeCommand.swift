@@ -75,7 +75,8 @@ struct ServeCommand: AsyncParsableCommand {
             trustForwardedFor: environment["TALLY_TRUST_PROXY"] == "1",
             secureCookies: environment["TALLY_SECURE_COOKIES"] == "1",
             programmeJobsSeconds: try integer(environment, "TALLY_JOBS_INTERVAL", default: 3600),
-            webhooks: try webhookSettings(environment)
+            webhooks: try webhookSettings(environment),
+            failedKeys: try failedKeySettings(environment)
         )
         logger.info(
             "starting",
@@ -169,5 +170,15 @@ struct ServeCommand: AsyncParsableCommand {
         case let other:
             throw CommandFailure("TALLY_CODE_DELIVERY must be log or webhook, not \(other)")
         }
+    }
+
+    /// How many wrong API keys one address may send: TALLY_API_KEY_FAILURES at once (0: no
+    /// limit), earned back over TALLY_API_KEY_FAILURE_WINDOW seconds, for at most
+    /// TALLY_API_KEY_FAILURE_ADDRESSES addresses remembered at once.
+    private func failedKeySettings(_ environment: [String: String]) throws -> FailedKeyThrottle.Settings {
+        let failures = try integer(environment, "TALLY_API_KEY_FAILURES", default: 20, in: 0...1_000_000)
+        let window = try integer(environment, "TALLY_API_KEY_FAILURE_WINDOW", default: 60, in: 1...86_400)
+        let addresses = try integer(environment, "TALLY_API_KEY_FAILURE_ADDRESSES", default: 10_000, in: 100...10_000_000)
+        return FailedKeyThrottle.Settings(failures: failures, window: .seconds(window), capacity: addresses)
     }
 }

@@ -10,7 +10,7 @@ import Yams
 /// status must be documented for the operation (or by `default`), its Content-Type must be one
 /// the response documents (none: an empty body), and a JSON body must match the response's
 /// schema. An error's `error.code` must be one of the response's `x-tally-error-codes`. An
-/// `/api` path no operation has must be the `UnknownRoute` answer (or a 401). Other paths not in
+/// `/api` path no operation has must be the `UnknownRoute` answer (or a 401 or 429). Other paths not in
 /// the contract (the consumer pages) are not checked.
 struct ContractValidator: Sendable {
     /// The contract in the sources, parsed once for the whole test run.
@@ -107,9 +107,14 @@ struct ContractValidator: Sendable {
         } else if path.hasPrefix("/api/") {
             // Every path under /api that no operation has: 404 not_found, once the key is accepted.
             what = "\(method) \(path), a route the contract does not have, answered \(status)"
-            reference = status == 401 ? "#/components/responses/Unauthorized" : "#/components/responses/UnknownRoute"
-            guard status == 401 || status == 404 else {
-                return ["\(what): an unknown /api route must answer 404 (or 401 without a valid key)"]
+            reference =
+                switch status {
+                case 401: "#/components/responses/Unauthorized"
+                case 429: "#/components/responses/TooManyFailedKeys"
+                default: "#/components/responses/UnknownRoute"
+                }
+            guard status == 401 || status == 404 || status == 429 else {
+                return ["\(what): an unknown /api route must answer 404 (or 401 without a valid key, 429 after too many wrong ones)"]
             }
             response = .object(["$ref": .string(reference!)])
         } else {

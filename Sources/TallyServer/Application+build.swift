@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
 import PostgresNIO
 import TallyCore
 
@@ -15,6 +16,9 @@ public func buildApplication(_ config: ServerConfig, logger: Logger) throws -> s
     let router = buildRouter(dependencies)
     var app = Application(
         router: router,
+        // A connection that sends no complete request part for this long (a half-sent request,
+        // an idle keep-alive connection) is closed; a response being written is never cut.
+        server: .http1(configuration: .init(idleTimeout: TimeAmount(config.httpIdleTimeout))),
         configuration: .init(address: .hostname(config.hostname, port: config.port), serverName: "Tally"),
         logger: logger
     )

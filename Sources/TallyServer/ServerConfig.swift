@@ -40,6 +40,9 @@ public struct ServerConfig: Sendable {
     public var webhooks: WebhookSettings
     /// How many wrong API keys one address may send before it gets 429 (`FailedKeyThrottle`).
     public var failedKeys: FailedKeyThrottle.Settings
+    /// How long an HTTP connection may sit without a complete request part (a half-sent
+    /// request, or an idle keep-alive connection) before the server closes it.
+    public var httpIdleTimeout: Duration
 
     public init(
         hostname: String = "127.0.0.1",
@@ -59,7 +62,8 @@ public struct ServerConfig: Sendable {
         secureCookies: Bool = false,
         programmeJobsSeconds: Int = 3600,
         webhooks: WebhookSettings = WebhookSettings(),
-        failedKeys: FailedKeyThrottle.Settings = FailedKeyThrottle.Settings()
+        failedKeys: FailedKeyThrottle.Settings = FailedKeyThrottle.Settings(),
+        httpIdleTimeout: Duration = ServerConfig.defaultHTTPIdleTimeout
     ) {
         self.hostname = hostname
         self.port = port
@@ -79,7 +83,13 @@ public struct ServerConfig: Sendable {
         self.programmeJobsSeconds = programmeJobsSeconds
         self.webhooks = webhooks
         self.failedKeys = failedKeys
+        self.httpIdleTimeout = httpIdleTimeout
     }
+
+    /// Longer than the idle timeout load balancers commonly keep for their connections to a
+    /// server (60 s), so that the balancer, not the server, closes an idle one: a request it
+    /// sends on a connection the server is closing at that moment would fail.
+    public static let defaultHTTPIdleTimeout: Duration = .seconds(75)
 
     /// Half the connections left after the webhook service's LISTEN, at least 1: the landing
     /// page and the CRM keep the other half under a flood of claims, and fewer, fuller batches

@@ -76,7 +76,8 @@ struct ServeCommand: AsyncParsableCommand {
             secureCookies: environment["TALLY_SECURE_COOKIES"] == "1",
             programmeJobsSeconds: try integer(environment, "TALLY_JOBS_INTERVAL", default: 3600),
             webhooks: try webhookSettings(environment),
-            failedKeys: try failedKeySettings(environment)
+            failedKeys: try failedKeySettings(environment),
+            httpIdleTimeout: try httpIdleTimeout(environment)
         )
         logger.info(
             "starting",
@@ -180,5 +181,15 @@ struct ServeCommand: AsyncParsableCommand {
         let window = try integer(environment, "TALLY_API_KEY_FAILURE_WINDOW", default: 60, in: 1...86_400)
         let addresses = try integer(environment, "TALLY_API_KEY_FAILURE_ADDRESSES", default: 10_000, in: 100...10_000_000)
         return FailedKeyThrottle.Settings(failures: failures, window: .seconds(window), capacity: addresses)
+    }
+
+    /// TALLY_HTTP_IDLE_TIMEOUT: seconds an HTTP connection may go without a complete request
+    /// part before it is closed (default 75, from 0.1 to 3600).
+    private func httpIdleTimeout(_ environment: [String: String]) throws -> Duration {
+        guard let text = environment["TALLY_HTTP_IDLE_TIMEOUT"] else { return ServerConfig.defaultHTTPIdleTimeout }
+        guard let seconds = Double(text), (0.1...3600).contains(seconds) else {
+            throw CommandFailure("TALLY_HTTP_IDLE_TIMEOUT must be from 0.1 to 3600 seconds")
+        }
+        return .milliseconds(Int64((seconds * 1000).rounded()))
     }
 }

@@ -21,6 +21,11 @@ struct Browser {
     let port: Int
     var cookies: [String: String] = [:]
     var acceptLanguage = "zh-CN,zh;q=0.9"
+    /// The `Origin` a browser sends with a form from the page it is on (it asks for the server
+    /// as `localhost`); nil: none, as some privacy settings do.
+    var origin: String? = "http://localhost"
+    /// A `Referer` to send with forms (our pages' policy, same-origin, sends one to us).
+    var referer: String?
 
     init(_ app: TestApp, language: String = "zh-CN,zh;q=0.9") {
         port = app.client.port!
@@ -45,6 +50,10 @@ struct Browser {
             headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ")
         }
         if body != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
+        if method == .post {
+            if let origin { headers[.origin] = origin }
+            if let referer { headers[.referer] = referer }
+        }
         let request = TestClient.Request(
             uri, method: method, authority: "localhost", headers: headers, body: body.map { ByteBuffer(string: $0) })
         let response = try await TestClient.executeAlone(request, port: port)
@@ -55,6 +64,13 @@ struct Browser {
             if value.isEmpty || setCookie.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
         }
         return Page(status: response.status, headers: response.headers, body: response.body ?? ByteBuffer())
+    }
+
+    /// The CSRF token this browser's forms carry now (bound to its session, or to its visitor
+    /// cookie when signed out), read from /me, which has a form either way.
+    mutating func formToken() async throws -> String {
+        let page = try await get("/me")
+        return try #require(Self.csrf(in: page), "no form on /me")
     }
 
     /// The CSRF token the page's forms carry.

@@ -69,8 +69,10 @@ struct SignInController {
                 visit, returnTo: returnTo, phone: form.phone ?? "", error: visit.strings.badPhone, status: .unprocessableContent)
         }
         do {
-            let (code, expiresAt) = try await otp.issue(phone: phone, ip: visit.ip)
-            try await sender.send(code: code, to: phone, expiresAt: expiresAt, logger: context.logger)
+            // A code the gateway did not take is withdrawn: it does not count against the limits.
+            try await otp.issue(phone: phone, ip: visit.ip) { code, expiresAt in
+                try await sender.send(code: code, to: phone, expiresAt: expiresAt, logger: context.logger)
+            }
         } catch let error as StoreError where error.kind == .rateLimited {
             return phoneForm(visit, returnTo: returnTo, phone: form.phone ?? "", error: error.message, status: .tooManyRequests)
         } catch {

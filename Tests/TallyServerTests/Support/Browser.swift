@@ -95,6 +95,16 @@ struct Browser {
 actor SMSInbox {
     private(set) var messages: [(phone: String, code: String)] = []
     private(set) var badSignatures = 0
+    /// While down, the gateway answers 503 and delivers nothing.
+    private(set) var isDown = false
+    private(set) var refused = 0
+
+    func setDown(_ down: Bool) { isDown = down }
+    /// Counts a request refused while down; true if the gateway is down.
+    func refuseIfDown() -> Bool {
+        if isDown { refused += 1 }
+        return isDown
+    }
 
     func receive(phone: String, code: String) { messages.append((phone, code)) }
     func rejected() { badSignatures += 1 }
@@ -105,6 +115,7 @@ func withSMSGateway(secret: String, _ body: @Sendable (_ url: String, _ inbox: S
     let inbox = SMSInbox()
     let router = Router()
     router.post("/sms") { request, _ -> HTTPResponse.Status in
+        if await inbox.refuseIfDown() { return .serviceUnavailable }
         let bytes = Data(Array(buffer: try await request.body.collect(upTo: 4096)))
         let timestamp = request.headers[HTTPField.Name("X-Tally-Timestamp")!] ?? ""
         let signature = request.headers[HTTPField.Name("X-Tally-Signature")!] ?? ""

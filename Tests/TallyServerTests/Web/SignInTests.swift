@@ -193,6 +193,46 @@ struct SignInTests {
             let down = try await browser.post("/signin/code", form: ["csrf": csrf, "phone": "13600136000", "return_to": "/Q"])
             #expect(down.status == .serviceUnavailable)
             #expect(String(buffer: down.body).contains("验证码发送失败"))
+            #expect(try await app.count("otp_challenges") == 0, "a code that could not be sent was kept")
+        }
+    }
+
+    @Test("a code the SMS gateway did not take counts against no limit, and the page says to try again, in both languages")
+    func failedDelivery() async throws {
+        try await Self.withSignIn { app, inbox, _ in
+            await inbox.setDown(true)
+            var browser = Browser(app)
+            let csrf = try await browser.formToken()
+            // More tries than a phone may have codes in an hour (5), each within the minute.
+            for attempt in 1...7 {
+                let down = try await browser.post("/signin/code", form: ["csrf": csrf, "phone": "13600136000", "return_to": "/Q"])
+                #expect(down.status == .serviceUnavailable, "try \(attempt)")
+                #expect(String(buffer: down.body).contains("验证码发送失败，请重试。"), "try \(attempt)")
+                // The phone form again, with the number kept.
+                #expect(String(buffer: down.body).contains(#"action="/signin/code""#))
+                #expect(String(buffer: down.body).contains(#"value="13600136000""#))
+            }
+            var english = Browser(app, language: "en")
+            let englishToken = try await english.formToken()
+            let downInEnglish = try await english.post(
+                "/signin/code", form: ["csrf": englishToken, "phone": "13600136000", "return_to": "/Q"])
+            #expect(downInEnglish.status == .serviceUnavailable)
+            #expect(String(buffer: downInEnglish.body).contains("The code could not be sent. Please try again."))
+            #expect(await inbox.refused == 8)
+            #expect(await inbox.messages.isEmpty)
+            #expect(try await app.count("otp_challenges") == 0)
+
+            // The gateway is back: the next ask sends a code at once, and it signs in.
+            await inbox.setDown(false)
+            let sent = try await browser.post("/signin/code", form: ["csrf": csrf, "phone": "13600136000", "return_to": "/Q"])
+            #expect(sent.status == .ok)
+            #expect(Browser.heading(sent) == "输入验证码")
+            let otp = try #require(await inbox.lastCode(for: "+8613600136000"))
+            #expect(try await app.count("otp_challenges") == 1)
+            let verified = try await browser.post(
+                "/signin/verify", form: ["csrf": csrf, "phone": "+8613600136000", "code": otp, "return_to": "/Q"])
+            #expect(verified.status == .seeOther)
+            #expect(browser.cookies["tally_session"] != nil)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
 import PostgresNIO
 import TallyCore
 
@@ -15,6 +16,9 @@ public func buildApplication(_ config: ServerConfig, logger: Logger) throws -> s
     let router = buildRouter(dependencies)
     var app = Application(
         router: router,
+        // A connection that sends no complete request part for this long (a half-sent request,
+        // an idle keep-alive connection) is closed; a response being written is never cut.
+        server: .http1(configuration: .init(idleTimeout: TimeAmount(config.httpIdleTimeout))),
         configuration: .init(address: .hostname(config.hostname, port: config.port), serverName: "Tally"),
         logger: logger
     )
@@ -38,12 +42,16 @@ func buildRouter(_ dependencies: Dependencies) -> Router<AppRequestContext> {
     let deps = dependencies
     let config = dependencies.config
     let router = Router(context: AppRequestContext.self)
+    // One count of wrong keys per address for the whole API.
+    let throttle = FailedKeyThrottle(config.failedKeys)
     router.addMiddleware {
         RequestIDMiddleware()
         LogRequestsMiddleware(.info)
         MetricsMiddleware()
         // A request under /api that no route takes: 405 with Allow, or 404, after authentication.
-        UnroutedAPIMiddleware(keys: deps.keys, routes: APIControllers.routes, deadline: config.apiDeadline)
+        UnroutedAPIMiddleware(
+            keys: deps.keys, routes: APIControllers.routes, deadline: config.apiDeadline, throttle: throttle,
+            trustForwardedFor: config.trustForwardedFor)
     }
     HealthController(database: deps.database).addRoutes(to: router)
     router.get("/metrics") { _, _ in PrometheusMetrics.response() }
@@ -52,8 +60,11 @@ func buildRouter(_ dependencies: Dependencies) -> Router<AppRequestContext> {
     let api = router.group("/api")
         .add(middleware: RequestDeadlineMiddleware(duration: config.apiDeadline))
         .add(middleware: APIErrorMiddleware())
-    let keyed = api.group().add(middleware: APIKeyMiddleware(keys: deps.keys))
-    let cachedKeyed = api.group().add(middleware: APIKeyMiddleware(keys: deps.keys, cache: APIKeyCache()))
+    let keyed = api.group().add(
+        middleware: APIKeyMiddleware(keys: deps.keys, throttle: throttle, trustForwardedFor: config.trustForwardedFor))
+    let cachedKeyed = api.group().add(
+        middleware: APIKeyMiddleware(
+            keys: deps.keys, cache: APIKeyCache(), throttle: throttle, trustForwardedFor: config.trustForwardedFor))
 
     // The JSON API: the packaging line, channel claims, the CRM, rewards, webhooks.
     APIControllers.mount(deps, on: keyed, cachedKeyGroup: cachedKeyed)

@@ -1,5 +1,6 @@
 import Foundation
 import TallyCodes
+import TallyCore
 
 /// Everything the server needs, read once at start-up by the `tally serve` command.
 public struct ServerConfig: Sendable {
@@ -45,6 +46,11 @@ public struct ServerConfig: Sendable {
     /// On SIGTERM the server stops taking connections, lets requests in flight end and exits;
     /// past this it exits whatever is still in flight.
     public var shutdownGrace: Duration
+    /// How many wrong API keys one address may send before it gets 429 (`FailedKeyThrottle`).
+    public var failedKeys: FailedKeyThrottle.Settings
+    /// How long an HTTP connection may sit without a complete request part (a half-sent
+    /// request, or an idle keep-alive connection) before the server closes it.
+    public var httpIdleTimeout: Duration
 
     public init(
         hostname: String = "127.0.0.1",
@@ -66,7 +72,9 @@ public struct ServerConfig: Sendable {
         webhooks: WebhookSettings = WebhookSettings(),
         apiDeadline: Duration = .seconds(5),
         pageDeadline: Duration = .seconds(3),
-        shutdownGrace: Duration = .seconds(10)
+        shutdownGrace: Duration = .seconds(10),
+        failedKeys: FailedKeyThrottle.Settings = FailedKeyThrottle.Settings(),
+        httpIdleTimeout: Duration = ServerConfig.defaultHTTPIdleTimeout
     ) {
         self.hostname = hostname
         self.port = port
@@ -88,7 +96,14 @@ public struct ServerConfig: Sendable {
         self.apiDeadline = apiDeadline
         self.pageDeadline = pageDeadline
         self.shutdownGrace = shutdownGrace
+        self.failedKeys = failedKeys
+        self.httpIdleTimeout = httpIdleTimeout
     }
+
+    /// Longer than the idle timeout load balancers commonly keep for their connections to a
+    /// server (60 s), so that the balancer, not the server, closes an idle one: a request it
+    /// sends on a connection the server is closing at that moment would fail.
+    public static let defaultHTTPIdleTimeout: Duration = .seconds(75)
 
     /// Half the connections left after the webhook service's LISTEN, at least 1: the landing
     /// page and the CRM keep the other half under a flood of claims, and fewer, fuller batches

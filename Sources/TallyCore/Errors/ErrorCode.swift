@@ -7,6 +7,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
 
     /// No valid API key: none sent, unknown, revoked or expired (401).
     case unauthorized
+    /// The client's address sent too many wrong API keys lately; its key was not looked at (429).
+    case tooManyFailedKeys = "too_many_failed_keys"
     /// The API key lacks the scope the route needs (403).
     case forbidden
     /// No such API route (404).

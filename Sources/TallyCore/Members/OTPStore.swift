@@ -37,8 +37,27 @@ public struct OTPStore: Sendable {
         self.limits = limits
     }
 
-    /// Makes a new code for `phone` and returns it (for the sender; it is not stored).
-    public func issue(phone: PhoneNumber, ip: String?) async throws -> (code: String, expiresAt: Date) {
+    /// Makes a new code for `phone` and hands it to `deliver` (it is not stored). A code whose
+    /// delivery throws is withdrawn before the error is rethrown: it cannot be used, and does not
+    /// count against the phone's or the address's limits, so the person may ask again at once.
+    public func issue(
+        phone: PhoneNumber, ip: String?, deliver: (_ code: String, _ expiresAt: Date) async throws -> Void
+    ) async throws {
+        let (id, code, expiresAt) = try await issue(phone: phone, ip: ip)
+        do {
+            try await deliver(code, expiresAt)
+        } catch {
+            do {
+                try await database.query("DELETE FROM otp_challenges WHERE id = \(id)", logger: logger)
+            } catch let withdrawal {
+                logger.warning("an undelivered sign-in code was not withdrawn", metadata: ["error": "\(withdrawal)"])
+            }
+            throw error
+        }
+    }
+
+    /// Makes a new code for `phone`; returns its row and the code (which is not stored).
+    func issue(phone: PhoneNumber, ip: String?) async throws -> (id: UUID, code: String, expiresAt: Date) {
         let rows = try await database.query(
             """
             SELECT
@@ -60,12 +79,14 @@ public struct OTPStore: Sendable {
         let code = String(format: "%06d", Int(generator.next() % 1_000_000))
         let expiresAt = Date().addingTimeInterval(Self.seconds(limits.codeLifetime))
         try CommitGate.willCommit() // a write outside a transaction
-        try await database.query(
+        let inserted = try await database.query(
             """
             INSERT INTO otp_challenges (phone, code_hash, ip, expires_at)
             VALUES (\(phone.e164), \(ByteBuffer(bytes: hash(phone: phone, code: code))), \(ip)::inet, \(expiresAt))
+            RETURNING id
             """, logger: logger)
-        return (code, expiresAt)
+        for try await id in inserted.decode(UUID.self) { return (id, code, expiresAt) }
+        throw StoreError(.conflict, .notCreated, "the sign-in code was not stored")
     }
 
     /// Checks a typed code against the newest live code for `phone`; a match uses it up.

@@ -8,6 +8,8 @@ public struct APIError: HTTPResponseError, Sendable {
     public let status: HTTPResponse.Status
     public let code: ErrorCode
     public let message: String
+    /// Seconds to send as `Retry-After`, when the error says when to come back.
+    public var retryAfter: Int?
 
     public init(_ status: HTTPResponse.Status, _ code: ErrorCode, _ message: String) {
         self.status = status
@@ -31,6 +33,7 @@ public struct APIError: HTTPResponseError, Sendable {
         if status == .unauthorized { headers[.wwwAuthenticate] = #"Bearer realm="tally""# }
         // A 503 says when to come back (seconds).
         if status == .serviceUnavailable { headers[.retryAfter] = "1" }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return headers
     }
 
@@ -52,6 +55,14 @@ public struct APIError: HTTPResponseError, Sendable {
 
     static func badRequest(_ code: ErrorCode, _ message: String) -> APIError { APIError(.badRequest, code, message) }
     static let unauthorized = APIError(.unauthorized, .unauthorized, "a valid API key is required: Authorization: Bearer tly_…")
+    /// The address sent too many wrong API keys lately (see `FailedKeyThrottle`).
+    static func tooManyFailedKeys(retryAfter: Int) -> APIError {
+        var error = APIError(
+            .tooManyRequests, .tooManyFailedKeys,
+            "too many wrong API keys were sent from this address; try again in \(retryAfter) s with a valid key")
+        error.retryAfter = retryAfter
+        return error
+    }
     static func forbidden(_ scope: Scope) -> APIError {
         APIError(.forbidden, .forbidden, "this API key lacks the scope \(scope.rawValue)")
     }

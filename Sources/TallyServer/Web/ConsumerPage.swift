@@ -87,17 +87,32 @@ struct ConsumerPage {
     }
 }
 
+/// Why a posted form was refused (nothing was done).
+enum FormRefusal {
+    /// The form's CSRF token is missing or not this visit's: an old page, or a forgery.
+    case expired
+    /// The form was sent from another site's page (`Origin`, or else `Referer`).
+    case crossSite
+}
+
 /// Everything a consumer request carries that a page needs: language, CSRF token, who is
 /// signed in, where the request came from. It also sets the cookies a page needs.
 struct ConsumerVisit {
     let strings: PageStrings
+    /// The token this visit's forms carry (see `SessionSigner.csrfToken`).
     let csrf: String
     let member: UUID?
     let ip: String?
     let userAgent: String?
     let path: String
-    private let isNewCSRF: Bool
+    /// The random visitor id of the `tally_csrf` cookie, which anchors a signed-out visit's token.
+    private let visitorID: String
+    private let isNewVisitor: Bool
     private let chosenLanguage: String?
+    /// Where a posted form says it was sent from: the `Origin` header, else `Referer`.
+    private let formSource: String?
+    /// The host the request was sent to (`Host`).
+    private let host: String?
 
     init(request: Request, context: AppRequestContext, signer: SessionSigner, trustForwardedFor: Bool) {
         let query = request.uri.queryParameters
@@ -107,23 +122,70 @@ struct ConsumerVisit {
             acceptLanguage: request.headers[.acceptLanguage]
         )
         chosenLanguage = query["lang"].flatMap { $0 == "en" || $0 == "zh" ? String($0) : nil }
-        if let existing = request.cookies[SessionSigner.csrfCookie]?.value, existing.count == 32 {
-            csrf = existing
-            isNewCSRF = false
+        if let existing = request.cookies[SessionSigner.csrfCookie]?.value, existing.count == 32,
+            existing.allSatisfy({ $0.isHexDigit })
+        {
+            visitorID = existing
+            isNewVisitor = false
         } else {
-            csrf = SessionSigner.newCSRFToken()
-            isNewCSRF = true
+            visitorID = SessionSigner.newCSRFToken()
+            isNewVisitor = true
         }
-        member = request.cookies[SessionSigner.sessionCookie].flatMap { signer.member(fromSession: $0.value) }
+        let session = request.cookies[SessionSigner.sessionCookie]?.value
+        member = session.flatMap { signer.member(fromSession: $0) }
+        // Signed in, the token is bound to the session; signed out, to the visitor id.
+        if member != nil, let session {
+            csrf = signer.csrfToken(anchor: "session:" + session)
+        } else {
+            csrf = signer.csrfToken(anchor: "visitor:" + visitorID)
+        }
         ip = context.clientIP(request: request, trustForwardedFor: trustForwardedFor)
         userAgent = request.headers[.userAgent]
         path = request.uri.path
+        formSource = request.headers[.origin] ?? request.headers[.referer]
+        host = request.head.authority
     }
 
-    /// True when a posted form's CSRF token matches this visitor's cookie.
-    func acceptsForm(token: String?) -> Bool {
-        guard !isNewCSRF, let token, token.count == csrf.count else { return false }
-        return zip(token.utf8, csrf.utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    /// Why a posted form must be refused, or nil to act on it. It must come from one of our
+    /// own pages: its `Origin` (or, without one, its `Referer`) must name the public host or
+    /// the host the request was sent to (a form sent with neither, as some privacy settings
+    /// do, is judged by its token alone). And it must carry this visit's token: a signed-out
+    /// visitor's needs the `tally_csrf` cookie it was made for.
+    func refusal(of token: String?, publicHost: String) -> FormRefusal? {
+        if let formSource {
+            let own = [publicHost, host].compactMap { $0.map(Self.normalised) }
+            guard let source = Self.authority(of: formSource), own.contains(source) else { return .crossSite }
+        }
+        guard member != nil || !isNewVisitor, let token, token.utf8.count == csrf.utf8.count else { return .expired }
+        return zip(token.utf8, csrf.utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0 ? nil : .expired
+    }
+
+    /// The host and port of an origin or URL (`https://tally.cn/Q/…` → `tally.cn`), or nil
+    /// for `null` and anything that is not an http(s) origin.
+    static func authority(of source: String) -> String? {
+        let lower = source.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let scheme = ["https://", "http://"].first(where: { lower.hasPrefix($0) }) else { return nil }
+        var authority = lower.dropFirst(scheme.count).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        guard !authority.isEmpty else { return nil }
+        return normalised(String(authority))
+    }
+
+    /// A host as compared: lower case, without the default ports.
+    static func normalised(_ host: String) -> String {
+        var host = host.lowercased()
+        for port in [":80", ":443"] where host.hasSuffix(port) { host.removeLast(port.count) }
+        return host
+    }
+
+    /// The page refusing a form: nothing was done, in words that say why.
+    func refusedPage(_ refusal: FormRefusal, brand: Brand, switchPath: String? = nil) -> ConsumerPage {
+        switch refusal {
+        case .expired:
+            page(brand: brand, heading: strings.sessionExpired, tone: "warn", switchPath: switchPath)
+        case .crossSite:
+            page(brand: brand, heading: strings.crossSiteTitle, tone: "warn", message: strings.crossSiteBody, switchPath: switchPath)
+        }
     }
 
     /// A page; `switchPath` is where the language link goes (the page itself by default, but a
@@ -136,8 +198,8 @@ struct ConsumerVisit {
     }
 
     /// An HTML response for `page`, with the cookies this visit needs and strict headers:
-    /// no caching, no framing, no referrer (the URL holds the code), nothing loaded from elsewhere
-    /// but product images.
+    /// no caching, no framing, no referrer to other sites (the URL holds the code), nothing
+    /// loaded from elsewhere but product images.
     func respond(_ page: ConsumerPage, status: HTTPResponse.Status = .ok, secureCookies: Bool) -> Response {
         var response = Response(
             status: status,
@@ -146,7 +208,9 @@ struct ConsumerVisit {
                 .cacheControl: "no-store",
                 .contentSecurityPolicy:
                     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-                .referrerPolicy: "no-referrer",
+                // Same-origin: no other site learns the page's address (it holds the code), and a
+                // form sent from the page keeps its Origin, which the server checks.
+                .referrerPolicy: "same-origin",
                 .xContentTypeOptions: "nosniff",
             ],
             body: .init(byteBuffer: ByteBuffer(string: page.render()))
@@ -163,9 +227,9 @@ struct ConsumerVisit {
     }
 
     private func setCookies(on response: inout Response, secure: Bool) {
-        if isNewCSRF {
+        if isNewVisitor {
             response.setCookie(
-                Cookie(name: SessionSigner.csrfCookie, value: csrf, path: "/", secure: secure, httpOnly: true, sameSite: .lax))
+                Cookie(name: SessionSigner.csrfCookie, value: visitorID, path: "/", secure: secure, httpOnly: true, sameSite: .lax))
         }
         if let chosenLanguage {
             response.setCookie(

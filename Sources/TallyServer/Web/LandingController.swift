@@ -156,8 +156,8 @@ struct LandingController {
             return visit.redirect(to: "/Q/\(typed)", secureCookies: config.secureCookies)
         }
         let form = try await FormBody.decode(ClaimFormBody.self, from: request, context: context)
-        guard visit.acceptsForm(token: form.csrf) else {
-            var page = visit.page(brand: config.brand, heading: s.sessionExpired, tone: "warn")
+        if let refusal = visit.refusal(of: form.csrf, publicHost: config.publicHost) {
+            var page = visit.refusedPage(refusal, brand: config.brand, switchPath: "/Q/\(code.text)")
             page.codeGrouped = code.grouped
             return visit.respond(page, status: .forbidden, secureCookies: config.secureCookies)
         }

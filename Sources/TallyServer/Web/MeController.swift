@@ -74,9 +74,8 @@ struct MeController {
         let visit = visit(request, context)
         let m = MeStrings.choose(visit.strings)
         let form = try await FormBody.decode(RedeemForm.self, from: request, context: context)
-        guard visit.acceptsForm(token: form.csrf), let nonce = form.nonce, !nonce.isEmpty, let sku = form.reward else {
-            return expired(visit)
-        }
+        if let refusal = visit.refusal(of: form.csrf, publicHost: config.publicHost) { return expired(visit, refusal) }
+        guard let nonce = form.nonce, !nonce.isEmpty, let sku = form.reward else { return expired(visit) }
         guard let member = visit.member else {
             return visit.redirect(to: Self.path, secureCookies: config.secureCookies)
         }
@@ -125,9 +124,10 @@ struct MeController {
         return visit.respond(withSignedIn(page, visit: visit), status: .created, secureCookies: config.secureCookies)
     }
 
-    /// A form whose CSRF token or nonce does not fit: nothing happens; the visitor starts again.
-    private func expired(_ visit: ConsumerVisit) -> Response {
-        var page = visit.page(brand: config.brand, heading: visit.strings.sessionExpired, tone: "warn", switchPath: Self.path)
+    /// A form whose CSRF token or nonce does not fit, or sent from another site: nothing
+    /// happens; the visitor starts again.
+    private func expired(_ visit: ConsumerVisit, _ refusal: FormRefusal = .expired) -> Response {
+        var page = visit.refusedPage(refusal, brand: config.brand, switchPath: Self.path)
         page.backLink = BackLink(href: Self.path, label: MeStrings.choose(visit.strings).back)
         return visit.respond(page, status: .forbidden, secureCookies: config.secureCookies)
     }

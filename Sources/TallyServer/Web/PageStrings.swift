@@ -57,6 +57,8 @@ struct PageStrings: Sendable {
     let sessionExpired: String
     let badPhone: String
     let sendFailed: String
+    let crossSiteTitle: String
+    let crossSiteBody: String
 
     static let zh = PageStrings(
         htmlLang: "zh-Hans", switchLabel: "English", switchTo: "en",
@@ -83,7 +85,9 @@ struct PageStrings: Sendable {
         lot: "批号", produced: "生产日期", points: "每件积分", code: "防伪码",
         wrongCode: "验证码不正确，还可尝试 %@ 次。", codeExpired: "验证码已失效，请重新获取。",
         tooManyAttempts: "尝试次数过多，请重新获取验证码。", sessionExpired: "页面已过期，请重试。",
-        badPhone: "请输入有效的手机号。", sendFailed: "验证码发送失败，请稍后再试。"
+        badPhone: "请输入有效的手机号。", sendFailed: "验证码发送失败，请重试。",
+        crossSiteTitle: "无法确认请求来源",
+        crossSiteBody: "此表单不是从本站页面提交的，因此未做任何操作。请重新打开本站页面后再试。"
     )
 
     static let en = PageStrings(
@@ -117,7 +121,9 @@ struct PageStrings: Sendable {
         lot: "Lot", produced: "Produced", points: "Points", code: "Code",
         wrongCode: "That code is not right. %@ tries left.", codeExpired: "That code has expired. Please ask for a new one.",
         tooManyAttempts: "Too many tries. Please ask for a new code.", sessionExpired: "This page expired. Please try again.",
-        badPhone: "Please enter a valid mobile number.", sendFailed: "The code could not be sent. Please try again shortly."
+        badPhone: "Please enter a valid mobile number.", sendFailed: "The code could not be sent. Please try again.",
+        crossSiteTitle: "This form came from another site",
+        crossSiteBody: "It was not sent from one of our pages, so nothing was done. Please open the page again and retry."
     )
 
     /// `%@` in `template` replaced by `value`.

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// Signs and checks the consumer's session cookie and CSRF tokens with the session key.
+/// Signs and checks the consumer's session cookie, and makes CSRF tokens, with the session key.
 ///
 /// A session is `<member uuid>.<expiry, unix seconds>.<HMAC, 32 hex>`: stateless, so the
 /// landing page needs no database read to know who is signed in.
@@ -33,7 +33,16 @@ struct SessionSigner: Sendable {
         return zip(given, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0 ? member : nil
     }
 
-    /// A new random CSRF token (double-submit: in a cookie and in every form).
+    /// The CSRF token of the forms of a visitor: an HMAC, under the session key, of what the
+    /// visit is anchored to (the session cookie when signed in, else the random visitor id
+    /// the server put in the `tally_csrf` cookie). A cookie planted by someone else gives them
+    /// no token to go with it: they cannot compute the HMAC, and a signed-in visitor's
+    /// token is bound to a session cookie they cannot read or set.
+    func csrfToken(anchor: String) -> String {
+        mac("csrf:" + anchor)
+    }
+
+    /// A new random visitor id for the `tally_csrf` cookie: 32 hex digits.
     static func newCSRFToken() -> String {
         var generator = SystemRandomNumberGenerator()
         return (0..<2).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()

@@ -8,7 +8,7 @@ import TallyCore
 ///
 /// `POST /signin/code` sends a code and shows the page to type it; `POST /signin/verify`
 /// checks it, finds or creates the member for the phone, sets the session and returns to
-/// the code's page. Every form carries the visitor's CSRF token.
+/// the code's page. Every form carries the visit's CSRF token and must come from our own pages.
 struct SignInController {
     let config: ServerConfig
     let otp: OTPStore
@@ -58,7 +58,9 @@ struct SignInController {
         let visit = ConsumerVisit(request: request, context: context, signer: signer, trustForwardedFor: config.trustForwardedFor)
         let form = try await FormBody.decode(PhoneForm.self, from: request, context: context)
         let returnTo = Self.safeReturn(form.returnTo)
-        guard visit.acceptsForm(token: form.csrf) else { return expired(visit, returnTo: returnTo) }
+        if let refusal = visit.refusal(of: form.csrf, publicHost: config.publicHost) {
+            return refused(visit, refusal, returnTo: returnTo)
+        }
         let phone: PhoneNumber
         do {
             phone = try PhoneNumber(form.phone ?? "")
@@ -67,8 +69,10 @@ struct SignInController {
                 visit, returnTo: returnTo, phone: form.phone ?? "", error: visit.strings.badPhone, status: .unprocessableContent)
         }
         do {
-            let (code, expiresAt) = try await otp.issue(phone: phone, ip: visit.ip)
-            try await sender.send(code: code, to: phone, expiresAt: expiresAt, logger: context.logger)
+            // A code the gateway did not take is withdrawn: it does not count against the limits.
+            try await otp.issue(phone: phone, ip: visit.ip) { code, expiresAt in
+                try await sender.send(code: code, to: phone, expiresAt: expiresAt, logger: context.logger)
+            }
         } catch let error as StoreError where error.kind == .rateLimited {
             return phoneForm(visit, returnTo: returnTo, phone: form.phone ?? "", error: error.message, status: .tooManyRequests)
         } catch {
@@ -83,7 +87,9 @@ struct SignInController {
         let visit = ConsumerVisit(request: request, context: context, signer: signer, trustForwardedFor: config.trustForwardedFor)
         let form = try await FormBody.decode(CodeForm.self, from: request, context: context)
         let returnTo = Self.safeReturn(form.returnTo)
-        guard visit.acceptsForm(token: form.csrf) else { return expired(visit, returnTo: returnTo) }
+        if let refusal = visit.refusal(of: form.csrf, publicHost: config.publicHost) {
+            return refused(visit, refusal, returnTo: returnTo)
+        }
         guard let phone = try? PhoneNumber(form.phone ?? "") else {
             return phoneForm(visit, returnTo: returnTo, phone: "", error: visit.strings.badPhone, status: .unprocessableContent)
         }
@@ -112,7 +118,9 @@ struct SignInController {
         let visit = ConsumerVisit(request: request, context: context, signer: signer, trustForwardedFor: config.trustForwardedFor)
         let form = try await FormBody.decode(PhoneForm.self, from: request, context: context)
         let returnTo = Self.safeReturn(form.returnTo)
-        guard visit.acceptsForm(token: form.csrf) else { return expired(visit, returnTo: returnTo) }
+        if let refusal = visit.refusal(of: form.csrf, publicHost: config.publicHost) {
+            return refused(visit, refusal, returnTo: returnTo)
+        }
         var response = visit.redirect(to: returnTo, secureCookies: config.secureCookies)
         response.setCookie(
             Cookie(
@@ -139,9 +147,10 @@ struct SignInController {
         return visit.respond(page, status: status, secureCookies: config.secureCookies)
     }
 
-    /// A form whose CSRF token does not match: nothing happens; the visitor starts again.
-    private func expired(_ visit: ConsumerVisit, returnTo: String) -> Response {
-        let page = visit.page(brand: config.brand, heading: visit.strings.sessionExpired, tone: "warn", switchPath: returnTo)
+    /// A form without this visit's CSRF token, or sent from another site: nothing happens; the
+    /// visitor starts again from the page.
+    private func refused(_ visit: ConsumerVisit, _ refusal: FormRefusal, returnTo: String) -> Response {
+        let page = visit.refusedPage(refusal, brand: config.brand, switchPath: returnTo)
         var response = visit.respond(page, status: .forbidden, secureCookies: config.secureCookies)
         response.headers[.refresh] = "3; url=\(returnTo)"
         return response

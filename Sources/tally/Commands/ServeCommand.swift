@@ -78,7 +78,9 @@ struct ServeCommand: AsyncParsableCommand {
             webhooks: try webhookSettings(environment),
             apiDeadline: try seconds(environment, "TALLY_API_DEADLINE", default: 5, in: 0.1...300),
             pageDeadline: try seconds(environment, "TALLY_PAGE_DEADLINE", default: 3, in: 0.1...300),
-            shutdownGrace: try seconds(environment, "TALLY_SHUTDOWN_GRACE", default: 10, in: 0...3600)
+            shutdownGrace: try seconds(environment, "TALLY_SHUTDOWN_GRACE", default: 10, in: 0...3600),
+            failedKeys: try failedKeySettings(environment),
+            httpIdleTimeout: try httpIdleTimeout(environment)
         )
         logger.info(
             "starting",
@@ -187,5 +189,25 @@ struct ServeCommand: AsyncParsableCommand {
         case let other:
             throw CommandFailure("TALLY_CODE_DELIVERY must be log or webhook, not \(other)")
         }
+    }
+
+    /// How many wrong API keys one address may send: TALLY_API_KEY_FAILURES at once (0: no
+    /// limit), earned back over TALLY_API_KEY_FAILURE_WINDOW seconds, for at most
+    /// TALLY_API_KEY_FAILURE_ADDRESSES addresses remembered at once.
+    private func failedKeySettings(_ environment: [String: String]) throws -> FailedKeyThrottle.Settings {
+        let failures = try integer(environment, "TALLY_API_KEY_FAILURES", default: 20, in: 0...1_000_000)
+        let window = try integer(environment, "TALLY_API_KEY_FAILURE_WINDOW", default: 60, in: 1...86_400)
+        let addresses = try integer(environment, "TALLY_API_KEY_FAILURE_ADDRESSES", default: 10_000, in: 100...10_000_000)
+        return FailedKeyThrottle.Settings(failures: failures, window: .seconds(window), capacity: addresses)
+    }
+
+    /// TALLY_HTTP_IDLE_TIMEOUT: seconds an HTTP connection may go without a complete request
+    /// part before it is closed (default 75, from 0.1 to 3600).
+    private func httpIdleTimeout(_ environment: [String: String]) throws -> Duration {
+        guard let text = environment["TALLY_HTTP_IDLE_TIMEOUT"] else { return ServerConfig.defaultHTTPIdleTimeout }
+        guard let seconds = Double(text), (0.1...3600).contains(seconds) else {
+            throw CommandFailure("TALLY_HTTP_IDLE_TIMEOUT must be from 0.1 to 3600 seconds")
+        }
+        return .milliseconds(Int64((seconds * 1000).rounded()))
     }
 }

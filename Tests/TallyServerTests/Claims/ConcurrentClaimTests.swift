@@ -20,7 +20,7 @@ struct ConcurrentClaimTests {
         var browser = Browser(app)
         _ = try await browser.get("/Q")
         browser.cookies["tally_session"] = SessionSigner(key: sessionKey).session(for: member)
-        return (browser, member, browser.cookies["tally_csrf"]!)
+        return (browser, member, try await browser.formToken())
     }
 
     @Test("50 people claiming one code at once: exactly one is credited, the others see it is taken")

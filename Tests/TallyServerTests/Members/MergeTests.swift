@@ -76,7 +76,7 @@ struct MergeTests {
             #expect(Browser.heading(try await browser.get("/Q/\(app.code(batch, 0).text)")) == "您已领取过本件积分")
             #expect(Browser.heading(try await browser.get("/Q/\(app.code(batch, 1).text)")) == "您已领取过本件积分")
             // A claim through the old session credits the survivor.
-            let csrf = browser.cookies["tally_csrf"]!
+            let csrf = try await browser.formToken()
             _ = try await browser.post("/Q/\(app.code(batch, 2).text)/claim", form: ["csrf": csrf])
             #expect(try await app.int64("SELECT balance FROM members WHERE id = '\(survivor)'") == 30)
             try await app.expectInvariants()
@@ -86,7 +86,8 @@ struct MergeTests {
     @Test("a claim that waits for its member while a merge takes it away credits the survivor")
     func claimWaitingOnAMerge() async throws {
         try await Self.withAbsorbedSession { app, batch, survivor, absorbed, browser in
-            let csrf = browser.cookies["tally_csrf"]!
+            var browser = browser
+            let csrf = try await browser.formToken()
             let code = app.code(batch, 2).text
 
             // The merge holds both members, uncommitted, while the absorbed member's page claims:

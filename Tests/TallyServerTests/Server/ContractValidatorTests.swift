@@ -33,8 +33,15 @@ struct ContractValidatorTests {
         let webhook =
             #"{"id": "\#(UUID())", "url": "https://crm.example.cn/hook", "event_types": ["member.created"], "active": true, "created_at": "2026-03-01T08:30:00Z""#
         #expect(try problems("POST", "/api/v1/webhooks", 201, webhook + #", "secret": "\#(String(repeating: "ab", count: 32))"}"#) == [])
-        let withoutSecret = try problems("POST", "/api/v1/webhooks", 201, webhook + "}")
-        #expect(withoutSecret.first?.contains("the required property secret is missing") == true, "\(withoutSecret)")
+        // A replay (Idempotent-Replayed) answers the subscription without its secret.
+        #expect(try problems("POST", "/api/v1/webhooks", 201, webhook + "}") == [])
+        // Both parts of the allOf hold: the Webhook's required properties, the secret's pattern.
+        let withoutID = try problems(
+            "POST", "/api/v1/webhooks", 201,
+            webhook.replacing(#/"id": "[^"]+", /#, with: "") + #", "secret": "\#(String(repeating: "ab", count: 32))"}"#)
+        #expect(withoutID.first?.contains("the required property id is missing") == true, "\(withoutID)")
+        let shortSecret = try problems("POST", "/api/v1/webhooks", 201, webhook + #", "secret": "00"}"#)
+        #expect(shortSecret.first?.contains("$.secret: \"00\" does not match the pattern") == true, "\(shortSecret)")
         let secretOnRead = try problems("GET", "/api/v1/webhooks/\(UUID())", 200, webhook + #", "secret": "00"}"#)
         #expect(secretOnRead.first?.contains("$.secret: a property the contract does not document") == true, "\(secretOnRead)")
     }

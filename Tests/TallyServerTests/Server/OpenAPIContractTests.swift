@@ -64,11 +64,12 @@ struct OpenAPIContractTests {
         }
     }
 
-    @Test("each /api operation declares 401 and 403")
+    @Test("each /api operation declares 401, 403 and 429")
     func authResponsesDeclared() async throws {
         for (name, operation) in try await Self.contract() where name.contains(" /api/") {
             #expect(operation.statuses.contains(401), "\(name) does not declare 401")
             #expect(operation.statuses.contains(403), "\(name) does not declare 403")
+            #expect(operation.statuses.contains(429), "\(name) does not declare 429 (too_many_failed_keys)")
         }
     }
 
@@ -145,6 +146,26 @@ struct OpenAPIContractTests {
                     )
                     #expect(response.status == .unauthorized, "\(route.operation) with \(authorization): \(response.status)")
                     #expect(Self.errorCode(response) == "unauthorized", "\(route.operation): \(String(buffer: response.body))")
+                }
+            }
+        }
+    }
+
+    @Test("an address that sent too many wrong keys gets 429 too_many_failed_keys on every route, as documented")
+    func throttledEverywhere() async throws {
+        try await Self.withLiveServer(failedKeys: .init(failures: 1, window: .seconds(3600))) { client, keys, routes in
+            let (_, admin) = try await keys.create(name: "admin", scopes: [.admin])
+            let first = try await client.execute(
+                uri: "/api/v1/products", method: .get, headers: [.authorization: "Bearer tly_nope"])
+            #expect(first.status == .unauthorized)
+            for route in routes {
+                for secret in ["tly_nope", admin] {
+                    let response = try await client.execute(
+                        uri: route.concretePath, method: route.httpMethod, headers: [.authorization: "Bearer \(secret)"]
+                    )
+                    #expect(response.status == .tooManyRequests, "\(route.operation): \(response.status)")
+                    #expect(Self.errorCode(response) == "too_many_failed_keys", "\(route.operation): \(String(buffer: response.body))")
+                    #expect(response.headers[.retryAfter].flatMap { Int($0) } != nil, "\(route.operation): no Retry-After")
                 }
             }
         }
@@ -347,12 +368,15 @@ struct OpenAPIContractTests {
         return node
     }
 
-    /// Runs `body` against the server on a fresh database, over real HTTP.
+    /// Runs `body` against the server on a fresh database, over real HTTP. Wrong keys are not
+    /// throttled unless asked (these tests send hundreds from one address).
     static func withLiveServer(
+        failedKeys: FailedKeyThrottle.Settings = .off,
         _ body: @Sendable (_ client: any TestClientProtocol, _ keys: APIKeyStore, _ routes: [APIRoute]) async throws -> Void
     ) async throws {
         try await TestDatabase.withFresh { database, url in
-            let config = ServerConfig(port: 0, databaseURL: url, keyRing: keyRing)
+            var config = ServerConfig(port: 0, databaseURL: url, keyRing: keyRing)
+            config.failedKeys = failedKeys
             let routes = apiRoutes()
             let keys = APIKeyStore(database: database, logger: TestDatabase.logger)
             let app = try buildApplication(config, logger: logger)

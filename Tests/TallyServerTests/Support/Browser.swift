@@ -21,6 +21,11 @@ struct Browser {
     let port: Int
     var cookies: [String: String] = [:]
     var acceptLanguage = "zh-CN,zh;q=0.9"
+    /// The `Origin` a browser sends with a form from the page it is on (it asks for the server
+    /// as `localhost`); nil: none, as some privacy settings do.
+    var origin: String? = "http://localhost"
+    /// A `Referer` to send with forms (our pages' policy, same-origin, sends one to us).
+    var referer: String?
 
     init(_ app: TestApp, language: String = "zh-CN,zh;q=0.9") {
         port = app.client.port!
@@ -45,6 +50,10 @@ struct Browser {
             headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ")
         }
         if body != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
+        if method == .post {
+            if let origin { headers[.origin] = origin }
+            if let referer { headers[.referer] = referer }
+        }
         let request = TestClient.Request(
             uri, method: method, authority: "localhost", headers: headers, body: body.map { ByteBuffer(string: $0) })
         let response = try await TestClient.executeAlone(request, port: port)
@@ -55,6 +64,13 @@ struct Browser {
             if value.isEmpty || setCookie.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
         }
         return Page(status: response.status, headers: response.headers, body: response.body ?? ByteBuffer())
+    }
+
+    /// The CSRF token this browser's forms carry now (bound to its session, or to its visitor
+    /// cookie when signed out), read from /me, which has a form either way.
+    mutating func formToken() async throws -> String {
+        let page = try await get("/me")
+        return try #require(Self.csrf(in: page), "no form on /me")
     }
 
     /// The CSRF token the page's forms carry.
@@ -79,6 +95,16 @@ struct Browser {
 actor SMSInbox {
     private(set) var messages: [(phone: String, code: String)] = []
     private(set) var badSignatures = 0
+    /// While down, the gateway answers 503 and delivers nothing.
+    private(set) var isDown = false
+    private(set) var refused = 0
+
+    func setDown(_ down: Bool) { isDown = down }
+    /// Counts a request refused while down; true if the gateway is down.
+    func refuseIfDown() -> Bool {
+        if isDown { refused += 1 }
+        return isDown
+    }
 
     func receive(phone: String, code: String) { messages.append((phone, code)) }
     func rejected() { badSignatures += 1 }
@@ -89,6 +115,7 @@ func withSMSGateway(secret: String, _ body: @Sendable (_ url: String, _ inbox: S
     let inbox = SMSInbox()
     let router = Router()
     router.post("/sms") { request, _ -> HTTPResponse.Status in
+        if await inbox.refuseIfDown() { return .serviceUnavailable }
         let bytes = Data(Array(buffer: try await request.body.collect(upTo: 4096)))
         let timestamp = request.headers[HTTPField.Name("X-Tally-Timestamp")!] ?? ""
         let signature = request.headers[HTTPField.Name("X-Tally-Signature")!] ?? ""

@@ -10,10 +10,11 @@ import Yams
 /// status must be documented for the operation (or by `default`), its Content-Type must be one
 /// the response documents (none: an empty body), and a JSON body must match the response's
 /// schema. An error's `error.code` must be one of the response's `x-tally-error-codes`. An
-/// `/api` path no operation has must be the `UnknownRoute` answer (or a 401); a path the
-/// contract has, sent with a method it has no operation for, the `MethodNotAllowed` answer (or a
-/// 401), whose `Allow` lists exactly the path's methods in the contract. Other paths not in the
-/// contract (the consumer pages) are not checked. The answer to a HEAD must have no body.
+/// `/api` path no operation has must be the `UnknownRoute` answer (or a 401, 429 or 503); a path
+/// the contract has, sent with a method it has no operation for, the `MethodNotAllowed` answer
+/// (or a 401, 429 or 503), whose `Allow` lists exactly the path's methods in the contract. Other
+/// paths not in the contract (the consumer pages) are not checked. The answer to a HEAD must have
+/// no body.
 struct ContractValidator: Sendable {
     /// The contract in the sources, parsed once for the whole test run.
     static let shared: Result<ContractValidator, ContractError> = {
@@ -117,8 +118,10 @@ struct ContractValidator: Sendable {
             // accepted (looking it up needs the database: 503 Unavailable while it is away).
             what = "\(method) \(path), a method the contract does not have for this path, answered \(status)"
             reference = Self.unroutedReferences[status] ?? "#/components/responses/MethodNotAllowed"
-            guard status == 401 || status == 405 || status == 503 else {
-                return ["\(what): a method a path does not have must answer 405 (or 401 without a valid key, 503 without the database)"]
+            guard [401, 405, 429, 503].contains(status) else {
+                return [
+                    "\(what): a method a path does not have must answer 405 (or 401 without a valid key, 429 after too many wrong ones, 503 without the database)"
+                ]
             }
             if status == 405, allow != methods.joined(separator: ", ") {
                 return ["\(what) with Allow \(allow ?? "missing"), not the path's methods \(methods.joined(separator: ", "))"]
@@ -128,8 +131,10 @@ struct ContractValidator: Sendable {
             // Every path under /api that no operation has: 404 not_found, once the key is accepted.
             what = "\(method) \(path), a route the contract does not have, answered \(status)"
             reference = Self.unroutedReferences[status] ?? "#/components/responses/UnknownRoute"
-            guard status == 401 || status == 404 || status == 503 else {
-                return ["\(what): an unknown /api route must answer 404 (or 401 without a valid key, 503 without the database)"]
+            guard [401, 404, 429, 503].contains(status) else {
+                return [
+                    "\(what): an unknown /api route must answer 404 (or 401 without a valid key, 429 after too many wrong ones, 503 without the database)"
+                ]
             }
             response = .object(["$ref": .string(reference!)])
         } else {
@@ -139,7 +144,10 @@ struct ContractValidator: Sendable {
     }
 
     /// The answers of an unrouted `/api` request besides its 404 or 405.
-    static let unroutedReferences = [401: "#/components/responses/Unauthorized", 503: "#/components/responses/Unavailable"]
+    static let unroutedReferences = [
+        401: "#/components/responses/Unauthorized", 429: "#/components/responses/TooManyFailedKeys",
+        503: "#/components/responses/Unavailable",
+    ]
 
     /// The operation for `method path`: the template that matches with the most literal segments.
     func operation(_ method: String, _ path: String) -> Operation? {

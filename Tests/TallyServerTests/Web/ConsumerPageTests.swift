@@ -116,7 +116,7 @@ struct ConsumerPageTests {
             let page = try await browser.get("/Q")
             #expect(page.headers[.contentType] == "text/html; charset=utf-8")
             #expect(page.headers[.cacheControl] == "no-store")
-            #expect(page.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
+            #expect(page.headers[HTTPField.Name("Referrer-Policy")!] == "same-origin")
             #expect(page.headers[.contentSecurityPolicy]?.hasPrefix("default-src 'none'") == true)
             let html = String(buffer: page.body)
             #expect(!html.contains("stylesheet") && !html.contains("src=\"http") && !html.contains("href=\"http"))

@@ -15,12 +15,12 @@ import Testing
 struct MePageTests {
     static let sessionKey = Array(repeating: UInt8(5), count: 32)
 
-    /// A browser signed in as `member`, with its CSRF cookie.
+    /// A browser signed in as `member`, with its forms' CSRF token.
     static func signedIn(_ app: TestApp, _ member: UUID, language: String = "zh-CN") async throws -> (Browser, String) {
         var browser = Browser(app, language: language)
         _ = try await browser.get("/Q")
         browser.cookies["tally_session"] = SessionSigner(key: sessionKey).session(for: member)
-        return (browser, try #require(browser.cookies["tally_csrf"]))
+        return (browser, try await browser.formToken())
     }
 
     /// The nonce of the redeem form for reward `sku` on a /me page.
@@ -46,7 +46,7 @@ struct MePageTests {
             #expect(!html.contains("/me/redeem"))
             #expect(page.headers[.cacheControl] == "no-store")
             #expect(page.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
-            #expect(page.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
+            #expect(page.headers[HTTPField.Name("Referrer-Policy")!] == "same-origin")
 
             // The sign-in flow may return to /me, and to nothing outside our own pages.
             #expect(SignInController.safeReturn("/me") == "/me")
@@ -184,15 +184,16 @@ struct MePageTests {
                 let page = try await browser.post("/me/redeem", form: form)
                 #expect(page.status == .forbidden, "\(form)")
             }
-            // Another browser (no CSRF cookie) with this one's token and session.
+            // This session with the token of another visit (signed out, in another browser).
             var other = Browser(app)
+            let otherToken = try await other.formToken()
             other.cookies["tally_session"] = browser.cookies["tally_session"]
-            #expect(try await other.post("/me/redeem", form: ["csrf": csrf, "reward": "MUG", "nonce": "e"]).status == .forbidden)
+            #expect(try await other.post("/me/redeem", form: ["csrf": otherToken, "reward": "MUG", "nonce": "e"]).status == .forbidden)
             // The right token without a session: back to /me, which asks to sign in.
             var stranger = Browser(app)
-            _ = try await stranger.get("/me")
+            let strangerToken = try await stranger.formToken()
             let anonymous = try await stranger.post(
-                "/me/redeem", form: ["csrf": stranger.cookies["tally_csrf"]!, "reward": "MUG", "nonce": "f"])
+                "/me/redeem", form: ["csrf": strangerToken, "reward": "MUG", "nonce": "f"])
             #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/me")
             #expect(try await RedemptionSnapshot(app) == before)
         }

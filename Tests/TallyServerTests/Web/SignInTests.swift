@@ -61,15 +61,21 @@ struct SignInTests {
 
             let signedIn = try await browser.get("/Q/\(code.text)")
             #expect(String(buffer: signedIn.body).contains("action=\"/Q/\(code.text)/claim\""))
-            let claimed = try await browser.post("/Q/\(code.text)/claim", form: ["csrf": csrf])
+            // Signed in, the forms carry a token bound to the session, not the signed-out one.
+            let sessionToken = try #require(Browser.csrf(in: signedIn))
+            #expect(sessionToken != csrf)
+            let stale = try await browser.post("/Q/\(code.text)/claim", form: ["csrf": csrf])
+            #expect(stale.status == .forbidden)
+            #expect(try await app.count("claims") == 0)
+            let claimed = try await browser.post("/Q/\(code.text)/claim", form: ["csrf": sessionToken])
             #expect(Browser.heading(claimed) == "领取成功")
             #expect(String(buffer: claimed.body).contains("本次获得 10 积分"))
             #expect(String(buffer: claimed.body).contains("当前积分余额：10"))
             #expect(String(buffer: claimed.body).contains("href=\"/Q/\(code.text)?lang=en\""))
 
-            let again = try await browser.post("/Q/\(code.text)/claim", form: ["csrf": csrf])
+            let again = try await browser.post("/Q/\(code.text)/claim", form: ["csrf": sessionToken])
             #expect(Browser.heading(again) == "您已领取过本件积分")
-            let second = try await browser.post("/Q/\(app.code(batch, 1).text)/claim", form: ["csrf": csrf])
+            let second = try await browser.post("/Q/\(app.code(batch, 1).text)/claim", form: ["csrf": sessionToken])
             #expect(String(buffer: second.body).contains("当前积分余额：20"))
 
             var otherBrowser = Browser(app)
@@ -77,11 +83,11 @@ struct SignInTests {
                 "/signin/verify", form: ["csrf": csrf, "phone": "+8613800138000", "code": otp, "return_to": "/Q"])
             #expect(reused.status == .forbidden) // another browser has no CSRF cookie
             let reusedHere = try await browser.post(
-                "/signin/verify", form: ["csrf": csrf, "phone": "+8613800138000", "code": otp, "return_to": "/Q"])
+                "/signin/verify", form: ["csrf": sessionToken, "phone": "+8613800138000", "code": otp, "return_to": "/Q"])
             #expect(reusedHere.status == .unprocessableContent)
             #expect(String(buffer: reusedHere.body).contains("验证码已失效"))
 
-            let out = try await browser.post("/signout", form: ["csrf": csrf, "return_to": "/Q/\(code.text)"])
+            let out = try await browser.post("/signout", form: ["csrf": sessionToken, "return_to": "/Q/\(code.text)"])
             #expect(out.status == .seeOther)
             #expect(browser.cookies["tally_session"] == nil)
             #expect(String(buffer: try await browser.get("/Q/\(app.code(batch, 2).text)").body).contains("/signin/code"))
@@ -99,8 +105,7 @@ struct SignInTests {
     func badCodes() async throws {
         try await Self.withSignIn { app, inbox, _ in
             var browser = Browser(app)
-            _ = try await browser.get("/Q")
-            let csrf = try #require(browser.cookies["tally_csrf"])
+            let csrf = try await browser.formToken()
             let phone = "+8613900139000"
             _ = try await browser.post("/signin/code", form: ["csrf": csrf, "phone": phone, "return_to": "/Q"])
             let first = try #require(await inbox.lastCode(for: phone))
@@ -168,8 +173,7 @@ struct SignInTests {
     func limits() async throws {
         try await Self.withSignIn { app, inbox, _ in
             var browser = Browser(app)
-            _ = try await browser.get("/Q")
-            let csrf = try #require(browser.cookies["tally_csrf"])
+            let csrf = try await browser.formToken()
             let bad = try await browser.post("/signin/code", form: ["csrf": csrf, "phone": "12345", "return_to": "/Q"])
             #expect(bad.status == .unprocessableContent)
             #expect(String(buffer: bad.body).contains("请输入有效的手机号"))
@@ -185,11 +189,50 @@ struct SignInTests {
         }
         try await TestApp.run(configure: { $0.codeDelivery = .webhook(url: "http://127.0.0.1:9/sms", secret: Array("x".utf8)) }) { app in
             var browser = Browser(app)
-            _ = try await browser.get("/Q")
-            let csrf = try #require(browser.cookies["tally_csrf"])
+            let csrf = try await browser.formToken()
             let down = try await browser.post("/signin/code", form: ["csrf": csrf, "phone": "13600136000", "return_to": "/Q"])
             #expect(down.status == .serviceUnavailable)
             #expect(String(buffer: down.body).contains("验证码发送失败"))
+            #expect(try await app.count("otp_challenges") == 0, "a code that could not be sent was kept")
+        }
+    }
+
+    @Test("a code the SMS gateway did not take counts against no limit, and the page says to try again, in both languages")
+    func failedDelivery() async throws {
+        try await Self.withSignIn { app, inbox, _ in
+            await inbox.setDown(true)
+            var browser = Browser(app)
+            let csrf = try await browser.formToken()
+            // More tries than a phone may have codes in an hour (5), each within the minute.
+            for attempt in 1...7 {
+                let down = try await browser.post("/signin/code", form: ["csrf": csrf, "phone": "13600136000", "return_to": "/Q"])
+                #expect(down.status == .serviceUnavailable, "try \(attempt)")
+                #expect(String(buffer: down.body).contains("验证码发送失败，请重试。"), "try \(attempt)")
+                // The phone form again, with the number kept.
+                #expect(String(buffer: down.body).contains(#"action="/signin/code""#))
+                #expect(String(buffer: down.body).contains(#"value="13600136000""#))
+            }
+            var english = Browser(app, language: "en")
+            let englishToken = try await english.formToken()
+            let downInEnglish = try await english.post(
+                "/signin/code", form: ["csrf": englishToken, "phone": "13600136000", "return_to": "/Q"])
+            #expect(downInEnglish.status == .serviceUnavailable)
+            #expect(String(buffer: downInEnglish.body).contains("The code could not be sent. Please try again."))
+            #expect(await inbox.refused == 8)
+            #expect(await inbox.messages.isEmpty)
+            #expect(try await app.count("otp_challenges") == 0)
+
+            // The gateway is back: the next ask sends a code at once, and it signs in.
+            await inbox.setDown(false)
+            let sent = try await browser.post("/signin/code", form: ["csrf": csrf, "phone": "13600136000", "return_to": "/Q"])
+            #expect(sent.status == .ok)
+            #expect(Browser.heading(sent) == "输入验证码")
+            let otp = try #require(await inbox.lastCode(for: "+8613600136000"))
+            #expect(try await app.count("otp_challenges") == 1)
+            let verified = try await browser.post(
+                "/signin/verify", form: ["csrf": csrf, "phone": "+8613600136000", "code": otp, "return_to": "/Q"])
+            #expect(verified.status == .seeOther)
+            #expect(browser.cookies["tally_session"] != nil)
         }
     }
 }

@@ -208,21 +208,63 @@ struct WebhookAPITests {
         }
     }
 
-    @Test("an Idempotency-Key makes a retried create return the first subscription and secret")
+    @Test("an Idempotency-Key makes a retried create return the first subscription, without its secret, which is shown once")
     func idempotentCreate() async throws {
         try await TestApp.run { app in
             let body = #"{"url": "https://a.example/x", "event_types": ["member.merged"]}"#
             let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "sub-1"]
             let first = try await app.request(.post, "/api/v1/webhooks", as: .admin, json: body, headers: key)
-            let again = try await app.request(.post, "/api/v1/webhooks", as: .admin, json: body, headers: key)
-            #expect(first.status == .created && again.status == .created)
-            #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
-            #expect(try decode(CreatedWebhook.self, first).secret == decode(CreatedWebhook.self, again).secret)
+            #expect(first.status == .created)
+            #expect(first.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+            let created = try decode(CreatedWebhook.self, first)
+            #expect(created.secret.wholeMatch(of: /[0-9a-f]{64}/) != nil)
+
+            // The answer kept for retries has no secret.
+            let stored = try await app.database.query(
+                "SELECT convert_from(response, 'UTF8') FROM idempotency_keys WHERE key = 'sub-1'", logger: TestDatabase.logger)
+            var storedBodies: [String] = []
+            for try await text in stored.decode(String.self) { storedBodies.append(text) }
+            #expect(storedBodies.count == 1)
+            #expect(storedBodies.allSatisfy { !$0.contains("secret") && !$0.contains(created.secret) }, "\(storedBodies)")
+
+            for _ in 0..<2 {
+                let again = try await app.request(.post, "/api/v1/webhooks", as: .admin, json: body, headers: key)
+                #expect(again.status == .created)
+                #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+                let text = String(buffer: again.body)
+                #expect(!text.contains("secret") && !text.contains(created.secret), "the replay shows the secret again: \(text)")
+                let replayed = try decode(WebhookSubscription.self, again)
+                #expect(replayed.id == created.id && replayed.url == created.url && replayed.eventTypes == created.eventTypes)
+            }
             let reused = try await app.request(
                 .post, "/api/v1/webhooks", as: .admin, json: #"{"url": "https://b.example/x", "event_types": ["member.merged"]}"#,
                 headers: key)
             #expect(reused.status == .unprocessableContent)
             #expect(try errorCode(reused) == "idempotency_key_reused")
+            #expect(try await app.count("webhook_subscriptions") == 1)
+            // The secret that signs deliveries is still the one shown first.
+            let secrets = try await app.database.query(
+                "SELECT encode(secret, 'hex') FROM webhook_subscriptions", logger: TestDatabase.logger)
+            for try await hex in secrets.decode(String.self) { #expect(hex == created.secret) }
+        }
+    }
+
+    @Test("an answer stored with its secret (before the secret was left out) is replayed without it")
+    func oldStoredAnswer() async throws {
+        try await TestApp.run { app in
+            let body = #"{"url": "https://a.example/x", "event_types": ["member.merged"]}"#
+            let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "sub-old"]
+            let first = try await app.request(.post, "/api/v1/webhooks", as: .admin, json: body, headers: key)
+            let created = try decode(CreatedWebhook.self, first)
+            // Put the secret back into the stored answer, as older servers kept it.
+            try await app.database.query(
+                "UPDATE idempotency_keys SET response = convert_to(\(String(buffer: first.body)), 'UTF8') WHERE key = 'sub-old'",
+                logger: TestDatabase.logger)
+            let again = try await app.request(.post, "/api/v1/webhooks", as: .admin, json: body, headers: key)
+            #expect(again.status == .created)
+            #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(!String(buffer: again.body).contains(created.secret))
+            #expect(try decode(WebhookSubscription.self, again).id == created.id)
             #expect(try await app.count("webhook_subscriptions") == 1)
         }
     }

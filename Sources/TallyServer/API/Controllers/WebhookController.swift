@@ -91,7 +91,8 @@ struct WebhookController: APIController {
     }
 
     /// Creates a subscription. An Idempotency-Key is optional: with one, a retry returns the
-    /// first answer (secret included) instead of subscribing twice.
+    /// first answer instead of subscribing twice, but without the secret. The secret is shown
+    /// once, in the first answer, and never stored with the answer kept for retries.
     private func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try request.idempotencyKey(requiredFor: nil)
         let bytes = try await request.jsonBody(upTo: context.maxUploadSize)
@@ -100,13 +101,26 @@ struct WebhookController: APIController {
             return try .json(try await subscriptions.create(fields), status: .created, context: context)
         }
         let hash = IdempotencyStore.requestHash(method: "POST", path: "/api/v1/webhooks", body: bytes)
+        let encoder = context.responseEncoder
+        var created: NewWebhookSubscription?
         let (recorded, replayed) = try await idempotency.perform(actor: context.apiKey!.actor, key: key, requestHash: hash) { tx in
-            let created = try await subscriptions.create(fields, on: tx)
-            return RecordedResponse(status: 201, body: Array(try context.responseEncoder.encode(created)))
+            let subscription = try await subscriptions.create(fields, on: tx)
+            created = subscription
+            // Kept for retries: the subscription without its secret.
+            return RecordedResponse(status: 201, body: Array(try encoder.encode(subscription.subscription)))
         }
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if replayed { headers[.idempotentReplayed] = "true" }
-        return Response(status: .init(code: recorded.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: recorded.body)))
+        let body: [UInt8]
+        if let created {
+            body = Array(try encoder.encode(created))
+        } else {
+            // A replay: the subscription as first answered, never a secret (answers stored
+            // before secrets were left out of them still had one).
+            let subscription = try context.requestDecoder.decode(WebhookSubscription.self, from: Data(recorded.body))
+            body = Array(try encoder.encode(subscription))
+        }
+        return Response(status: .init(code: recorded.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 

@@ -16,8 +16,12 @@ struct UnroutedAPIMiddleware: RouterMiddleware {
     let routes: [APIRoute]
     /// The API's deadline (`RequestDeadlineMiddleware`), for the key's lookup.
     let deadline: Duration
+    /// The API's count of wrong keys per address, and where the address comes from.
+    let throttle: FailedKeyThrottle
+    let trustForwardedFor: Bool
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let (keys, throttle, trustForwardedFor) = (self.keys, self.throttle, self.trustForwardedFor)
         let path = request.uri.path
         guard path == "/api" || path.hasPrefix("/api/") else { return try await next(request, context) }
         do {
@@ -26,7 +30,9 @@ struct UnroutedAPIMiddleware: RouterMiddleware {
             // Only the router throws HTTPError on /api: APIErrorMiddleware turns the others into APIErrors.
             return try await RequestDeadlineMiddleware(duration: deadline).handle(request, context: context) { request, context in
                 try await APIErrorMiddleware().handle(request, context: context) { request, context in
-                    try await APIKeyMiddleware(keys: keys).handle(request, context: context) { request, context in
+                    try await APIKeyMiddleware(keys: keys, throttle: throttle, trustForwardedFor: trustForwardedFor).handle(
+                        request, context: context
+                    ) { request, context in
                         guard context.apiKey != nil else { throw APIError.unauthorized }
                         return try unrouted(request, context: context)
                     }

@@ -23,6 +23,9 @@ struct LogCodeSender: CodeSender {
 /// `X-Tally-Timestamp` and `X-Tally-Signature` (see `WebhookSignature`), so the gateway can
 /// check the request came from Tally and is fresh.
 struct WebhookCodeSender: CodeSender {
+    /// How long the gateway has to answer.
+    static let timeout: Duration = .seconds(5)
+
     let url: String
     let secret: SymmetricKey
 
@@ -43,7 +46,7 @@ struct WebhookCodeSender: CodeSender {
         request.headers.add(
             name: WebhookSignature.signatureHeader, value: WebhookSignature.header(secret: secret, timestamp: timestamp, body: body))
         request.body = .bytes(ByteBuffer(data: body))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(Self.timeout.components.seconds)))
         guard (200..<300).contains(response.status.code) else {
             throw Failed(description: "SMS gateway answered \(response.status.code)")
         }

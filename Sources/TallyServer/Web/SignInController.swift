@@ -70,8 +70,12 @@ struct SignInController {
         }
         do {
             // A code the gateway did not take is withdrawn: it does not count against the limits.
-            try await otp.issue(phone: phone, ip: visit.ip) { code, expiresAt in
-                try await sender.send(code: code, to: phone, expiresAt: expiresAt, logger: context.logger)
+            // The deadline leaves the gateway its own 5 s besides the database's.
+            let (otp, sender, ip, logger) = (self.otp, self.sender, visit.ip, context.logger)
+            try await withRequestDeadline(until: .now + config.pageDeadline + WebhookCodeSender.timeout) {
+                try await otp.issue(phone: phone, ip: ip) { code, expiresAt in
+                    try await sender.send(code: code, to: phone, expiresAt: expiresAt, logger: logger)
+                }
             }
         } catch let error as StoreError where error.kind == .rateLimited {
             return phoneForm(visit, returnTo: returnTo, phone: form.phone ?? "", error: error.message, status: .tooManyRequests)
@@ -94,9 +98,24 @@ struct SignInController {
             return phoneForm(visit, returnTo: returnTo, phone: "", error: visit.strings.badPhone, status: .unprocessableContent)
         }
         let s = visit.strings
-        switch try await otp.verify(phone: phone, code: form.code ?? "") {
+        let verdict: OTPStore.Outcome
+        let member: UUID?
+        do {
+            let (otp, members, typed) = (self.otp, self.members, form.code ?? "")
+            (verdict, member) = try await withRequestDeadline(until: .now + config.pageDeadline) {
+                let verdict = try await otp.verify(phone: phone, code: typed)
+                guard case .verified = verdict else { return (verdict, nil) }
+                return (verdict, try await members.findOrCreate(.phone(phone)))
+            }
+        } catch {
+            context.logger.error("sign-in not verified", metadata: ["phone": "\(phone.masked)", "error": "\(error.databaseDescription)"])
+            let page = visit.page(brand: config.brand, heading: s.unavailableTitle, tone: "warn", message: s.unavailableBody)
+            return visit.respond(page, status: .serviceUnavailable, secureCookies: config.secureCookies)
+        }
+        switch verdict {
         case .verified:
-            let member = try await members.findOrCreate(.phone(phone))
+            // Verified comes with its member (see above).
+            guard let member else { throw HTTPError(.internalServerError) }
             var response = visit.redirect(to: returnTo, secureCookies: config.secureCookies)
             response.setCookie(
                 Cookie(

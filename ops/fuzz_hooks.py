@@ -6,8 +6,10 @@
    never run. A key drawn invalid on purpose (negative mode: empty, over 200 bytes, missing) is
    left as drawn, so that its refusal is still checked.
 2. Bounded time: a ZIP of QR images costs about 6.6 ms an image on a debug build (66 s for the
-   10,000 the contract allows), so a drawn `count` above 20 in a valid request is lowered to 20
-   (still valid). Counts the contract refuses are sent as drawn.
+   10,000 the contract allows), and a CSV export of a batch of 50,000,000 codes streams for hours
+   (no request timeout ends a stream that keeps sending). So a drawn ZIP `count` above 20, and a
+   drawn batch `quantity` or export `count` above 2,000, is lowered to that (still allowed by the
+   contract). Values the contract refuses are sent as drawn.
 3. Loopback only: a webhook subscription's URL is pointed at 127.0.0.1 (port 9, where nothing
    listens), so that the server never sends an event anywhere else. ops/fuzz also runs the whole
    fuzz in a private network namespace when it can.
@@ -25,7 +27,23 @@ import schemathesis
 from schemathesis.core.parameters import ParameterLocation
 
 
-ZIP_IMAGES = 20
+ZIP_IMAGES = 20  # QR images in a ZIP
+CODES = 2000  # codes in a batch, and in a CSV export
+
+
+def _cap(container, name, most, cap):
+    """Lowers a drawn whole number from cap+1..most (a value the contract allows) to cap."""
+    if not isinstance(container, dict) or name not in container:
+        return
+    value = container[name]
+    if isinstance(value, bool):
+        return
+    try:
+        number = int(value) if isinstance(value, (int, str)) else None
+    except ValueError:
+        return
+    if number is not None and cap < number <= most and str(number) == str(value).strip():
+        container[name] = cap if isinstance(value, int) else str(cap)
 
 
 def _positive(case, location):
@@ -40,14 +58,13 @@ def before_call(context, case, kwargs):
         for name in list(headers):
             if name.lower() == "idempotency-key" and isinstance(headers[name], str) and headers[name]:
                 headers[name] = str(uuid.uuid4())
-    query = case.query
-    if case.operation.path.endswith("/images.zip") and query and _positive(case, ParameterLocation.QUERY):
-        count = query.get("count")
-        try:
-            if count is not None and not isinstance(count, bool) and int(count) > ZIP_IMAGES:
-                query["count"] = ZIP_IMAGES if isinstance(count, int) else str(ZIP_IMAGES)
-        except (TypeError, ValueError):
-            pass
+    operation = case.operation.definition.raw.get("operationId")
+    if operation == "getImagesZip":
+        _cap(case.query, "count", 10_000, ZIP_IMAGES)
+    elif operation == "exportCodes":
+        _cap(case.query, "count", 50_000_000, CODES)
+    elif operation == "createBatch":
+        _cap(case.body, "quantity", 50_000_000, CODES)
     if case.operation.path.startswith("/api/v1/webhooks") and isinstance(case.body, dict):
         url = case.body.get("url")
         if isinstance(url, str):

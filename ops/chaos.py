@@ -17,7 +17,7 @@ within 5 s, 5xx answers were proper 503s, and `tally check` passes.
 Everything it needs comes in the environment (see ops/chaos). Exits 1 on any breach.
 """
 import base64, collections, csv, hashlib, hmac, http.client, io, json, os, random, re, signal, socket
-import subprocess, sys, threading, time, uuid
+import subprocess, sys, threading, time, traceback, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlencode
 
@@ -327,6 +327,10 @@ class Ledger:
 LEDGER = Ledger()
 
 
+class OutOfCodes(Exception):
+    pass
+
+
 class Pool:
     """Codes handed out once each."""
 
@@ -337,7 +341,7 @@ class Pool:
     def take(self):
         with self.lock:
             if not self.codes:
-                raise RuntimeError("out of codes")
+                raise OutOfCodes()
             code = self.codes.pop()
         with LEDGER.lock:
             LEDGER.codes_sent.add(code)
@@ -1101,14 +1105,25 @@ def replay(phase, budget=80):
 
 # ---------------------------------------------------------------------------------------------
 
+def guarded(run, phase):
+    """A client's loop; running out of codes ends it, a fault of this script is reported as one."""
+    try:
+        run(phase)
+    except OutOfCodes:
+        with phase.lock:
+            if "ran out of codes" not in phase.notes:
+                phase.notes.append("ran out of codes")
+    except Exception:  # a defect of ops/chaos itself: the run cannot be trusted
+        BREACHES.add(phase, "error in ops/chaos itself (not the server's)", traceback.format_exc()[-600:])
+
+
 def run_phase(phase, workers, consumers, server, probe_member):
     probe = Client(phase)
     before = active_requests(probe) or collections.Counter()
     probe.close()
     if phase.fault == "kill":
         before = collections.Counter()  # a new process
-    threads = [threading.Thread(target=w.run, args=(phase,), daemon=True) for w in workers]
-    threads += [threading.Thread(target=c.run, args=(phase,), daemon=True) for c in consumers]
+    threads = [threading.Thread(target=guarded, args=(w.run, phase), daemon=True) for w in workers + consumers]
     for t in threads:
         t.start()
     time.sleep(min(WARMUP, time_left()))

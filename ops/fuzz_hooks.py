@@ -155,6 +155,10 @@ FALSE_POSITIVES = [
     ("redeemReward", 422, {"insufficient_points", "out_of_stock", "limit_reached", "inactive", "wrong_channel", "unknown_reward"},
      None, "the stored balance, stock, per-member limit, active window, channels, or whether the reward exists"),
     ("mergeMembers", 422, {"same_member"}, None, "absorb must differ from the path's id: two values together"),
+    ("replaceProgramme", 422, {"invalid_tiers"},
+     lambda case: isinstance(case.body, dict) and _tiers_repeat(case.body.get("tiers")),
+     "tier names and min_earned values must each be distinct: JSON Schema's uniqueItems compares whole items, "
+     "so it cannot say that two tiers may not share one field. Other invalid_tiers refusals still fail"),
     # JSON Schema 2020-12 (OpenAPI 3.1) makes `format` an annotation, so Schemathesis may draw any
     # string, "" included, for a date-time or a date; the server rightly refuses what is no date.
     # Only values that are not RFC 3339 are excused: a valid one refused is still a failure.
@@ -174,6 +178,15 @@ FALSE_POSITIVES = [
      lambda case: _bad_dates(case, ("production_date", "expiry_date"), FULL_DATE),
      "a date field drawn as a string that is no YYYY-MM-DD date (format is an annotation in JSON Schema 2020-12)"),
 ]
+
+
+def _tiers_repeat(tiers):
+    """Whether two tiers share a name or a min_earned."""
+    if not isinstance(tiers, list) or not all(isinstance(t, dict) for t in tiers):
+        return False
+    names = [t.get("name") for t in tiers]
+    floors = [t.get("min_earned") for t in tiers]
+    return len(set(map(repr, names))) < len(names) or len(set(map(repr, floors))) < len(floors)
 
 
 @schemathesis.hook

@@ -48,4 +48,22 @@ struct HealthTests {
             }
         }
     }
+
+    @Test("the routes outside /api answer a method they lack with 405 and Allow: GET")
+    func otherMethods() async throws {
+        let app = try buildApplication(
+            ServerConfig(port: 0, databaseURL: "postgres://tally@127.0.0.1:9/none?sslmode=disable", keyRing: Self.keyRing),
+            logger: quietLogger
+        )
+        try await app.test(.live) { live in
+            for path in ["/healthz", "/readyz", "/metrics", "/openapi.yaml"] {
+                for method: HTTPRequest.Method in [.post, .put, .delete, .init("TRACE")!] {
+                    try await live.execute(uri: path, method: method) { response in
+                        #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                        #expect(response.headers[.allow] == "GET")
+                    }
+                }
+            }
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import TallyCore
 
 /// Answers a request under `/api` that no route takes, in the JSON error shape and after
@@ -7,7 +8,8 @@ import TallyCore
 /// has, sent with a method it does not take, is a 405 `method_not_allowed` whose `Allow` lists
 /// the methods it takes; any other path a 404 `not_found`. The router calls it with the one
 /// error it throws when no route matches, whatever the method (HEAD, OPTIONS, TRACE or one of
-/// its own), so no method needs a route of its own.
+/// its own), so no method needs a route of its own. The contract's few routes outside `/api`
+/// (`opsPaths`) answer a method they lack with a plain-text 405 and `Allow: GET`.
 struct UnroutedAPIMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
@@ -23,7 +25,17 @@ struct UnroutedAPIMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let (keys, throttle, trustForwardedFor) = (self.keys, self.throttle, self.trustForwardedFor)
         let path = request.uri.path
-        guard path == "/api" || path.hasPrefix("/api/") else { return try await next(request, context) }
+        guard path == "/api" || path.hasPrefix("/api/") else {
+            guard Self.opsPaths.contains(path) else { return try await next(request, context) }
+            do {
+                return try await next(request, context)
+            } catch let error as HTTPError where error.status == .notFound {
+                // The contract's routes outside /api take GET only.
+                return Response(
+                    status: .methodNotAllowed, headers: [.allow: "GET", .contentType: "text/plain; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(string: "method not allowed\n")))
+            }
+        }
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
@@ -53,6 +65,10 @@ struct UnroutedAPIMiddleware: RouterMiddleware {
         if request.method == .head { response.body = .init() } // an answer to HEAD has no body
         return response
     }
+
+    /// The contract's routes outside `/api` (health, readiness, metrics, the contract itself):
+    /// another method than GET is a 405 there too.
+    static let opsPaths: Set<String> = ["/healthz", "/readyz", "/metrics", "/openapi.yaml"]
 
     /// The methods of the routes whose path template `path` matches (a `{parameter}` matches
     /// any non-empty segment, with the text around it in the template: `{seq}.png`), in a fixed order.

@@ -142,6 +142,10 @@ FALSE_POSITIVES = [
     ("voidBatch", 422, {"invalid_range"}, None, "from and count must lie inside the batch: its stored size"),
     ("exportCodes", 422, {"invalid_range"}, None, "from and count must lie inside the batch: its stored size"),
     ("getImagesZip", 422, {"invalid_range"}, None, "from and count must lie inside the batch: its stored size"),
+    ("findMember", 422, {"invalid_external_id"},
+     lambda case: isinstance(case.query, dict) and case.query.get("phone") is not None,
+     "a phone number is valid by its country's numbering plan (its length after the country code, a mobile "
+     "prefix): more than the phone pattern can say. Refusals of a channel identity still fail"),
     ("findMember", 400, {"missing_identity"}, None,
      "phone, or channel with external_id, is needed: OpenAPI parameters cannot say 'one of these groups'"),
     ("liabilityReport", 422, {"invalid_month"}, None,
@@ -185,8 +189,10 @@ def _tiers_repeat(tiers):
     if not isinstance(tiers, list) or not all(isinstance(t, dict) for t in tiers):
         return False
     names = [t.get("name") for t in tiers]
-    floors = [t.get("min_earned") for t in tiers]
-    return len(set(map(repr, names))) < len(names) or len(set(map(repr, floors))) < len(floors)
+    # Schemathesis draws whole numbers as floats too (5.0): the same floor to the server.
+    floors = [float(f) if isinstance(f, (int, float)) and not isinstance(f, bool) else repr(f)
+              for f in (t.get("min_earned") for t in tiers)]
+    return len(set(map(repr, names))) < len(names) or len(set(floors)) < len(floors)
 
 
 @schemathesis.hook

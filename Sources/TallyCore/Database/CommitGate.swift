@@ -21,8 +21,8 @@ public final class CommitGate: Sendable {
 
     public init() {}
 
-    /// Call before sending what may commit a write. Throws `DatabaseUnavailable` once the
-    /// deadline has passed, so that nothing is committed after the client was told it was not.
+    /// Call before sending what may commit a write. Throws `StoreError.databaseUnavailable` once
+    /// the deadline has passed, so that nothing is committed after the client was told it was not.
     public func willCommit() throws {
         try state.withLock { state in
             if state == .shut { throw StoreError.databaseUnavailable }

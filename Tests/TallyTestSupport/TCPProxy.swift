@@ -106,14 +106,14 @@ private final class GlueHandler: ChannelDuplexHandler, @unchecked Sendable {
         partner = nil
     }
 
+    // Both channels of a proxied connection are on one event loop (the outbound one is made on
+    // the inbound one's), so the partner's context is used right here, on that loop.
     private func write(_ data: NIOAny) {
-        guard let context else { return }
-        context.eventLoop.execute { context.writeAndFlush(data, promise: nil) }
+        context?.writeAndFlush(data, promise: nil)
     }
 
     private func closePartner() {
-        guard let partnerContext = partner?.context else { return }
-        partnerContext.eventLoop.execute { partnerContext.close(promise: nil) }
+        partner?.context?.close(promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) { partner?.write(data) }

@@ -250,7 +250,6 @@ actor ClaimBatcher {
     /// A failure of the database as the claim's answer (`database_unavailable` or, once the claim
     /// may have been committed, `outcome_unknown`); any other error as it is.
     private static func unavailable(_ error: any Error) -> any Error {
-        guard error.isDatabaseUnavailability else { return error }
-        return CommitGate.current?.failureError ?? StoreError.databaseUnavailable
+        CommitGate.unavailability(for: error) ?? error
     }
 }

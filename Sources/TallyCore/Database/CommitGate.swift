@@ -42,8 +42,15 @@ public final class CommitGate: Sendable {
 
     /// The answer for a request whose database connection failed: as `expire()`, without
     /// shutting the gate (a retry inside the request may still commit).
-    public var failureError: StoreError {
+    var failureError: StoreError {
         state.withLock { $0 == .committing ? .outcomeUnknown : .databaseUnavailable }
+    }
+
+    /// The answer for `error` when it is the database's going away (`isDatabaseUnavailability`),
+    /// by the current request's gate (`database_unavailable` without one); nil for any other error.
+    public static func unavailability(for error: any Error) -> StoreError? {
+        guard error.isDatabaseUnavailability else { return nil }
+        return current?.failureError ?? .databaseUnavailable
     }
 
     /// `willCommit()` on the current request's gate, if it has one.

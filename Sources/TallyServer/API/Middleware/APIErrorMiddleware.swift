@@ -31,9 +31,7 @@ struct APIErrorMiddleware: RouterMiddleware {
         } catch let error where error.isDatabaseUnavailability {
             // PostgreSQL went away: a 503 that says whether the write may have been made.
             context.logger.warning("database unavailable", metadata: ["error": "\(error.databaseDescription)"])
-            throw APIError(CommitGate.current?.failureError ?? .databaseUnavailable)
-        } catch is DeadlineExceeded {
-            throw APIError(CommitGate.current?.expire() ?? .databaseUnavailable)
+            throw APIError(CommitGate.unavailability(for: error) ?? .databaseUnavailable)
         } catch {
             throw Self.unexpected(error, context: context)
         }

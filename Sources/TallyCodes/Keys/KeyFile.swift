@@ -73,13 +73,7 @@ public enum KeyFile {
     }
 
     static func entryLine(kid: UInt8, bytes: [UInt8]) -> String {
-        let hex = Array("0123456789abcdef".utf8)
-        var digits: [UInt8] = []
-        for byte in bytes {
-            digits.append(hex[Int(byte >> 4)])
-            digits.append(hex[Int(byte & 0xF)])
-        }
-        return "\(kid):\(String(decoding: digits, as: UTF8.self))\n"
+        "\(kid):\(Hex.lowercase(bytes))\n"
     }
 
     private static func parseEntry(_ entry: Substring, lineNumber: Int) throws(KeyRingError) -> SigningKey {

@@ -17,10 +17,7 @@ public struct SigningKey: Sendable {
         guard bytes.count == SigningKey.byteCount else { throw .wrongKeyLength(kid: kid, count: bytes.count) }
         self.kid = kid
         self.prepared = HMAC<SHA256>(key: SymmetricKey(data: bytes))
-        self.fingerprint = SHA256.hash(data: bytes).prefix(4).map { byte in
-            let hex = Array("0123456789abcdef".utf8)
-            return String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]], as: UTF8.self)
-        }.joined()
+        self.fingerprint = Hex.lowercase(SHA256.hash(data: bytes).prefix(4))
     }
 
     /// 32 bytes from the system's secure random generator.

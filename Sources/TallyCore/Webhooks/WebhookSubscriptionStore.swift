@@ -80,7 +80,7 @@ public struct WebhookSubscriptionStore: Sendable {
             RETURNING \(unescaped: Self.columns)
             """, logger: logger)
         let subscription = try await Self.single(rows)!
-        return NewWebhookSubscription(subscription: subscription, secret: secret.map { String(format: "%02x", $0) }.joined())
+        return NewWebhookSubscription(subscription: subscription, secret: Hex.lowercase(secret))
     }
 
     public func create(_ fields: WebhookSubscriptionFields) async throws -> NewWebhookSubscription {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TallyCodes
 
 /// How Tally signs what it POSTs to others (SMS gateway, webhook receivers):
 /// `X-Tally-Timestamp: <unix seconds>` and
@@ -12,8 +13,7 @@ enum WebhookSignature {
     /// The value of `X-Tally-Signature` for `body` sent at `timestamp`.
     static func header(secret: SymmetricKey, timestamp: String, body: Data) -> String {
         "sha256="
-            + HMAC<SHA256>.authenticationCode(for: Data((timestamp + ".").utf8) + body, using: secret)
-            .map { String(format: "%02x", $0) }.joined()
+            + Hex.lowercase(HMAC<SHA256>.authenticationCode(for: Data((timestamp + ".").utf8) + body, using: secret))
     }
 
     /// Now, as `X-Tally-Timestamp` writes it.

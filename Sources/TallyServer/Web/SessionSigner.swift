@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TallyCodes
 
 /// Signs and checks the consumer's session cookie, and makes CSRF tokens, with the session key.
 ///
@@ -10,10 +11,11 @@ struct SessionSigner: Sendable {
     static let csrfCookie = "tally_csrf"
     static let lifetime: TimeInterval = 30 * 24 * 3600
 
-    private let key: SymmetricKey
+    /// An HMAC keyed once; each signature starts from a copy.
+    private let keyed: HMAC<SHA256>
 
     init(key: [UInt8]) {
-        self.key = SymmetricKey(data: key)
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: key))
     }
 
     func session(for member: UUID, now: Date = Date()) -> String {
@@ -45,10 +47,13 @@ struct SessionSigner: Sendable {
     /// A new random visitor id for the `tally_csrf` cookie: 32 hex digits.
     static func newCSRFToken() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<2).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
+        let words: [UInt64] = [generator.next(), generator.next()]
+        return Hex.lowercase(words.flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> ($0 * 8)) } })
     }
 
     private func mac(_ payload: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: key).prefix(16).map { String(format: "%02x", $0) }.joined()
+        var hmac = keyed
+        hmac.update(data: Array(payload.utf8))
+        return Hex.lowercase(hmac.finalize().prefix(16))
     }
 }

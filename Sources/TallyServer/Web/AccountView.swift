@@ -3,9 +3,6 @@ import TallyCore
 
 /// The /me page's part of `ConsumerPage`: balance, points expiring soon, the catalogue with a
 /// redeem form per reward, the member's vouchers and recent points history.
-///
-/// Optional fields have names no enclosing object uses: Mustache looks a missing (nil) name up
-/// in the enclosing objects.
 struct AccountView {
     struct RewardItem {
         var name: String

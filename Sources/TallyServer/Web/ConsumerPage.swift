@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Mustache
 import TallyCore
 
 /// The model the page template renders; optional parts are shown only when present.
@@ -80,10 +79,8 @@ struct ConsumerPage {
         supportLink = brand.supportLink
     }
 
-    private static let template = try! MustacheTemplate(string: PageTemplate.page)
-
     func render() -> String {
-        Self.template.render(self)
+        PageTemplate.render(self)
     }
 }
 

@@ -1,18 +1,187 @@
-/// The consumer page: one mobile-first template, server-rendered, with inline CSS and a few
-/// lines of script for the optional location share. No framework and nothing loaded from
-/// elsewhere, so it is fast on a slow phone and works in WeChat's built-in browser.
+/// The consumer page: one mobile-first page, server-rendered, with inline CSS and a few lines
+/// of script for the optional location share. No framework and nothing loaded from elsewhere,
+/// so it is fast on a slow phone and works in WeChat's built-in browser.
+///
+/// It is written in Swift rather than a template engine because every scan renders it: reading
+/// a model through reflection cost more than everything else the landing page does. Every value
+/// is HTML-escaped as it is interpolated (see `HTML`); optional parts show only when present.
 enum PageTemplate {
-    static let page = #"""
-        <!DOCTYPE html>
-        <html lang="{{s.htmlLang}}">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="robots" content="noindex">
-        <link rel="icon" href="data:,">
-        <title>{{heading}} · {{brandName}}</title>
-        <style>
-        :root{--brand:{{brandColor}}}
+    static func render(_ page: ConsumerPage) -> String {
+        let s = page.s
+        var html: HTML = """
+            <!DOCTYPE html>
+            <html lang="\(s.htmlLang)">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="robots" content="noindex">
+            <link rel="icon" href="data:,">
+            <title>\(page.heading) · \(page.brandName)</title>
+            <style>
+            :root{--brand:\(page.brandColor)}
+
+            """
+        html += HTML(trusted: style)
+        html += "</style>\n</head>\n<body>\n<header>"
+        html += page.hasLogo ? "<img src=\"/brand/logo\" alt=\"\(page.brandName)\">" : "<b>\(page.brandName)</b>"
+        html += "<a href=\"\(page.switchURL)\">\(s.switchLabel)</a></header>\n<main>\n"
+        html += stateCard(page)
+        if let account = page.account { html += accountCards(account) }
+        if let product = page.product {
+            html += "<section class=\"card\"><div class=\"product\">"
+            if let imageURL = product.imageURL { html += "<img src=\"\(imageURL)\" alt=\"\">" }
+            html += "<div><b>\(product.name)</b>\n<dl>"
+            if let lot = product.lot { html += "<dt>\(s.lot)</dt><dd>\(lot)</dd>" }
+            if let produced = product.productionDate { html += "<dt>\(s.produced)</dt><dd>\(produced)</dd>" }
+            if let points = product.points { html += "<dt>\(s.points)</dt><dd>\(points)</dd>" }
+            html += "</dl>\n</div></div></section>\n"
+        }
+        if let form = page.claimForm { html += claimForm(form, s) }
+        if let form = page.signInForm { html += signInForm(form, s) }
+        if let form = page.codeForm { html += codeForm(form, s) }
+        if let form = page.manualForm { html += manualForm(form, s) }
+        if let signedIn = page.signedIn {
+            html += """
+                <form method="post" action="/signout"><input type="hidden" name="csrf" value="\(signedIn.csrf)"><input type="hidden" name="return_to" value="\(signedIn.returnTo)">
+                <footer>\(signedIn.label) · <a href="/me">\(signedIn.accountLink)</a> <button class="link" type="submit">\(s.signOut)</button></footer></form>
+
+                """
+        }
+        html += "</main>\n</body>\n</html>"
+        return html.text
+    }
+
+    /// The card that says what happened: heading, message, and what goes with them.
+    private static func stateCard(_ page: ConsumerPage) -> HTML {
+        var html: HTML = "<section class=\"card state \(page.tone)\">\n<h1>\(page.heading)</h1>\n"
+        if let message = page.message { html += "<p>\(message)</p>" }
+        html += "\n"
+        if let result = page.result { html += "<p class=\"big\">\(result.earned)</p><p>\(result.balance)</p>" }
+        html += "\n"
+        if let code = page.codeGrouped { html += "<dl><dt>\(page.s.code)</dt><dd class=\"code\">\(code)</dd></dl>" }
+        html += "\n"
+        if let support = page.support {
+            html += "<p><a href=\"\(page.supportLink ?? "")\">\(page.s.support): \(support)</a></p>"
+        }
+        html += "\n"
+        if let redeemed = page.redeemed {
+            html += """
+                <p class="note">\(redeemed.voucherLabel)</p><p class="code voucher">\(redeemed.voucher)</p>\
+                <p>\(redeemed.spent)</p><p>\(redeemed.balanceAfter)</p>
+                """
+        }
+        html += "\n"
+        if let back = page.backLink { html += "<p><a href=\"\(back.href)\">\(back.label)</a></p>" }
+        html += "\n</section>\n"
+        return html
+    }
+
+    /// /me: balance, catalogue, vouchers and history.
+    private static func accountCards(_ account: AccountView) -> HTML {
+        let t = account.t
+        var html: HTML = "<section class=\"card\"><p class=\"note\">\(t.balance)</p><p class=\"big\">\(account.balance)</p>"
+        if let expiring = account.expiring { html += "<p class=\"note\">\(expiring)</p>" }
+        html += "</section>\n<section class=\"card\"><h2>\(t.catalogue)</h2>\n"
+        for reward in account.rewards {
+            html += "<div class=\"item\">"
+            if let imageURL = reward.imageURL { html += "<img src=\"\(imageURL)\" alt=\"\">" }
+            html += "<div class=\"grow\"><b>\(reward.name)</b>"
+            if let details = reward.details { html += "<p class=\"note\">\(details)</p>" }
+            html += "<p>\(reward.cost)"
+            if let left = reward.stockLeft { html += " · <span class=\"note\">\(left)</span>" }
+            html += "</p></div>\n"
+            if let form = reward.redeemForm {
+                html += """
+                    <form method="post" action="/me/redeem"><input type="hidden" name="csrf" value="\(form.csrf)">\
+                    <input type="hidden" name="reward" value="\(form.sku)"><input type="hidden" name="nonce" value="\(form.nonce)">\
+                    <button type="submit">\(form.label)</button></form>
+                    """
+            }
+            html += "\n"
+            if let unavailable = reward.unavailable { html += "<span class=\"note\">\(unavailable)</span>" }
+            html += "</div>\n"
+        }
+        if account.rewards.isEmpty { html += "<p class=\"note\">\(t.noRewards)</p>" }
+        html += "\n</section>\n"
+        if account.hasRedemptions {
+            html += "<section class=\"card\"><h2>\(t.redemptions)</h2><ul class=\"rows\">\n"
+            for item in account.redemptions {
+                html += "<li><div>\(item.name)<p class=\"note\">\(item.date)"
+                if let cancelled = item.cancelledLabel { html += " · \(cancelled)" }
+                html += "</p></div><span class=\"code\">\(item.voucher)</span></li>\n"
+            }
+            html += "</ul></section>"
+        }
+        html += "\n<section class=\"card\"><h2>\(t.history)</h2><ul class=\"rows\">\n"
+        for item in account.history {
+            html += "<li><div>\(item.label)<p class=\"note\">\(item.date)</p></div><b class=\"\(item.sign)\">\(item.points)</b></li>\n"
+        }
+        html += "</ul>"
+        if account.history.isEmpty { html += "<p class=\"note\">\(t.noHistory)</p>" }
+        html += "</section>\n"
+        return html
+    }
+
+    private static func claimForm(_ form: ConsumerPage.ClaimForm, _ s: PageStrings) -> HTML {
+        """
+        <form class="card" method="post" action="\(form.action)">
+        <input type="hidden" name="csrf" value="\(form.csrf)">
+        <input type="hidden" name="latitude" id="lat"><input type="hidden" name="longitude" id="lon"><input type="hidden" name="accuracy" id="acc">
+        <label class="check"><input type="checkbox" id="geo"> \(s.shareLocation)</label>
+        <button type="submit">\(s.claimButton)</button>
+        </form>
+        <script>
+        document.getElementById("geo").addEventListener("change",function(e){if(!e.target.checked||!navigator.geolocation)return;
+        navigator.geolocation.getCurrentPosition(function(p){lat.value=p.coords.latitude;lon.value=p.coords.longitude;acc.value=p.coords.accuracy},function(){e.target.checked=false},{timeout:8000})});
+        </script>
+
+        """
+    }
+
+    private static func signInForm(_ form: ConsumerPage.SignInForm, _ s: PageStrings) -> HTML {
+        var html: HTML = """
+            <form class="card" method="post" action="/signin/code">
+            <h2>\(s.signInTitle)</h2>
+            <input type="hidden" name="csrf" value="\(form.csrf)"><input type="hidden" name="return_to" value="\(form.returnTo)">
+            <label for="phone">\(s.phoneLabel)</label>
+            <input type="tel" id="phone" name="phone" inputmode="tel" autocomplete="tel" placeholder="\(s.phonePlaceholder)" value="\(form.phone)" required>
+
+            """
+        if let error = form.error { html += "<p class=\"error\">\(error)</p>" }
+        html += "\n<button type=\"submit\">\(s.sendCode)</button>\n</form>\n"
+        return html
+    }
+
+    private static func codeForm(_ form: ConsumerPage.CodeForm, _ s: PageStrings) -> HTML {
+        var html: HTML = """
+            <form class="card" method="post" action="/signin/verify">
+            <p>\(form.sentTo)</p>
+            <input type="hidden" name="csrf" value="\(form.csrf)"><input type="hidden" name="return_to" value="\(form.returnTo)"><input type="hidden" name="phone" value="\(form.phone)">
+            <label for="otp">\(s.codeLabel)</label>
+            <input type="text" id="otp" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="8" required autofocus>
+
+            """
+        if let error = form.error { html += "<p class=\"error\">\(error)</p>" }
+        html += "\n<button type=\"submit\">\(s.verifyButton)</button>\n</form>\n"
+        return html
+    }
+
+    private static func manualForm(_ form: ConsumerPage.ManualForm, _ s: PageStrings) -> HTML {
+        var html: HTML = "<form class=\"card\" method=\"get\" action=\"/Q\">\n"
+        if form.intro { html += "<p>\(s.manualBody)</p>" }
+        html += """
+
+            <label for="typed">\(s.manualLabel)</label>
+            <input type="text" id="typed" name="code" autocapitalize="characters" autocomplete="off" spellcheck="false" placeholder="XXXXXX-XXXXXX-XXXXXX" value="\(form.value)" class="code" required>
+            <button type="submit">\(s.checkButton)</button>
+            </form>
+
+            """
+        return html
+    }
+
+    /// The page's style sheet after its first rule (the brand's colour).
+    private static let style = """
         *{box-sizing:border-box}
         body{margin:0;font:16px/1.5 -apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;background:#f4f4f5;color:#18181b}
         header{display:flex;align-items:center;justify-content:space-between;padding:12px 16px;background:var(--brand);color:#fff}
@@ -51,87 +220,6 @@ enum PageTemplate {
         .rows li{display:flex;justify-content:space-between;align-items:center;gap:12px;padding:8px 0;border-top:1px solid #e4e4e7;font-size:15px}
         .plus{color:#16a34a}.minus{color:#dc2626}
         .voucher{font-size:24px;font-weight:700;white-space:nowrap;color:#16a34a}
-        </style>
-        </head>
-        <body>
-        <header>{{#hasLogo}}<img src="/brand/logo" alt="{{brandName}}">{{/hasLogo}}{{^hasLogo}}<b>{{brandName}}</b>{{/hasLogo}}<a href="{{switchURL}}">{{s.switchLabel}}</a></header>
-        <main>
-        <section class="card state {{tone}}">
-        <h1>{{heading}}</h1>
-        {{#message}}<p>{{message}}</p>{{/message}}
-        {{#result}}<p class="big">{{earned}}</p><p>{{balance}}</p>{{/result}}
-        {{#codeGrouped}}<dl><dt>{{s.code}}</dt><dd class="code">{{codeGrouped}}</dd></dl>{{/codeGrouped}}
-        {{#support}}<p><a href="{{supportLink}}">{{s.support}}: {{support}}</a></p>{{/support}}
-        {{#redeemed}}<p class="note">{{voucherLabel}}</p><p class="code voucher">{{voucher}}</p><p>{{spent}}</p><p>{{balanceAfter}}</p>{{/redeemed}}
-        {{#backLink}}<p><a href="{{href}}">{{label}}</a></p>{{/backLink}}
-        </section>
-        {{#account}}
-        <section class="card"><p class="note">{{t.balance}}</p><p class="big">{{balance}}</p>{{#expiring}}<p class="note">{{expiring}}</p>{{/expiring}}</section>
-        <section class="card"><h2>{{t.catalogue}}</h2>
-        {{#rewards}}<div class="item">{{#imageURL}}<img src="{{imageURL}}" alt="">{{/imageURL}}<div class="grow"><b>{{name}}</b>{{#details}}<p class="note">{{details}}</p>{{/details}}<p>{{cost}}{{#stockLeft}} · <span class="note">{{stockLeft}}</span>{{/stockLeft}}</p></div>
-        {{#redeemForm}}<form method="post" action="/me/redeem"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="reward" value="{{sku}}"><input type="hidden" name="nonce" value="{{nonce}}"><button type="submit">{{label}}</button></form>{{/redeemForm}}
-        {{#unavailable}}<span class="note">{{unavailable}}</span>{{/unavailable}}</div>
-        {{/rewards}}
-        {{^rewards}}<p class="note">{{t.noRewards}}</p>{{/rewards}}
-        </section>
-        {{#hasRedemptions}}<section class="card"><h2>{{t.redemptions}}</h2><ul class="rows">
-        {{#redemptions}}<li><div>{{name}}<p class="note">{{date}}{{#cancelledLabel}} · {{cancelledLabel}}{{/cancelledLabel}}</p></div><span class="code">{{voucher}}</span></li>
-        {{/redemptions}}</ul></section>{{/hasRedemptions}}
-        <section class="card"><h2>{{t.history}}</h2><ul class="rows">
-        {{#history}}<li><div>{{label}}<p class="note">{{date}}</p></div><b class="{{sign}}">{{points}}</b></li>
-        {{/history}}</ul>{{^history}}<p class="note">{{t.noHistory}}</p>{{/history}}</section>
-        {{/account}}
-        {{#product}}
-        <section class="card"><div class="product">{{#imageURL}}<img src="{{imageURL}}" alt="">{{/imageURL}}<div><b>{{name}}</b>
-        <dl>{{#lot}}<dt>{{s.lot}}</dt><dd>{{lot}}</dd>{{/lot}}{{#productionDate}}<dt>{{s.produced}}</dt><dd>{{productionDate}}</dd>{{/productionDate}}{{#points}}<dt>{{s.points}}</dt><dd>{{points}}</dd>{{/points}}</dl>
-        </div></div></section>
-        {{/product}}
-        {{#claimForm}}
-        <form class="card" method="post" action="{{action}}">
-        <input type="hidden" name="csrf" value="{{csrf}}">
-        <input type="hidden" name="latitude" id="lat"><input type="hidden" name="longitude" id="lon"><input type="hidden" name="accuracy" id="acc">
-        <label class="check"><input type="checkbox" id="geo"> {{s.shareLocation}}</label>
-        <button type="submit">{{s.claimButton}}</button>
-        </form>
-        <script>
-        document.getElementById("geo").addEventListener("change",function(e){if(!e.target.checked||!navigator.geolocation)return;
-        navigator.geolocation.getCurrentPosition(function(p){lat.value=p.coords.latitude;lon.value=p.coords.longitude;acc.value=p.coords.accuracy},function(){e.target.checked=false},{timeout:8000})});
-        </script>
-        {{/claimForm}}
-        {{#signInForm}}
-        <form class="card" method="post" action="/signin/code">
-        <h2>{{s.signInTitle}}</h2>
-        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="return_to" value="{{returnTo}}">
-        <label for="phone">{{s.phoneLabel}}</label>
-        <input type="tel" id="phone" name="phone" inputmode="tel" autocomplete="tel" placeholder="{{s.phonePlaceholder}}" value="{{phone}}" required>
-        {{#error}}<p class="error">{{error}}</p>{{/error}}
-        <button type="submit">{{s.sendCode}}</button>
-        </form>
-        {{/signInForm}}
-        {{#codeForm}}
-        <form class="card" method="post" action="/signin/verify">
-        <p>{{sentTo}}</p>
-        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="return_to" value="{{returnTo}}"><input type="hidden" name="phone" value="{{phone}}">
-        <label for="otp">{{s.codeLabel}}</label>
-        <input type="text" id="otp" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="8" required autofocus>
-        {{#error}}<p class="error">{{error}}</p>{{/error}}
-        <button type="submit">{{s.verifyButton}}</button>
-        </form>
-        {{/codeForm}}
-        {{#manualForm}}
-        <form class="card" method="get" action="/Q">
-        {{#intro}}<p>{{s.manualBody}}</p>{{/intro}}
-        <label for="typed">{{s.manualLabel}}</label>
-        <input type="text" id="typed" name="code" autocapitalize="characters" autocomplete="off" spellcheck="false" placeholder="XXXXXX-XXXXXX-XXXXXX" value="{{value}}" class="code" required>
-        <button type="submit">{{s.checkButton}}</button>
-        </form>
-        {{/manualForm}}
-        {{#signedIn}}
-        <form method="post" action="/signout"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="return_to" value="{{returnTo}}">
-        <footer>{{label}} · <a href="/me">{{accountLink}}</a> <button class="link" type="submit">{{s.signOut}}</button></footer></form>
-        {{/signedIn}}
-        </main>
-        </body>
-        </html>
-        """#
+
+        """
 }

@@ -1,18 +1,22 @@
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 import TallyCore
 
 /// Records scans off the request path: pages hand scans to a buffer, and this service writes
 /// them in multi-row inserts a few times a second. If the database is away, scans wait in the
 /// buffer (bounded: past `capacity` the oldest are dropped and counted) and pages still answer.
-actor ScanRecorder: Service {
+///
+/// A page hands its scan over under a lock, without a task or an actor hop: every scan of a
+/// code records one, and that handover is part of the landing page's cost.
+final class ScanRecorder: Service, Sendable {
     static let capacity = 100_000
 
     private let store: ScanStore
     private let logger: Logger
     private let interval: Duration
-    private var buffer: [Scan] = []
+    private let buffer = Mutex<[Scan]>([])
     private let dropped = Counter(label: "tally_scans_dropped_total")
     private let written = Counter(label: "tally_scans_recorded_total")
 
@@ -23,15 +27,17 @@ actor ScanRecorder: Service {
     }
 
     func record(_ scan: Scan) {
-        if buffer.count >= Self.capacity {
-            buffer.removeFirst(buffer.count - Self.capacity + 1)
-            dropped.increment()
+        let full = buffer.withLock { buffer in
+            let full = buffer.count >= Self.capacity
+            if full { buffer.removeFirst(buffer.count - Self.capacity + 1) }
+            buffer.append(scan)
+            return full
         }
-        buffer.append(scan)
+        if full { dropped.increment() }
     }
 
     /// Scans waiting to be written.
-    var pending: Int { buffer.count }
+    var pending: Int { buffer.withLock { $0.count } }
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -41,19 +47,31 @@ actor ScanRecorder: Service {
         await flush() // what was buffered when shutdown began
     }
 
-    /// Writes everything buffered now; on failure the scans stay for the next try.
+    /// Writes everything buffered now; on failure the scans go back to the front of the buffer
+    /// for the next try. Only `run` calls it, so two flushes never overlap.
     func flush() async {
-        while !buffer.isEmpty {
-            let batch = Array(buffer.prefix(ScanStore.rowsPerInsert))
+        while true {
+            let batch = buffer.withLock { buffer in
+                let batch = Array(buffer.prefix(ScanStore.rowsPerInsert))
+                buffer.removeFirst(batch.count)
+                return batch
+            }
+            if batch.isEmpty { return }
             do {
                 let store = self.store
                 try await withDeadline(.seconds(5)) { try await store.insert(batch) }
             } catch {
+                let (pending, lost) = buffer.withLock { buffer in
+                    // Back in front of what came meanwhile, within the same bound as ever.
+                    let kept = batch.suffix(max(0, Self.capacity - buffer.count))
+                    buffer.insert(contentsOf: kept, at: 0)
+                    return (buffer.count, batch.count - kept.count)
+                }
+                if lost > 0 { dropped.increment(by: Int64(lost)) }
                 logger.warning(
-                    "scans not written; will retry", metadata: ["pending": "\(buffer.count)", "error": "\(error.databaseDescription)"])
+                    "scans not written; will retry", metadata: ["pending": "\(pending)", "error": "\(error.databaseDescription)"])
                 return
             }
-            buffer.removeFirst(batch.count)
             written.increment(by: Int64(batch.count))
         }
     }

@@ -224,8 +224,7 @@ struct LandingController {
     }
 
     private func record(_ scan: Scan) {
-        let scans = self.scans
-        Task { await scans.record(scan) }
+        scans.record(scan)
     }
 
     private func logo() throws -> Response {

@@ -106,22 +106,9 @@ public struct ClaimStore: Sendable {
 
     /// The product, batch and claim behind a genuine code, or nil if no batch holds it.
     public func status(of code: Code, viewer: UUID? = nil) async throws -> CodeStatus? {
-        let rows = try await database.query(
-            """
-            SELECT b.id, p.name, p.image_url, b.lot, to_char(b.production_date, 'YYYY-MM-DD'), b.points_per_code,
-                   coalesce((SELECT c.state FROM batch_state_changes c
-                             WHERE c.kid = b.kid AND c.serials @> \(Int64(code.serial))::int8 ORDER BY c.id DESC LIMIT 1), 'created'),
-                   b.expiry_date IS NOT NULL AND b.expiry_date < (now() AT TIME ZONE \(timeZone))::date,
-                   coalesce(m.merged_into, cl.member_id), cl.claimed_at,
-                   coalesce(coalesce(m.merged_into, cl.member_id) IN (SELECT coalesce(v.merged_into, v.id) FROM members v WHERE v.id = \(viewer)), false)
-            FROM batches b JOIN products p ON p.id = b.product_id
-            LEFT JOIN claims cl ON cl.kid = \(Int16(code.kid)) AND cl.serial = \(Int64(code.serial))
-            LEFT JOIN members m ON m.id = cl.member_id
-            WHERE b.kid = \(Int16(code.kid)) AND b.serials @> \(Int64(code.serial))::int8
-            """, logger: logger)
-        for try await row in rows {
-            let (batch, name, image, lot, produced, points, state, expired, member, at, byViewer) =
-                try row.decode((Int64, String, String?, String?, String?, Int, String, Bool, UUID?, Date?, Bool).self)
+        let rows = try await database.execute(
+            CodeStatusStatement(kid: Int16(code.kid), serial: Int64(code.serial), viewer: viewer, timeZone: timeZone), logger: logger)
+        for try await (batch, name, image, lot, produced, points, state, expired, member, at, byViewer) in rows {
             return CodeStatus(
                 batchID: batch, productName: name, imageURL: image, lot: lot, productionDate: produced,
                 pointsPerCode: points, state: CodeState(rawValue: state) ?? .created, expired: expired,

@@ -11,6 +11,7 @@ DECLARE
     v_balance bigint;
     v_redemption redemptions%ROWTYPE;
     v_entry bigint;
+    v_slice smallint := floor(random() * 16)::smallint;
 BEGIN
     SELECT r.member_id INTO v_owner FROM redemptions r WHERE r.id = p_redemption;
     IF NOT FOUND THEN outcome := 'unknown_redemption'; RETURN; END IF;
@@ -26,9 +27,11 @@ BEGIN
         outcome := 'window_closed'; RETURN;
     END IF;
 
-    PERFORM 1 FROM rewards r WHERE r.id = v_redemption.reward_id FOR UPDATE;
-    UPDATE rewards SET stock = stock + v_redemption.quantity, updated_at = now()
-        WHERE id = v_redemption.reward_id AND stock IS NOT NULL;
+    -- Units back to one slice of a stocked reward (none: it is unlimited now), with the reward
+    -- held shared as redemptions hold it, so a change of its stock waits for this.
+    PERFORM 1 FROM rewards r WHERE r.id = v_redemption.reward_id FOR KEY SHARE;
+    UPDATE reward_stock s SET units = s.units + v_redemption.quantity
+        WHERE s.reward_id = v_redemption.reward_id AND s.slice = v_slice;
     UPDATE point_lots l SET remaining = l.remaining + d.points
         FROM lot_debits d
         WHERE d.member_id = v_redemption.member_id AND d.ledger_entry_id = v_redemption.ledger_entry_id

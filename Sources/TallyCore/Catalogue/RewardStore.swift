@@ -25,24 +25,28 @@ public struct RewardStore: Sendable {
         try terms.validate()
         if let stock = new.stock { try RewardTerms.validateStock(stock) }
         do {
-            try CommitGate.willCommit() // a write outside a transaction
-            let rows = try await database.query(
-                """
-                INSERT INTO rewards (sku, name, description, image_url, cost_points, initial_stock, stock,
-                                     per_member_limit, active_from, active_until, channels)
-                VALUES (\(new.sku), \(terms.name), \(terms.description), \(terms.imageURL), \(terms.costPoints),
-                        \(new.stock), \(new.stock), \(terms.perMemberLimit), \(terms.activeFrom), \(terms.activeUntil),
-                        \(terms.channels))
-                RETURNING \(unescaped: Self.columns)
-                """, logger: logger)
-            return try await Self.single(rows)!
+            let logger = self.logger
+            return try await database.transaction(logger: logger) { tx in
+                let rows = try await tx.query(
+                    """
+                    INSERT INTO rewards (sku, name, description, image_url, cost_points, initial_stock,
+                                         per_member_limit, active_from, active_until, channels)
+                    VALUES (\(new.sku), \(terms.name), \(terms.description), \(terms.imageURL), \(terms.costPoints),
+                            \(new.stock), \(terms.perMemberLimit), \(terms.activeFrom), \(terms.activeUntil), \(terms.channels))
+                    RETURNING id
+                    """, logger: logger)
+                var id: Int64?
+                for try await value in rows.decode(Int64.self) { id = value }
+                guard let id else { throw StoreError(.conflict, .notCreated, "the reward was not created") }
+                return try await Self.setStock(reward: id, to: new.stock, on: tx, logger: logger)
+            }
         } catch let error where DatabaseError(error)?.sqlState == DatabaseError.uniqueViolation {
             throw StoreError(.conflict, .skuTaken, "a reward with this sku already exists")
         }
     }
 
     /// Changes what `patch` sends, on the locked reward: redemptions and cancellations of it
-    /// wait, so the stock arithmetic sees every live redemption.
+    /// (which hold it shared) wait, so the stock arithmetic sees every live redemption.
     public func update(sku: String, _ patch: RewardPatch) async throws -> Reward {
         if let newSKU = patch.sku, newSKU != sku {
             throw StoreError(.invalid, .skuImmutable, "a reward's sku cannot change")
@@ -55,7 +59,7 @@ public struct RewardStore: Sendable {
         return try await database.transaction(logger: logger) { tx in
             let rows = try await tx.query(
                 """
-                SELECT id, name, description, image_url, cost_points, initial_stock, stock, per_member_limit,
+                SELECT id, name, description, image_url, cost_points, initial_stock, \(unescaped: Self.stock), per_member_limit,
                        active_from, active_until, channels
                 FROM rewards WHERE sku = \(sku) FOR UPDATE
                 """, logger: logger)
@@ -94,17 +98,23 @@ public struct RewardStore: Sendable {
                 (initialStock, stock) = (initial + added, before + added)
                 try RewardTerms.validateStock(before + added)
             }
-            let updated = try await tx.query(
+            try await tx.query(
                 """
                 UPDATE rewards SET name = \(terms.name), description = \(terms.description), image_url = \(terms.imageURL),
-                    cost_points = \(terms.costPoints), initial_stock = \(initialStock), stock = \(stock),
+                    cost_points = \(terms.costPoints), initial_stock = \(initialStock),
                     per_member_limit = \(terms.perMemberLimit), active_from = \(terms.activeFrom),
                     active_until = \(terms.activeUntil), channels = \(terms.channels), updated_at = now()
                 WHERE id = \(current.id)
-                RETURNING \(unescaped: Self.columns)
                 """, logger: logger)
-            return try await Self.single(updated)!
+            return try await Self.setStock(reward: current.id, to: stock, on: tx, logger: logger)
         }
+    }
+
+    /// Sets the reward's available units (nil: unlimited) and returns the reward as it now is.
+    static func setStock(reward: Int64, to units: Int64?, on connection: PostgresConnection, logger: Logger) async throws -> Reward {
+        try await connection.query("SELECT set_reward_stock(\(reward), \(units))", logger: logger)
+        let rows = try await connection.query("SELECT \(unescaped: columns) FROM rewards WHERE id = \(reward)", logger: logger)
+        return try await single(rows)!
     }
 
     public func get(sku: String) async throws -> Reward {
@@ -153,7 +163,7 @@ public struct RewardStore: Sendable {
     }
 
     /// Units of `reward` in live (issued) redemptions. Read under the reward's lock, which
-    /// every redemption and cancellation also takes, so no change is in flight.
+    /// every redemption and cancellation also takes (shared), so no change is in flight.
     static func liveUnits(reward: Int64, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
         let rows = try await connection.query(
             """
@@ -170,8 +180,11 @@ public struct RewardStore: Sendable {
     /// Inside the active window now (as `redeem_reward` decides it).
     static let activeNow = "(active_from IS NULL OR active_from <= now()) AND (active_until IS NULL OR now() < active_until)"
 
+    /// The units available: the sum of the reward's stock slices (NULL: unlimited).
+    static let stock = "(SELECT sum(s.units) FROM reward_stock s WHERE s.reward_id = rewards.id)::int8"
+
     static let columns = """
-        sku, name, description, image_url, cost_points, initial_stock, stock, per_member_limit,
+        sku, name, description, image_url, cost_points, initial_stock, \(stock) AS stock, per_member_limit,
         active_from, active_until, channels, \(activeNow), created_at, updated_at
         """
 

@@ -101,13 +101,16 @@ public struct InvariantChecker: Sendable {
         let wrongStock = try await count(
             """
             SELECT count(*) FROM rewards r
-            WHERE r.stock IS NOT NULL AND (r.stock < 0 OR r.initial_stock - r.stock <>
-                  coalesce((SELECT sum(x.quantity) FROM redemptions x WHERE x.reward_id = r.id AND x.status = 'issued'), 0))
+            LEFT JOIN LATERAL (SELECT count(*) AS slices, sum(s.units) AS units, bool_or(s.units < 0) AS negative
+                               FROM reward_stock s WHERE s.reward_id = r.id) k ON true
+            WHERE (r.initial_stock IS NULL) <> (k.slices = 0)
+               OR (r.initial_stock IS NOT NULL AND (k.negative OR r.initial_stock - k.units <>
+                   coalesce((SELECT sum(x.quantity) FROM redemptions x WHERE x.reward_id = r.id AND x.status = 'issued'), 0)))
             """)
         let rewards = try await count("SELECT count(*) FROM rewards")
         findings.append(
             Finding(
-                invariant: "I4 for each reward: initial stock − stock = live redemptions; stock ≥ 0",
+                invariant: "I4 for each reward: initial stock − stock (its slices) = live redemptions; stock ≥ 0",
                 holds: wrongStock == 0,
                 detail: "\(rewards) rewards; \(wrongStock) whose stock disagrees with their live redemptions"
             ))

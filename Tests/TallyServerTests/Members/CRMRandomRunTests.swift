@@ -46,9 +46,10 @@ struct CRMRandomRunTests {
             try await app.sql("UPDATE point_lots SET expires_at = now() - interval '1 minute' WHERE id % 3 = 0")
             try await app.sql(
                 """
-                INSERT INTO rewards (sku, name, cost_points, initial_stock, stock, per_member_limit)
-                VALUES ('CUP', 'Cup', 20, 4, 4, NULL), ('BAG', 'Bag', 7, NULL, NULL, 3)
+                INSERT INTO rewards (sku, name, cost_points, initial_stock, per_member_limit)
+                VALUES ('CUP', 'Cup', 20, 4, NULL), ('BAG', 'Bag', 7, NULL, 3)
                 """)
+            try await app.sql("SELECT set_reward_stock(id, 4) FROM rewards WHERE sku = 'CUP'")
 
             var generator = SystemRandomNumberGenerator()
             var nextSequence: Int64 = 16

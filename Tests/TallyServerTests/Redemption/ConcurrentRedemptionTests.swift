@@ -51,6 +51,40 @@ struct ConcurrentRedemptionTests {
         }
     }
 
+    @Test("stock spread over slices: 30 members at once take exactly the 20 units; 3 at once come from several slices")
+    func stockSlices() async throws {
+        try await TestApp.run { app in
+            // 20 units: 2 in each of the first 4 slices and 1 in each of the other 12.
+            _ = try await app.createReward(#"{"sku": "BOWL", "name": "Bowl", "cost_points": 1, "stock": 20}"#)
+            var members: [UUID] = []
+            for i in 0..<30 {
+                let member = try await app.newMember(phone: "1390000\(String(format: "%04d", i))")
+                try await app.credit(member, 10)
+                members.append(member)
+            }
+            let answers = try await withThrowingTaskGroup(of: (HTTPResponse.Status, Data).self) { group in
+                for member in members {
+                    group.addTask { try await app.redeemOnOwnConnection(member, #"{"reward": "BOWL", "quantity": 1}"#) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(answers.filter { $0.0 == .created }.count == 20)
+            #expect(answers.filter { Self.code($0.1) == "out_of_stock" }.count == 10)
+            #expect(try await app.stock("BOWL") == (20, 0))
+            try await app.expectInvariants()
+
+            // 16 units, one a slice: 3 at once need three slices.
+            _ = try await app.createReward(#"{"sku": "CUP", "name": "Cup", "cost_points": 1, "stock": 16}"#)
+            let (status, _) = try await app.redeemOnOwnConnection(members[0], #"{"reward": "CUP", "quantity": 3}"#)
+            #expect(status == .created)
+            #expect(try await app.stock("CUP") == (16, 13))
+            let (tooMany, body) = try await app.redeemOnOwnConnection(members[1], #"{"reward": "CUP", "quantity": 14}"#)
+            #expect(tooMany == .unprocessableContent && Self.code(body) == "out_of_stock")
+            #expect(try await app.stock("CUP") == (16, 13))
+            try await app.expectInvariants()
+        }
+    }
+
     @Test("one member's 10 concurrent redemptions that together exceed the balance: the balance never goes negative and adds up")
     func overdraw() async throws {
         try await TestApp.run { app in

@@ -73,9 +73,13 @@ extension TestApp {
         return -1
     }
 
-    /// (initial_stock, stock) of the reward `sku`.
+    /// (initial_stock, stock) of the reward `sku`: the units left are its stock slices' sum.
     func stock(_ sku: String) async throws -> (initial: Int64?, left: Int64?) {
-        let rows = try await database.query("SELECT initial_stock, stock FROM rewards WHERE sku = \(sku)", logger: TestDatabase.logger)
+        let rows = try await database.query(
+            """
+            SELECT initial_stock, (SELECT sum(s.units) FROM reward_stock s WHERE s.reward_id = rewards.id)::int8
+            FROM rewards WHERE sku = \(sku)
+            """, logger: TestDatabase.logger)
         for try await row in rows.decode((Int64?, Int64?).self) { return row }
         return (nil, nil)
     }

@@ -40,9 +40,7 @@ DECLARE
     v_member uuid;
     v_claim record;
 BEGIN
-    PERFORM FROM api_keys a
-        WHERE a.id = p_api_key AND a.revoked_at IS NULL AND (a.expires_at IS NULL OR a.expires_at > now());
-    IF NOT FOUND THEN
+    IF NOT api_key_is_live(p_api_key) THEN
         RAISE EXCEPTION 'unauthorized' USING ERRCODE = 'TL001';
     END IF;
 

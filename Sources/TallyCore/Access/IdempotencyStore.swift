@@ -58,10 +58,15 @@ public struct IdempotencyStore: Sendable {
     public static let keyReused = StoreError(.invalid, .idempotencyKeyReused, "this Idempotency-Key was used for a different request")
 
     /// Performs `write` once; returns its response and whether it is a replay of an earlier one.
+    ///
+    /// With `apiKey`, the key's row is written (or an earlier answer read) only while that API
+    /// key is live, checked in the same statement: a route can then trust a cached key
+    /// (`APIKeyCache`), and a key revoked meanwhile gets `APIKeyRejected` and changes nothing.
     public func perform(
         actor: String,
         key: String,
         requestHash: [UInt8],
+        apiKey: UUID? = nil,
         write: (PostgresConnection) async throws -> RecordedResponse
     ) async throws -> (response: RecordedResponse, replayed: Bool) {
         try Self.check(key: key)
@@ -71,7 +76,7 @@ public struct IdempotencyStore: Sendable {
             let claimed = try await tx.query(
                 """
                 INSERT INTO idempotency_keys (actor, key, request_hash, status, response)
-                VALUES (\(actor), \(key), \(hashBytes), 0, ''::bytea)
+                SELECT \(actor), \(key), \(hashBytes), 0, ''::bytea WHERE \(apiKey)::uuid IS NULL OR api_key_is_live(\(apiKey))
                 ON CONFLICT DO NOTHING RETURNING true
                 """, logger: logger)
             var isFirst = false
@@ -79,12 +84,15 @@ public struct IdempotencyStore: Sendable {
             if !isFirst {
                 let rows = try await tx.query(
                     """
-                    SELECT request_hash, status, response FROM idempotency_keys WHERE actor = \(actor) AND key = \(key)
+                    SELECT request_hash, status, response FROM idempotency_keys
+                    WHERE actor = \(actor) AND key = \(key) AND (\(apiKey)::uuid IS NULL OR api_key_is_live(\(apiKey)))
                     """, logger: logger)
                 for try await (hash, status, body) in rows.decode((ByteBuffer, Int, ByteBuffer).self) {
                     guard Array(buffer: hash) == requestHash else { throw Self.keyReused }
                     return (RecordedResponse(status: status, body: Array(buffer: body)), true)
                 }
+                // Neither written nor found: the API key is no longer live.
+                if apiKey != nil { throw APIKeyRejected() }
             }
             let response = try await write(tx)
             try await tx.query(

@@ -28,21 +28,12 @@ public struct RedemptionStore: Sendable {
         guard ChannelName(rawValue: channel) != nil else { throw ChannelName.invalid }
         try SKU.check(sku, field: "reward")
         let voucher = Voucher.generate()
-        // The function runs once (a materialized CTE); the rest of the answer is known already
-        // or read-only here: the reward's name and the cancel window.
         return try await translatingUnknownMember(member) {
-            let rows = try await connection.query(
-                """
-                WITH r AS MATERIALIZED (
-                    SELECT * FROM redeem_reward(\(member), (SELECT id FROM rewards WHERE sku = \(sku)), \(quantity)::int4,
-                                                \(channel), \(actor), \(voucher)))
-                SELECT r.outcome, r.member_id, r.redemption_id, r.points, r.balance, w.name, now(),
-                       now() + make_interval(hours => s.redemption_cancel_hours)
-                FROM r CROSS JOIN programme_settings s LEFT JOIN rewards w ON w.sku = \(sku)
-                """, logger: logger)
-            for try await row in rows {
-                let (outcome, holder, id, points, balance, name, createdAt, cancellableUntil) =
-                    try row.decode((String, UUID, UUID?, Int64?, Int64, String?, Date, Date).self)
+            let statement = RedeemStatement(
+                member: member, sku: sku, quantity: Int32(quantity), channel: channel, actor: actor, voucher: voucher)
+            for try await (outcome, holder, id, points, balance, name, createdAt, cancellableUntil) in try await connection.execute(
+                statement, logger: logger)
+            {
                 guard outcome == "redeemed" else {
                     guard let refusal = RedemptionRefusal(rawValue: outcome) else {
                         throw UnexpectedSQLOutcome(function: "redeem_reward", outcome: outcome)

@@ -8,9 +8,10 @@ import TallyCore
 import TallyTestSupport
 import Testing
 
-/// The claim API takes its key from a cache (no lookup before its one statement); these check
-/// that revocation and expiry by anyone, anywhere, still act at once.
-@Suite("Cached API keys on the claim API", .serialized)
+/// The claim API and redemptions take their key from a cache (no lookup before their
+/// statements, which check the key again); these check that revocation and expiry by anyone,
+/// anywhere, still act at once.
+@Suite("Cached API keys on the claim and redemption APIs", .serialized)
 struct APIKeyCacheTests {
     typealias Body = ClaimAPITests.ClaimBody
 
@@ -59,6 +60,34 @@ struct APIKeyCacheTests {
                 #expect(try errorCode(response) == "unauthorized", "\(what)")
             }
             #expect(try await ClaimAPITests.Snapshot(app) == before)
+        }
+    }
+
+    @Test("a redemption with a key revoked by another connection while cached is refused, retries included, and changes nothing")
+    func revokedRedemptionKey() async throws {
+        try await TestApp.run { app in
+            _ = try await app.createReward(#"{"sku": "MUG", "name": "Mug", "cost_points": 10, "stock": 5}"#)
+            let member = try await app.newMember(phone: "13800138000")
+            try await app.credit(member, 100)
+            // The first redemption reads the key from the database, the second from the cache.
+            #expect(try await app.redeem(member, #"{"reward": "MUG", "quantity": 1}"#, key: "first").status == .created)
+            #expect(try await app.redeem(member, #"{"reward": "MUG", "quantity": 1}"#).status == .created)
+
+            let prefix = String(app.secrets[.redeem]!.prefix(12))
+            _ = try await APIKeyStore(database: app.database, logger: TestDatabase.logger).revoke(prefix: prefix)
+            let attempts = [
+                ("a new redemption", try await app.redeem(member, #"{"reward": "MUG", "quantity": 1}"#)),
+                ("a retry of a stored answer", try await app.redeem(member, #"{"reward": "MUG", "quantity": 1}"#, key: "first")),
+                ("a refused redemption", try await app.redeem(member, #"{"reward": "MUG", "quantity": 9}"#)),
+            ]
+            for (what, response) in attempts {
+                #expect(response.status == .unauthorized, "\(what): \(String(buffer: response.body))")
+                #expect(try errorCode(response) == "unauthorized", "\(what)")
+            }
+            #expect(try await app.balance(member) == 80)
+            #expect(try await app.stock("MUG") == (5, 3))
+            #expect(try await app.count("redemptions") == 2)
+            try await app.expectInvariants()
         }
     }
 

@@ -29,7 +29,8 @@ struct RedemptionController: APIController {
     }
 
     static let operations: [APIOperation<Self>] = [
-        APIOperation(.post, "/api/v1/members/{id}/redemptions", scope: .redeem, Self.redeemReward),
+        // Its statements check the key again (IdempotencyStore), so a cached key is enough.
+        APIOperation(.post, "/api/v1/members/{id}/redemptions", scope: .redeem, keyCheckedByStatement: true, Self.redeemReward),
         APIOperation(.get, "/api/v1/members/{id}/redemptions", scope: .redeem, Self.listMemberRedemptions),
         APIOperation(.post, "/api/v1/redemptions/{id}/cancel", scope: .redeem, Self.cancelRedemption),
     ]
@@ -73,7 +74,8 @@ struct RedemptionController: APIController {
         let channel = body.channel ?? ChannelName.api.rawValue
         let actor = context.apiKey!.actor
         let hash = IdempotencyStore.requestHash(method: "POST", path: request.uri.path, body: bytes)
-        let (recorded, replayed) = try await idempotency.perform(actor: actor, key: key, requestHash: hash) { tx in
+        let apiKey = context.apiKey!.id
+        let (recorded, replayed) = try await idempotency.perform(actor: actor, key: key, requestHash: hash, apiKey: apiKey) { tx in
             let outcome = try await redemptions.redeem(
                 member: member, sku: body.reward, quantity: body.quantity, channel: channel, actor: actor, on: tx
             )

@@ -52,3 +52,95 @@ pg_bin() {
 database_url() {
     echo "postgres://$TALLY_DB_USER@127.0.0.1:$TALLY_PG_PORT/${1:-$TALLY_DB_NAME}"
 }
+
+# apt_install PACKAGE...: installs Debian packages (root only; anyone else is told the command).
+# The log is .tally/setup-apt.log; a concurrent apt or dpkg is waited for, not failed on.
+apt_install() {
+    ((EUID == 0)) || die "missing packages: $*; run: sudo apt-get update && sudo apt-get install -y --no-install-recommends $*"
+    mkdir -p "$TALLY_ROOT/.tally"
+    local apt_log="$TALLY_ROOT/.tally/setup-apt.log"
+    log "installing: $* (log: .tally/setup-apt.log)"
+    if ! { apt-get -o DPkg::Lock::Timeout=300 update &&
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "$@"; } \
+        >"$apt_log" 2>&1; then
+        tail -n 30 "$apt_log" >&2
+        die "apt-get install $* failed (log: .tally/setup-apt.log)"
+    fi
+}
+
+# --- Benchmarks (ops/load-claims, ops/bench-http) ---
+
+# tally_binary VAR [CONFIGURATION]: the tally binary a benchmark runs: the file the environment
+# variable VAR names, as it is (for A/B runs of two builds), else CONFIGURATION (release), built now.
+tally_binary() {
+    if [[ -n "${!1:-}" ]]; then
+        [[ -x "${!1}" ]] || die "$1=${!1} is not an executable"
+        realpath "${!1}"
+    else
+        "$TALLY_ROOT/ops/build" "${2:-release}" >&2
+        echo "$TALLY_ROOT/.build/${2:-release}/tally"
+    fi
+}
+
+# wrk drives the HTTP load (a Debian package; ops/setup does not install it).
+need_wrk() {
+    command -v wrk >/dev/null 2>&1 || apt_install wrk
+}
+
+# calc EXPRESSION: awk's arithmetic. In parentheses: inside print, a bare ">" would redirect
+# to a file instead of comparing.
+calc() { awk "BEGIN { print ($1) }"; }
+
+# run_wrk OUT SECONDS THREADS CONNECTIONS SCRIPT URL [ARG ...]: one wrk run of SCRIPT (an
+# ops/*.lua built on ops/wrk.lua) with ARGs, its output in OUT. Fails unless wrk printed its
+# result line; logs the first unexpected answer.
+run_wrk() {
+    local out="$1" seconds="$2" threads="$3" connections="$4" script="$5" url="$6"
+    shift 6
+    timeout --kill-after=5 "$((seconds + 30))" wrk -t "$threads" -c "$connections" -d "${seconds}s" --timeout 5s \
+        -s "$script" "$url" -- "$@" >"$out" 2>&1 || { cat "$out" >&2; die "wrk ($out) failed"; }
+    grep -q '^result ' "$out" || { cat "$out" >&2; die "wrk ($out) printed no result"; }
+    if grep -q '^first_error ' "$out"; then log "$(basename "$out"): $(grep '^first_error ' "$out")"; fi
+}
+
+# wrk_field NAME OUT: a value of the result line ("result key=value ...") in a run_wrk output.
+wrk_field() { sed -nE "s/^result (.* )?$1=([^ ]+).*/\2/p" "$2"; }
+
+# pgbench_init DB LOG: a fresh database DB on the ops/db cluster, filled by `pgbench -i` (scale 1),
+# its output in LOG.
+pgbench_init() {
+    "$TALLY_ROOT/ops/db" drop "$1" >/dev/null 2>&1 || true
+    "$TALLY_ROOT/ops/db" create "$1" >/dev/null
+    timeout 120 "$(pg_bin)/pgbench" -h 127.0.0.1 -p "$TALLY_PG_PORT" -U "$TALLY_DB_USER" -i -q "$1" >"$2" 2>&1 ||
+        { cat "$2" >&2; die "pgbench -i failed"; }
+}
+
+# pgbench_tps LOG SECONDS DB [ARG ...]: pgbench with 8 clients on 2 threads for SECONDS on DB
+# (ARGs: -S, -N, -R RATE, --log ...), its output in LOG; prints its tps.
+pgbench_tps() {
+    local log="$1" seconds="$2" db="$3" tps
+    shift 3
+    timeout --kill-after=5 "$((seconds + 30))" "$(pg_bin)/pgbench" -h 127.0.0.1 -p "$TALLY_PG_PORT" -U "$TALLY_DB_USER" \
+        -c 8 -j 2 -T "$seconds" "$@" "$db" >"$log" 2>&1 || { cat "$log" >&2; die "pgbench $* failed"; }
+    tps="$(sed -nE 's/^tps = ([0-9.]+) .*/\1/p' "$log" | head -n 1)"
+    [[ -n "$tps" ]] || { cat "$log" >&2; die "no tps in the output of pgbench $*"; }
+    echo "$tps"
+}
+
+# pgbench_latency PREFIX [start]: "p50 p99 max" in ms of the transactions that a `pgbench --log
+# --log-prefix=PREFIX` run logged: from each one's scheduled start (with -R, so that a wait for a
+# free client counts, as a request's wait inside the server does), or with "start" from its
+# actual start. Log lines: client, transaction, latency µs (from the schedule), script, epoch s,
+# µs, then with -R the lag µs.
+pgbench_latency() {
+    cat "$1".* | awk -v start="${2:-}" '{ print (start == "start" ? $3 - $7 : $3) }' | sort -n |
+        awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; printf "%.2f %.2f %.2f\n", v[int(NR * 0.5) + 1] / 1000, v[int(NR * 0.99) + 1] / 1000, v[NR] / 1000 }'
+}
+
+# await_server PORT LOG: waits up to 10 s for /healthz on 127.0.0.1:PORT; else shows LOG and fails.
+await_server() {
+    local _
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return 0; sleep 0.1; done
+    cat "$2" >&2
+    die "the server did not start on port $1"
+}

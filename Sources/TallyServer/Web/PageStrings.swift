@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The consumer pages' words, in Simplified Chinese and English.
 struct PageStrings: Sendable {
@@ -133,12 +134,21 @@ struct PageStrings: Sendable {
 
     /// A date as people read it in this language, in the brand's time zone.
     func date(_ date: Date, timeZone: String) -> String {
-        let formatter = DateFormatter()
-        formatter.timeZone = TimeZone(identifier: timeZone)
-        formatter.locale = Locale(identifier: htmlLang == "en" ? "en_GB" : "zh_Hans_CN")
-        formatter.dateFormat = htmlLang == "en" ? "d\u{00A0}MMM\u{00A0}yyyy, HH:mm" : "yyyy年M月d日 HH:mm"
-        return formatter.string(from: date)
+        Self.dateFormatters.withLock { formatters in
+            let key = htmlLang + " " + timeZone
+            if let formatter = formatters[key] { return formatter.string(from: date) }
+            let formatter = DateFormatter()
+            formatter.timeZone = TimeZone(identifier: timeZone)
+            formatter.locale = Locale(identifier: htmlLang == "en" ? "en_GB" : "zh_Hans_CN")
+            formatter.dateFormat = htmlLang == "en" ? "d\u{00A0}MMM\u{00A0}yyyy, HH:mm" : "yyyy年M月d日 HH:mm"
+            formatters[key] = formatter
+            return formatter.string(from: date)
+        }
     }
+
+    /// One formatter per language and time zone, made once (making one costs far more than
+    /// using it) and used under a lock (a formatter is not safe to share between threads).
+    private static let dateFormatters = Mutex<[String: DateFormatter]>([:])
 
     /// The language for a request: `?lang=` first, then the `tally_lang` cookie, then
     /// Accept-Language; Chinese unless English is preferred.

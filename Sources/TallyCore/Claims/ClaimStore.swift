@@ -83,14 +83,9 @@ public struct ClaimStore: Sendable {
     /// The same, on the caller's connection (inside its transaction, if it has one).
     public func claim(_ code: Code, for member: UUID, context: ClaimContext, on connection: PostgresConnection) async throws -> ClaimOutcome
     {
-        let rows = try await connection.query(
-            """
-            SELECT outcome, points, balance, claimed_by, claimed_at FROM claim_code(
-                \(Int16(code.kid)), \(Int64(code.serial)), \(member), \(context.channel), \(dailyCap)::int, \(timeZone),
-                \(context.ip)::inet, \(context.userAgent)::text,
-                \(context.latitude)::float8, \(context.longitude)::float8, \(context.accuracy)::float4)
-            """, logger: logger)
-        for try await (outcome, points, balance, claimedBy, claimedAt) in rows.decode((String, Int?, Int64?, UUID?, Date?).self) {
+        let statement = ClaimCodeStatement(
+            kid: Int16(code.kid), serial: Int64(code.serial), member: member, context: context, dailyCap: dailyCap, timeZone: timeZone)
+        for try await (outcome, points, balance, claimedBy, claimedAt) in try await connection.execute(statement, logger: logger) {
             switch outcome {
             case "claimed": return .claimed(points: points ?? 0, balance: balance ?? 0)
             case "already_claimed": return .alreadyClaimed(member: claimedBy!, at: claimedAt!)

@@ -7,6 +7,8 @@ import PostgresNIO
 /// missing text goes as "" and a missing coordinate as NaN, which the function turns back
 /// into NULL; the answer marks missing values the same way.
 struct APIClaimBatchStatement: PostgresPreparedStatement {
+    // A fixed name: the default, String(reflecting:), is computed again on every call.
+    static let name = "tally_api_claim_batch"
     static let sql = """
         CALL api_claim_batch(
             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::int, $12, $13, $14, $15, $16)

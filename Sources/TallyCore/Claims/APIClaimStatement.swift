@@ -5,6 +5,8 @@ import PostgresNIO
 /// plan it once, then sends only the values (parsing and planning it on every claim cost
 /// about a twelfth of PostgreSQL's time per claim).
 struct APIClaimStatement: PostgresPreparedStatement {
+    // A fixed name: the default, String(reflecting:), is computed again on every call.
+    static let name = "tally_api_claim"
     static let sql = """
         SELECT outcome, member_id, points, balance, stored_status, stored_body FROM api_claim(
             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::int, $12, $13::inet, $14, $15, $16)

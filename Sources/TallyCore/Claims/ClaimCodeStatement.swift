@@ -4,6 +4,8 @@ import PostgresNIO
 /// A landing-page claim (`claim_code`) as a prepared statement: PostgreSQL plans it once a
 /// connection instead of on every claim.
 struct ClaimCodeStatement: PostgresPreparedStatement {
+    // A fixed name: the default, String(reflecting:), is computed again on every call.
+    static let name = "tally_claim_code"
     static let sql = """
         SELECT outcome, points, balance, claimed_by, claimed_at FROM claim_code(
             $1, $2, $3, $4, $5::int, $6, $7::inet, $8, $9, $10, $11)

@@ -5,6 +5,8 @@ import PostgresNIO
 /// a prepared statement. Every scan asks it; planning its joins on every call cost PostgreSQL
 /// about four times what running it does.
 struct CodeStatusStatement: PostgresPreparedStatement {
+    // A fixed name: the default, String(reflecting:), is computed again on every call.
+    static let name = "tally_code_status"
     static let sql = """
         SELECT b.id, p.name, p.image_url, b.lot, to_char(b.production_date, 'YYYY-MM-DD'), b.points_per_code,
                coalesce((SELECT c.state FROM batch_state_changes c

@@ -5,6 +5,8 @@ import PostgresNIO
 /// until when it may be cancelled. A prepared statement: PostgreSQL plans it once a connection.
 /// The function runs once (a materialized CTE); the rest is read-only.
 struct RedeemStatement: PostgresPreparedStatement {
+    // A fixed name: the default, String(reflecting:), is computed again on every call.
+    static let name = "tally_redeem_reward"
     static let sql = """
         WITH r AS MATERIALIZED (
             SELECT * FROM redeem_reward($1, (SELECT id FROM rewards WHERE sku = $2), $3, $4, $5, $6))

@@ -144,3 +144,37 @@ await_server() {
     cat "$2" >&2
     die "the server did not start on port $1"
 }
+
+# Where the CPU goes during a phase: cpu_mark SERVER_PID before and after, then cpu_report or
+# cpu_per_request. A mark is the machine's busy and total ticks (all CPUs), the server's ticks,
+# our cluster's (the postmaster, its live children and those it has reaped) and this script's
+# reaped children (wrk, pgbench).
+cpu_mark() {
+    local pm ticks=0 p
+    pm="$(ops/db status | sed -nE 's/^running \(pid ([0-9]+),.*/\1/p')"
+    if [[ -n "$pm" ]]; then
+        ticks="$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pm/stat")"
+        for p in $(pgrep -P "$pm"); do
+            ticks=$((ticks + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+        done
+    fi
+    echo "$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)" \
+        "$(awk '{ print $14 + $15 }' "/proc/$1/stat")" "$ticks" "$(awk '{ print $16 + $17 }' "/proc/$$/stat")"
+}
+# cpu_report MARK0 MARK1 RATE: cores used by each, and CPU milliseconds per request at RATE/s.
+cpu_report() {
+    echo "$1 $2" | awk -v n="$(nproc)" -v rate="$3" '{
+        t = ($7 - $2) / n; busy = ($6 - $1) / t; server = ($8 - $3) / t; pg = ($9 - $4) / t; gen = ($10 - $5) / t
+        printf "CPU, cores of %d: server %.2f, postgres %.2f, wrk/pgbench %.2f, everything else %.2f, idle %.2f\n", \
+            n, server, pg, gen, busy - server - pg - gen, n - busy
+        printf "CPU ms per request: server %.2f, postgres %.2f, wrk/pgbench %.2f\n", \
+            1000 * server / rate, 1000 * pg / rate, 1000 * gen / rate }'
+}
+# cpu_per_request MARK0 MARK1 RATE: CPU milliseconds per request at RATE/s of the server,
+# PostgreSQL and wrk/pgbench, as "server postgres load".
+cpu_per_request() {
+    echo "$1 $2" | awk -v n="$(nproc)" -v rate="$3" '{
+        t = ($7 - $2) / n
+        if (rate <= 0 || t <= 0) { print "- - -"; exit }
+        printf "%.3f %.3f %.3f\n", 1000 * ($8 - $3) / t / rate, 1000 * ($9 - $4) / t / rate, 1000 * ($10 - $5) / t / rate }'
+}

@@ -18,8 +18,8 @@ BEGIN
         INTO v_months, v_tiers FROM programme_settings s;
     -- A claim's counts and scan time go into the update of the member that every credit makes:
     -- claims are the hottest write, and this costs them no statement, no index probe and no
-    -- trigger (a table of counts cost an upsert per claim). The member is locked, so concurrent
-    -- claims of one member take turns here and none is lost.
+    -- trigger (a table of counts would cost an upsert of three rows). The member is locked, so
+    -- concurrent claims of one member take turns here and none is lost.
     UPDATE members m SET balance = m.balance + p_points,
                          lifetime_earned = m.lifetime_earned + p_points,
                          claims_by_channel = add_count(m.claims_by_channel, p_channel, 1),

@@ -1,9 +1,10 @@
 -- The member's points expiring within p_within from now: sum(remaining) of its lots with
 -- remaining > 0 and expires_at <= now() + p_within (those past their expiry that the expiry job
 -- has not written off yet included). Exact, and read from a bounded number of rows whatever the
--- member's history: the whole days before the day of that instant from member_points_expiring,
--- then that day's lots up to the instant from point_lots (point_lots_open). Days are UTC days,
--- as point_lots.expires_on.
+-- member's history: the whole days before the day of that instant from member_points_expiring
+-- (at most one row a day that still has points), then that day's lots up to the instant from
+-- point_lots (as many as the member earned on one day). Days are UTC days, as
+-- point_lots.expires_on.
 --
 -- A set-returning SQL function of one SELECT, so PostgreSQL inlines it into the statement that
 -- uses it (FROM points_expiring(m.id, interval '30 days')) and plans it with that statement.

@@ -10,6 +10,8 @@ import PostgresNIO
 /// the member's row and its rollups (db/migrations/0011_member_rollups.sql), never the claims,
 /// scans or lots of its history: a bounded number of rows, however long that history is.
 struct MemberProfileStatement: PostgresPreparedStatement {
+    // A fixed name: the default, String(reflecting:), is computed again on every call.
+    static let name = "tally_member_profile"
     /// The member with id `$2`, or else the one holding the identity (`$3`, `$4`); then its
     /// profile, unless it was merged away (`merged_into` is then all it needs).
     static let sql = """

@@ -44,7 +44,10 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     /// date-times, `null` only where a field may be null.
     public var requestDecoder: APIRequestDecoder { APIRequestDecoder() }
 
-    public var responseEncoder: JSONEncoder {
+    public var responseEncoder: JSONEncoder { Self.jsonEncoder() }
+
+    /// JSON as the API writes it: snake_case keys, sorted, RFC 3339 date-times.
+    static func jsonEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .custom { date, encoder in

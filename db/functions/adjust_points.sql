@@ -12,7 +12,8 @@ BEGIN
     member_id := v_member;
     IF p_points > 0 THEN
         entry_id := nextval('ledger_entries_id_seq'::regclass);
-        balance := credit_points(v_member, p_points, 'adjustment', 'adjustment', NULL, p_reason, p_actor, NULL, NULL, entry_id);
+        balance := credit_points(v_member, p_points, 'adjustment', 'adjustment', NULL, p_reason, p_actor, NULL, NULL, entry_id,
+                                 NULL, NULL, NULL, NULL);
     ELSIF v_balance < -p_points THEN
         outcome := 'insufficient_points';
         balance := v_balance;

@@ -1,8 +1,8 @@
 -- Claims a code for a member: checks the batch and its state, the member's daily cap, then
--- inserts the claim, credits the points through credit_points (ledger entry, lot, tier, events)
--- and records the scan. A merged member's claims go to its survivor. Outcomes: claimed,
--- already_claimed, unknown_batch, not_active, voided, expired, daily_cap. On already_claimed,
--- claimed_by and claimed_at tell who and when.
+-- inserts the claim, credits the points through credit_points (ledger entry, lot, tier, events,
+-- the member's rollups) and records the scan. A merged member's claims go to its survivor.
+-- Outcomes: claimed, already_claimed, unknown_batch, not_active, voided, expired, daily_cap. On
+-- already_claimed, claimed_by and claimed_at tell who and when.
 CREATE OR REPLACE FUNCTION claim_code(
     p_kid smallint, p_serial bigint, p_member uuid, p_channel text,
     p_daily_cap integer, p_time_zone text,
@@ -72,10 +72,12 @@ BEGIN
         RETURN;
     END IF;
 
+    -- The claim's channel, region, product and scan go into the member's rollups with the credit.
     v_balance := credit_points(v_member, v_batch.points_per_code, 'claim', 'claim', v_batch.points_valid_months,
-                               NULL, NULL, p_kid, p_serial, v_entry);
-    INSERT INTO scans (result, kid, serial, member_id, ip, user_agent, latitude, longitude, accuracy_m)
-        VALUES ('claimed', p_kid, p_serial, v_member, p_ip, left(p_user_agent, 500), p_latitude, p_longitude, p_accuracy);
+                               NULL, NULL, p_kid, p_serial, v_entry,
+                               p_channel, coalesce(v_batch.region, 'unknown'), v_batch.product_id, now());
+    INSERT INTO scans (scanned_at, result, kid, serial, member_id, ip, user_agent, latitude, longitude, accuracy_m)
+        VALUES (now(), 'claimed', p_kid, p_serial, v_member, p_ip, left(p_user_agent, 500), p_latitude, p_longitude, p_accuracy);
 
     RETURN QUERY SELECT 'claimed', v_batch.id, v_batch.points_per_code, v_balance, v_member, now();
 END;

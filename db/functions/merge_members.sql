@@ -1,6 +1,6 @@
 -- Merges p_absorbed into p_survivor: balance (as a merge_out / merge_in pair of ledger entries,
--- since the ledger is append-only), lifetime counters, identities, lots and redemptions move;
--- the absorbed member keeps its history and points at the survivor from then on.
+-- since the ledger is append-only), lifetime counters, rollups, identities, lots and redemptions
+-- move; the absorbed member keeps its history and points at the survivor from then on.
 -- Outcomes: merged, same_member, unknown_member, already_merged.
 CREATE OR REPLACE FUNCTION merge_members(
     p_survivor uuid, p_absorbed uuid, p_reason text, p_actor text,
@@ -29,13 +29,23 @@ BEGIN
         INSERT INTO ledger_entries (member_id, kind, points, balance_after, reason, actor)
             VALUES (p_survivor, 'merge_in', points_moved, v_survivor.balance + points_moved, p_reason, p_actor);
     END IF;
+    -- The absorbed member's rollups (its claims and scans, with those of members merged into it
+    -- earlier) become the survivor's; its points expiring by day move with its lots (below, by
+    -- the trigger of point_lots_expiring).
     UPDATE members SET balance = 0, lifetime_earned = 0, lifetime_redeemed = 0, lifetime_expired = 0,
+                       claims_by_channel = '{}', claims_by_region = '{}', claims_by_product = '{}',
+                       first_scan_at = NULL, last_scan_at = NULL,
                        tier = NULL, tier_review_at = NULL, merged_into = p_survivor, updated_at = now()
         WHERE id = p_absorbed;
     UPDATE members m SET balance = m.balance + points_moved,
                          lifetime_earned = m.lifetime_earned + v_absorbed.lifetime_earned,
                          lifetime_redeemed = m.lifetime_redeemed + v_absorbed.lifetime_redeemed,
                          lifetime_expired = m.lifetime_expired + v_absorbed.lifetime_expired,
+                         claims_by_channel = add_counts(m.claims_by_channel, v_absorbed.claims_by_channel),
+                         claims_by_region = add_counts(m.claims_by_region, v_absorbed.claims_by_region),
+                         claims_by_product = add_counts(m.claims_by_product, v_absorbed.claims_by_product),
+                         first_scan_at = least(m.first_scan_at, v_absorbed.first_scan_at),
+                         last_scan_at = greatest(m.last_scan_at, v_absorbed.last_scan_at),
                          updated_at = now()
         WHERE m.id = p_survivor RETURNING m.balance INTO balance;
     -- Members merged into the absorbed one earlier now point at the survivor too.

@@ -14,14 +14,16 @@ public struct ScanStore: Sendable {
         self.logger = logger
     }
 
-    /// Inserts `scans` (at most `rowsPerInsert`) in one statement, or throws and writes none.
+    /// Inserts `scans` (at most `rowsPerInsert`) in one statement, or throws and writes none. The
+    /// same statement counts the scans of members in their first and last scan times
+    /// (db/functions/note_scans.sql).
     public func insert(_ scans: [Scan]) async throws {
         try await database.query(Self.insertQuery(scans), logger: logger)
     }
 
     static func insertQuery(_ scans: [Scan]) -> PostgresQuery {
         var sql =
-            "INSERT INTO scans (scanned_at, result, kid, serial, input, member_id, ip, user_agent, latitude, longitude, accuracy_m) VALUES "
+            "WITH recorded AS (INSERT INTO scans (scanned_at, result, kid, serial, input, member_id, ip, user_agent, latitude, longitude, accuracy_m) VALUES "
         var bindings = PostgresBindings(capacity: scans.count * 11)
         for (row, scan) in scans.enumerated() {
             let base = row * 11
@@ -42,6 +44,8 @@ public struct ScanStore: Sendable {
             bindings.append(scan.longitude)
             bindings.append(scan.accuracy)
         }
+        sql +=
+            " RETURNING member_id, scanned_at) SELECT note_scans(array_agg(member_id), array_agg(scanned_at)) FROM recorded WHERE member_id IS NOT NULL"
         return PostgresQuery(unsafeSQL: sql, binds: bindings)
     }
 }

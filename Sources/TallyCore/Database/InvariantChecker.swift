@@ -114,7 +114,51 @@ public struct InvariantChecker: Sendable {
                 holds: wrongStock == 0,
                 detail: "\(rewards) rewards; \(wrongStock) whose stock disagrees with their live redemptions"
             ))
+        findings.append(try await rollups())
         return findings
+    }
+
+    /// I7: each member's rollups (db/migrations/0011_member_rollups.sql) as a recomputation from
+    /// claims, scans and points lots finds them. Claims and scans count for the member they name,
+    /// or for the survivor it was merged into (merged_into names the last one).
+    private func rollups() async throws -> Finding {
+        let rows = try await database.query(
+            """
+            WITH owned AS (
+                SELECT coalesce(o.merged_into, o.id) AS member_id, c.channel, coalesce(b.region, 'unknown') AS region,
+                       b.product_id::text AS product
+                FROM claims c JOIN members o ON o.id = c.member_id JOIN batches b ON b.id = c.batch_id),
+            counted AS (
+                SELECT member_id, channel, region, product, count(*) AS n FROM owned
+                GROUP BY GROUPING SETS ((member_id, channel), (member_id, region), (member_id, product))),
+            claimed AS (
+                SELECT member_id, jsonb_object_agg(channel, n) FILTER (WHERE channel IS NOT NULL) AS by_channel,
+                       jsonb_object_agg(region, n) FILTER (WHERE region IS NOT NULL) AS by_region,
+                       jsonb_object_agg(product, n) FILTER (WHERE product IS NOT NULL) AS by_product
+                FROM counted GROUP BY member_id),
+            scanned AS (
+                SELECT coalesce(o.merged_into, o.id) AS member_id, min(s.scanned_at) AS first, max(s.scanned_at) AS last
+                FROM scans s JOIN members o ON o.id = s.member_id GROUP BY 1),
+            expiring AS (
+                SELECT member_id, expires_on, sum(remaining) AS points FROM point_lots
+                WHERE remaining > 0 AND expires_on IS NOT NULL GROUP BY member_id, expires_on)
+            SELECT count(*) FILTER (WHERE m.claims_by_channel <> coalesce(c.by_channel, '{}')),
+                   count(*) FILTER (WHERE m.claims_by_region <> coalesce(c.by_region, '{}')),
+                   count(*) FILTER (WHERE m.claims_by_product <> coalesce(c.by_product, '{}')),
+                   count(*) FILTER (WHERE m.first_scan_at IS DISTINCT FROM s.first OR m.last_scan_at IS DISTINCT FROM s.last),
+                   (SELECT count(DISTINCT coalesce(e.member_id, l.member_id)) FROM member_points_expiring e
+                    FULL JOIN expiring l ON l.member_id = e.member_id AND l.expires_on = e.expires_on
+                    WHERE e.points IS DISTINCT FROM l.points)
+            FROM members m LEFT JOIN claimed c ON c.member_id = m.id LEFT JOIN scanned s ON s.member_id = m.id
+            """, logger: logger)
+        var wrong: (channel: Int, region: Int, product: Int, scans: Int, expiring: Int) = (0, 0, 0, 0, 0)
+        for try await row in rows.decode((Int, Int, Int, Int, Int).self) { wrong = row }
+        return Finding(
+            invariant: "I7 each member's rollups = a recomputation from claims, scans and points lots",
+            holds: wrong == (0, 0, 0, 0, 0),
+            detail:
+                "members whose rollups differ: \(wrong.channel) in claims by channel, \(wrong.region) by region, \(wrong.product) by product; \(wrong.scans) in first or last scan; \(wrong.expiring) in points expiring by day"
+        )
     }
 
     private func count(_ sql: String) async throws -> Int {

@@ -37,10 +37,9 @@ public struct MemberAccountStore: Sendable {
     public func account(of member: UUID, expiringWithinDays days: Int = 30, entries: Int = 20) async throws -> MemberAccount {
         let rows = try await database.query(
             """
-            SELECT m.id, m.balance, coalesce((
-                SELECT sum(l.remaining) FROM point_lots l
-                WHERE l.member_id = m.id AND l.remaining > 0 AND l.expires_at <= now() + make_interval(days => \(days)::int4)), 0)::int8
-            FROM members m WHERE m.id = (SELECT coalesce(x.merged_into, x.id) FROM members x WHERE x.id = \(member))
+            SELECT m.id, m.balance, expiring.points
+            FROM members m CROSS JOIN LATERAL points_expiring(m.id, make_interval(days => \(days)::int4)) AS expiring
+            WHERE m.id = (SELECT coalesce(x.merged_into, x.id) FROM members x WHERE x.id = \(member))
             """, logger: logger)
         var found: (UUID, Int64, Int64)?
         for try await row in rows.decode((UUID, Int64, Int64).self) { found = row }

@@ -50,31 +50,47 @@ public struct MemberLedger: Sendable {
         self.logger = logger
     }
 
-    public func entries(of member: UUID, _ filter: LedgerFilter) async throws -> [LedgerEntry] {
+    /// The entries of member `id` (and of the members merged into it), or the survivor it was
+    /// merged into, read in one statement under the API key `key` (revoked or expired at that
+    /// instant: `APIKeyRejected`; see `APIKeyCache`).
+    public func entries(of member: UUID, _ filter: LedgerFilter, key: UUID) async throws -> Lookup<[LedgerEntry]> {
         if let kind = filter.kind, !LedgerFilter.kinds.contains(kind) {
             throw StoreError(.invalid, .invalidKind, "kind is one of \(LedgerFilter.kinds.sorted().joined(separator: ", "))")
         }
+        // One row for the member even when no entry matches (its entry columns NULL).
         let rows = try await database.query(
             """
-            SELECT id, member_id, kind, points, balance_after, kid, serial, reason, actor, created_at
-            FROM ledger_entries
-            WHERE member_id IN (SELECT \(member)::uuid UNION ALL SELECT id FROM members WHERE merged_into = \(member))
-              AND (\(filter.before)::int8 IS NULL OR id < \(filter.before)::int8)
-              AND (\(filter.kind)::text IS NULL OR kind = \(filter.kind)::text)
-              AND (\(filter.from)::timestamptz IS NULL OR created_at >= \(filter.from)::timestamptz)
-              AND (\(filter.until)::timestamptz IS NULL OR created_at < \(filter.until)::timestamptz)
-            ORDER BY id DESC LIMIT \(filter.limit)
+            SELECT api_key_is_live(\(key)), m.merged_into,
+                   l.id, l.member_id, l.kind, l.points, l.balance_after, l.kid, l.serial, l.reason, l.actor, l.created_at
+            FROM members m
+            LEFT JOIN LATERAL (
+                SELECT e.id, e.member_id, e.kind, e.points, e.balance_after, e.kid, e.serial, e.reason, e.actor, e.created_at
+                FROM ledger_entries e
+                WHERE e.member_id IN (SELECT m.id UNION ALL SELECT x.id FROM members x WHERE x.merged_into = m.id)
+                  AND (\(filter.before)::int8 IS NULL OR e.id < \(filter.before)::int8)
+                  AND (\(filter.kind)::text IS NULL OR e.kind = \(filter.kind)::text)
+                  AND (\(filter.from)::timestamptz IS NULL OR e.created_at >= \(filter.from)::timestamptz)
+                  AND (\(filter.until)::timestamptz IS NULL OR e.created_at < \(filter.until)::timestamptz)
+                ORDER BY e.id DESC LIMIT \(filter.limit)) l ON m.merged_into IS NULL
+            WHERE m.id = \(member)
+            ORDER BY l.id DESC
             """, logger: logger)
+        var memberFound = false
         var entries: [LedgerEntry] = []
-        for try await (id, owner, kind, points, after, kid, serial, reason, actor, at) in rows.decode(
-            (Int64, UUID, String, Int64, Int64, Int16?, Int64?, String?, String?, Date).self
+        for try await (keyInForce, survivor, id, owner, kind, points, after, kid, serial, reason, actor, at) in rows.decode(
+            (Bool, UUID?, Int64?, UUID?, String?, Int64?, Int64?, Int16?, Int64?, String?, String?, Date?).self
         ) {
+            guard keyInForce else { throw APIKeyRejected() }
+            if let survivor { return .merged(into: survivor) }
+            memberFound = true
+            guard let id, let owner, let kind, let points, let after, let at else { continue }
             entries.append(
                 LedgerEntry(
                     id: id, memberId: owner, kind: kind, points: points, balanceAfter: after,
                     codeKid: kid.map(Int.init), codeSerial: serial, reason: reason, actor: actor, createdAt: at
                 ))
         }
-        return entries
+        guard memberFound else { throw MemberDirectory.notFound(member) }
+        return .member(entries)
     }
 }

@@ -56,7 +56,7 @@ struct UpgradeTests {
         }
         #expect(Set(fresh.parts.keys) == Set(SchemaCatalogue.queries.keys))
         #expect(fresh.parts["functions"]?.count == schema.functions.count)
-        #expect(fresh.parts["triggers"]?.count == 4)
+        #expect(fresh.parts["triggers"]?.count == 5)
         for (part, rows) in fresh.parts.sorted(by: { $0.key < $1.key }) {
             let other = upgraded.parts[part] ?? []
             #expect(
@@ -139,6 +139,67 @@ struct UpgradeTests {
             for finding in try await InvariantChecker(database: client, logger: logger).check() {
                 #expect(finding.holds, "\(finding)")
             }
+        }
+    }
+
+    @Test(
+        "claims, scans, lots and merges stored before 0011 are backfilled into the member rollups, a survivor's with its absorbed member's")
+    func rollupsBackfilled() async throws {
+        try await TestDatabase.withFresh(migrated: false) { client, _ in
+            let migrator = Migrator(client: client, logger: logger)
+            let schema = try Schema.load(directory: TestDatabase.schemaDirectory)
+            _ = try await migrator.migrate(Schema(migrations: schema.migrations.filter { $0.version <= 10 }, functions: []))
+            let (survivor, absorbed) = (UUID(), UUID())
+            for sql: PostgresQuery in [
+                "INSERT INTO products (sku, name, default_points) VALUES ('RICE', 'Rice', 10), ('OIL', 'Oil', 5)",
+                """
+                INSERT INTO batches (product_id, kid, first_serial, quantity, points_per_code, region)
+                VALUES (1, 1, 0, 10, 10, 'east'), (2, 1, 10, 10, 5, NULL)
+                """,
+                "INSERT INTO members (id) VALUES (\(survivor)), (\(absorbed))",
+                "UPDATE members SET merged_into = \(survivor) WHERE id = \(absorbed)",
+                """
+                WITH c (member_id, serial, channel) AS (
+                    VALUES (\(survivor)::uuid, 0::int8, 'web'), (\(survivor), 11, 'tmall'), (\(absorbed), 1, 'jd'), (\(absorbed), 12, 'jd')),
+                e AS (
+                    INSERT INTO ledger_entries (member_id, kind, points, balance_after, kid, serial)
+                    SELECT c.member_id, 'claim', b.points_per_code, b.points_per_code, 1, c.serial
+                    FROM c JOIN batches b ON b.serials @> c.serial RETURNING member_id, id, serial, points)
+                INSERT INTO claims (kid, serial, batch_id, member_id, ledger_entry_id, points, channel)
+                SELECT 1, e.serial, b.id, e.member_id, e.id, e.points, c.channel
+                FROM e JOIN c ON c.serial = e.serial JOIN batches b ON b.serials @> e.serial
+                """,
+                """
+                INSERT INTO scans (scanned_at, result, member_id) VALUES
+                    ('2026-01-01T00:00:00Z', 'valid', \(absorbed)), ('2026-02-01T00:00:00Z', 'claimed', \(survivor)),
+                    ('2026-03-01T00:00:00Z', 'valid', NULL)
+                """,
+                """
+                INSERT INTO point_lots (member_id, ledger_entry_id, source, points, remaining, expires_at) VALUES
+                    (\(survivor), 1, 'claim', 10, 10, now() + interval '20 days'), (\(survivor), 2, 'claim', 10, 4, now() + interval '20 days'),
+                    (\(survivor), 3, 'claim', 5, 0, now() + interval '40 days'), (\(survivor), 4, 'adjustment', 5, 5, NULL)
+                """,
+            ] {
+                try await client.query(sql, logger: logger)
+            }
+
+            _ = try await migrator.migrate(schema)
+            let rows = try await client.query(
+                """
+                SELECT claims_by_channel::text, claims_by_region::text, claims_by_product::text, first_scan_at, last_scan_at,
+                       (SELECT points FROM points_expiring(m.id, interval '30 days')), (SELECT count(*) FROM member_points_expiring)
+                FROM members m ORDER BY merged_into NULLS FIRST
+                """, logger: logger)
+            var found: [(String, String, String, Date?, Date?, Int64, Int64)] = []
+            for try await row in rows.decode((String, String, String, Date?, Date?, Int64, Int64).self) { found.append(row) }
+            try #require(found.count == 2)
+            #expect(found[0].0 == #"{"jd": 2, "web": 1, "tmall": 1}"# && found[0].1 == #"{"east": 2, "unknown": 2}"#)
+            #expect(found[0].2 == #"{"1": 2, "2": 2}"#)
+            #expect(found[0].3 == RFC3339.date(from: "2026-01-01T00:00:00Z") && found[0].4 == RFC3339.date(from: "2026-02-01T00:00:00Z"))
+            #expect(found[0].5 == 14 && found[0].6 == 1)
+            #expect(found[1].0 == "{}" && found[1].1 == "{}" && found[1].2 == "{}" && found[1].3 == nil && found[1].4 == nil)
+            let rollups = try await InvariantChecker(database: client, logger: logger).check().first { $0.invariant.hasPrefix("I7") }
+            #expect(rollups?.holds == true, "\(String(describing: rollups))")
         }
     }
 

@@ -8,10 +8,10 @@ import TallyCore
 import TallyTestSupport
 import Testing
 
-/// The claim API and redemptions take their key from a cache (no lookup before their
-/// statements, which check the key again); these check that revocation and expiry by anyone,
-/// anywhere, still act at once.
-@Suite("Cached API keys on the claim and redemption APIs", .serialized)
+/// The claim API, redemptions and the member reads take their key from a cache (no lookup
+/// before their statements, which check the key again); these check that revocation and expiry
+/// by anyone, anywhere, still act at once.
+@Suite("Cached API keys on the claim, redemption and member APIs", .serialized)
 struct APIKeyCacheTests {
     typealias Body = ClaimAPITests.ClaimBody
 
@@ -88,6 +88,46 @@ struct APIKeyCacheTests {
             #expect(try await app.stock("MUG") == (5, 3))
             #expect(try await app.count("redemptions") == 2)
             try await app.expectInvariants()
+        }
+    }
+
+    @Test("the member reads refuse a key revoked or expired by another connection at once, even while cached; another scope's key gets 403")
+    func memberReads() async throws {
+        try await TestApp.run { app in
+            let batch = try await app.activeBatch()
+            let member = try await app.claimAsMember(batch, 0, externalID: "wx-1", phone: "+8613800138000")
+            let absorbed = try await app.claimAsMember(batch, 1, externalID: "wx-2")
+            #expect(
+                try await app.write(.post, "/api/v1/members/\(member)/merge", json: #"{"absorb": "\#(absorbed)", "reason": "one person"}"#)
+                    .status == .ok)
+            let reads: [(String, HTTPResponse.Status)] = [
+                ("/api/v1/members/\(member)", .ok), ("/api/v1/members?phone=13800138000", .ok),
+                ("/api/v1/members?channel=wechat_unionid&external_id=wx-2", .ok), ("/api/v1/members/\(member)/ledger", .ok),
+                ("/api/v1/members/\(absorbed)", .movedPermanently), ("/api/v1/members/\(absorbed)/ledger", .movedPermanently),
+                ("/api/v1/members/\(UUID())", .notFound), ("/api/v1/members?phone=13900139000", .notFound),
+            ]
+            func expectAnswers(_ status: (HTTPResponse.Status) -> HTTPResponse.Status, as scope: Scope, _ when: String) async throws {
+                for (uri, answer) in reads {
+                    let response = try await app.request(.get, uri, as: scope)
+                    #expect(response.status == status(answer), "\(when): \(uri): \(String(buffer: response.body))")
+                }
+            }
+            // Twice: the first lookup stores the key in the cache, the second read takes it from there.
+            try await expectAnswers({ $0 }, as: .crmRead, "a valid key")
+            try await expectAnswers({ $0 }, as: .crmRead, "a valid key, cached")
+            // The claim key is cached too (the claims above): it lacks crm:read.
+            try await expectAnswers({ _ in .forbidden }, as: .claim, "another scope's key")
+
+            // app.database is not the server's connection pool: this is another client.
+            _ = try await APIKeyStore(database: app.database, logger: TestDatabase.logger).revoke(
+                prefix: String(app.secrets[.crmRead]!.prefix(12)))
+            try await expectAnswers({ _ in .unauthorized }, as: .crmRead, "a revoked key")
+
+            try await expectAnswers({ $0 }, as: .admin, "an admin key, now cached")
+            let admin = String(app.secrets[.admin]!.prefix(12))
+            try await app.database.query(
+                "UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE prefix = \(admin)", logger: TestDatabase.logger)
+            try await expectAnswers({ _ in .unauthorized }, as: .admin, "an expired key")
         }
     }
 

@@ -29,9 +29,10 @@ struct MemberController: APIController {
     }
 
     static let operations: [APIOperation<Self>] = [
-        APIOperation(.get, "/api/v1/members", scope: .crmRead, Self.findMember),
-        APIOperation(.get, "/api/v1/members/{id}", scope: .crmRead, Self.getMember),
-        APIOperation(.get, "/api/v1/members/{id}/ledger", scope: .crmRead, Self.getMemberLedger),
+        // The reads are one statement each, which checks the API key itself (MemberDirectory).
+        APIOperation(.get, "/api/v1/members", scope: .crmRead, keyCheckedByStatement: true, Self.findMember),
+        APIOperation(.get, "/api/v1/members/{id}", scope: .crmRead, keyCheckedByStatement: true, Self.getMember),
+        APIOperation(.get, "/api/v1/members/{id}/ledger", scope: .crmRead, keyCheckedByStatement: true, Self.getMemberLedger),
         APIOperation(.post, "/api/v1/members/{id}/identities", scope: .crmWrite, Self.linkIdentity),
         APIOperation(.delete, "/api/v1/members/{id}/identities/{channel}/{external_id}", scope: .crmWrite, Self.unlinkIdentity),
         APIOperation(.post, "/api/v1/members/{id}/adjustments", scope: .crmWrite, Self.adjustPoints),
@@ -39,28 +40,31 @@ struct MemberController: APIController {
     ]
 
     func findMember(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let id = try await directory.find(try identity(in: request))
-        return try .json(try await directory.profile(of: id), context: context)
+        try .json(try await directory.find(try identity(in: request), key: context.apiKey!.id), context: context)
     }
 
     func getMember(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let id = try await current(request, context)
-        return try .json(try await directory.profile(of: id), context: context)
+        let (text, id) = try memberID(context)
+        let profile = try current(try await directory.profile(of: id, key: context.apiKey!.id), request, path: text)
+        return try .json(profile, context: context)
     }
 
     func getMemberLedger(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let id = try await current(request, context)
+        let (text, id) = try memberID(context)
         let filter = try ledgerFilter(request)
-        let items = try await ledger.entries(of: id, filter)
+        let items = try current(try await ledger.entries(of: id, filter, key: context.apiKey!.id), request, path: text)
         let next = items.count == filter.limit ? items.last.map { String($0.id) } : nil
         return try .json(Page(items: items, nextCursor: next), context: context)
     }
 
     func linkIdentity(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let id = try await current(request, context)
+        let (text, id) = try memberID(context)
+        let member = try current(try await directory.lookup(id), request, path: text)
         let identity = try await request.decode(as: Identity.self, context: context)
-        let created = try await links.link(identity, to: id)
-        return try .json(try await directory.profile(of: id), status: created ? .created : .ok, context: context)
+        let created = try await links.link(identity, to: member)
+        // (Merged meanwhile: the redirect, as for any request that names a merged member.)
+        let profile = try current(try await directory.profile(of: member, key: context.apiKey!.id), request, path: text)
+        return try .json(profile, status: created ? .created : .ok, context: context)
     }
 
     func unlinkIdentity(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -95,13 +99,25 @@ struct MemberController: APIController {
     /// redirect to the same path under the survivor (301 for reads, 308 for writes, so clients
     /// that follow redirects keep their method and body).
     private func current(_ request: Request, _ context: AppRequestContext) async throws -> UUID {
+        let (text, id) = try memberID(context)
+        return try current(try await directory.lookup(id), request, path: text)
+    }
+
+    /// What a read found for the member in the path (`text`): the member's, or the redirect to
+    /// its survivor.
+    private func current<Found>(_ lookup: Lookup<Found>, _ request: Request, path text: String) throws -> Found {
+        switch lookup {
+        case .member(let found): return found
+        case .merged(let survivor): throw MemberMoved(request: request, from: text, to: survivor)
+        }
+    }
+
+    /// The member id in the path, as written there and as a UUID; a 404 if it is not one.
+    private func memberID(_ context: AppRequestContext) throws -> (text: String, id: UUID) {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else {
             throw APIError(.notFound, .memberNotFound, "no member \(context.parameters.get("id") ?? "")")
         }
-        switch try await directory.lookup(id) {
-        case .member(let id): return id
-        case .merged(let survivor): throw MemberMoved(request: request, from: text, to: survivor)
-        }
+        return (text, id)
     }
 
     private func identity(in request: Request) throws -> Identity {

@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The statement that reads a member's profile, by id or by identity, in one round trip,
+/// prepared once per connection (the statement is long, and planning it was most of its cost).
+///
+/// It checks the API key again (`$1`): a key revoked or expired at that instant gets
+/// `APIKeyRejected`, whatever the server's cache of keys believes (see `APIKeyCache`). It reads
+/// the member's row and its rollups (db/migrations/0011_member_rollups.sql), never the claims,
+/// scans or lots of its history: a bounded number of rows, however long that history is.
+struct MemberProfileStatement: PostgresPreparedStatement {
+    // A fixed name: the default, String(reflecting:), is computed again on every call.
+    static let name = "tally_member_profile"
+    /// The member with id `$2`, or else the one holding the identity (`$3`, `$4`); then its
+    /// profile, unless it was merged away (`merged_into` is then all it needs).
+    static let sql = """
+        SELECT api_key_is_live($1), m.merged_into,
+               m.id, m.balance, m.lifetime_earned, m.lifetime_redeemed, m.lifetime_expired, m.tier, m.created_at,
+               in30.points, in60.points, in90.points, m.first_scan_at, m.last_scan_at,
+               ARRAY(SELECT x.id FROM members x WHERE x.merged_into = m.id),
+               m.claims_by_channel, m.claims_by_region, products.skus, products.names, products.claims,
+               ids.channels, ids.external_ids, ids.linked_at
+        FROM members m
+        CROSS JOIN LATERAL points_expiring(m.id, interval '30 days') AS in30
+        CROSS JOIN LATERAL points_expiring(m.id, interval '60 days') AS in60
+        CROSS JOIN LATERAL points_expiring(m.id, interval '90 days') AS in90
+        CROSS JOIN LATERAL (
+            SELECT array_agg(p.sku ORDER BY p.id) AS skus, array_agg(p.name ORDER BY p.id) AS names,
+                   array_agg(c.value::int8 ORDER BY p.id) AS claims
+            FROM jsonb_each_text(m.claims_by_product) c JOIN products p ON p.id = c.key::int8) AS products
+        CROSS JOIN LATERAL (
+            SELECT array_agg(i.channel ORDER BY i.created_at, i.channel, i.external_id) AS channels,
+                   array_agg(i.external_id ORDER BY i.created_at, i.channel, i.external_id) AS external_ids,
+                   array_agg(i.created_at ORDER BY i.created_at, i.channel, i.external_id) AS linked_at
+            FROM member_identities i WHERE i.member_id = m.id) AS ids
+        WHERE m.id = coalesce($2, (SELECT f.member_id FROM member_identities f WHERE f.channel = $3 AND f.external_id = $4))
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.uuid, .uuid, .text, .text]
+    typealias Row = Lookup<MemberProfile>
+
+    var key: UUID
+    var member: UUID?
+    var identity: Identity?
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 4)
+        bindings.append(key)
+        bindings.append(member)
+        bindings.append(identity?.channel)
+        bindings.append(identity?.externalId)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try Self.decode(row) }
+
+    /// What the statement found: nil for no member.
+    func read(from database: PostgresClient, logger: Logger) async throws -> Lookup<MemberProfile>? {
+        for try await found in try await database.execute(self, logger: logger) { return found }
+        return nil
+    }
+
+    /// A JSON object of claim counts, as the rollups on `members` hold them.
+    struct Counts: Decodable, PostgresDecodable {
+        let byKey: [String: Int64]
+
+        init(from decoder: any Decoder) throws {
+            byKey = try decoder.singleValueContainer().decode([String: Int64].self)
+        }
+    }
+
+    static func decode(_ row: PostgresRow) throws -> Lookup<MemberProfile> {
+        let cells = row.makeRandomAccess()
+        guard try cells[0].decode(Bool.self) else { throw APIKeyRejected() }
+        if let survivor = try cells[1].decode(UUID?.self) { return .merged(into: survivor) }
+        let byChannel = try cells[15].decode(Counts.self).byKey
+        let skus = try cells[17].decode([String]?.self) ?? []
+        let names = try cells[18].decode([String]?.self) ?? []
+        let claims = try cells[19].decode([Int64]?.self) ?? []
+        let channels = try cells[20].decode([String]?.self) ?? []
+        let externalIDs = try cells[21].decode([String]?.self) ?? []
+        let linkedAt = try cells[22].decode([Date]?.self) ?? []
+        let byProduct = zip(zip(skus, names), claims).map { MemberProfile.ProductCount(sku: $0.0, name: $0.1, claims: $1) }
+        return .member(
+            MemberProfile(
+                id: try cells[2].decode(UUID.self), balance: try cells[3].decode(Int64.self),
+                lifetimeEarned: try cells[4].decode(Int64.self), lifetimeRedeemed: try cells[5].decode(Int64.self),
+                lifetimeExpired: try cells[6].decode(Int64.self), tier: try cells[7].decode(String?.self),
+                createdAt: try cells[8].decode(Date.self),
+                identities: zip(zip(channels, externalIDs), linkedAt).map { .init(channel: $0.0, externalId: $0.1, linkedAt: $1) },
+                mergedFrom: try cells[14].decode([UUID].self),
+                expiring: .init(
+                    next30Days: try cells[9].decode(Int64.self), next60Days: try cells[10].decode(Int64.self),
+                    next90Days: try cells[11].decode(Int64.self)),
+                firstScanAt: try cells[12].decode(Date?.self), lastScanAt: try cells[13].decode(Date?.self),
+                claims: byChannel.values.reduce(0, +), claimsByChannel: byChannel,
+                claimsByRegion: try cells[16].decode(Counts.self).byKey,
+                // Most claimed first, then by SKU.
+                claimsByProduct: byProduct.sorted { ($0.claims, $1.sku) > ($1.claims, $0.sku) }
+            ))
+    }
+}

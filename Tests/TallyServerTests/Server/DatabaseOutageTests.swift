@@ -100,6 +100,10 @@ struct DatabaseOutageTests {
             try await app.createProduct()
             let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 10}"#)
             proxy.hang()
+            // hang() also closes the pool's open connections; a request leased one the pool had
+            // not yet seen close would fail at once, which is not what this test is about (a
+            // silent database). Give the pool a moment to notice.
+            try await Task.sleep(for: .milliseconds(300))
             let (member, waited) = try await Self.timed {
                 try await app.request(.get, "/api/v1/members/\(UUID().uuidString.lowercased())", as: .crmRead)
             }

@@ -2,11 +2,12 @@
 -- rollups (0011_member_rollups.sql). Returns the new balance. p_valid_months NULL: the
 -- programme's default. For a claim, p_channel, p_region (the batch's, 'unknown' for none),
 -- p_product and p_scanned_at (when its scan was recorded) are counted in the member's rollups;
--- other credits pass NULL.
+-- other credits pass NULL. A campaign's award (kind 'campaign') names its campaign and version.
 CREATE OR REPLACE FUNCTION credit_points(
     p_member uuid, p_points bigint, p_kind text, p_source text, p_valid_months integer,
     p_reason text, p_actor text, p_kid smallint, p_serial bigint, p_entry bigint,
-    p_channel text, p_region text, p_product bigint, p_scanned_at timestamptz
+    p_channel text, p_region text, p_product bigint, p_scanned_at timestamptz,
+    p_campaign bigint DEFAULT NULL, p_campaign_version integer DEFAULT NULL
 ) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     v_balance bigint;
@@ -29,9 +30,11 @@ BEGIN
                          last_scan_at = greatest(m.last_scan_at, p_scanned_at),
                          updated_at = now()
         WHERE m.id = p_member RETURNING m.balance, m.tier INTO v_balance, v_tier;
-    INSERT INTO ledger_entries (member_id, id, kind, points, balance_after, kid, serial, reason, actor)
+    INSERT INTO ledger_entries (member_id, id, kind, points, balance_after, kid, serial, reason, actor,
+                                campaign_id, campaign_version)
         OVERRIDING SYSTEM VALUE
-        VALUES (p_member, p_entry, p_kind, p_points, v_balance, p_kid, p_serial, p_reason, p_actor);
+        VALUES (p_member, p_entry, p_kind, p_points, v_balance, p_kid, p_serial, p_reason, p_actor,
+                p_campaign, p_campaign_version);
     -- The lot, and its points in the member's points expiring that day, in one statement (the
     -- claim's cheapest way: see point_lots_expiring.sql for the lots' updates).
     WITH lot AS (

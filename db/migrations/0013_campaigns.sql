@@ -157,8 +157,8 @@ CREATE TABLE campaign_awards (
     CHECK ((outcome = 'awarded') = (points > 0 OR redemption_id IS NOT NULL))
 );
 -- A member's awards from one campaign: per-member budgets and limits, counted under the
--- member's lock.
-CREATE INDEX campaign_awards_by_member ON campaign_awards (member_id, campaign_id, awarded_at) WHERE outcome = 'awarded';
+-- member's lock (and a merge moves them to the survivor).
+CREATE INDEX campaign_awards_by_member ON campaign_awards (member_id, campaign_id, awarded_at);
 
 -- Abuse limits: awards per phone, device and address per campaign and local day. The upsert
 -- that counts an award also holds the row until commit, so two claims from one address take
@@ -219,3 +219,17 @@ ALTER TABLE api_keys ADD CONSTRAINT api_keys_scopes_check CHECK (
 
 -- An API claim's awards, replayed with its result.
 ALTER TABLE idempotency_keys ADD COLUMN claim_awards jsonb;
+
+-- claim_code takes the device and returns the awards; credit_points takes the campaign;
+-- api_claim returns the awards (db/functions creates the new ones right after).
+DROP FUNCTION IF EXISTS claim_code(
+    smallint, bigint, uuid, text, integer, text, inet, text, double precision, double precision, real);
+DROP FUNCTION IF EXISTS credit_points(
+    uuid, bigint, text, text, integer, text, text, smallint, bigint, bigint, text, text, bigint, timestamptz);
+DROP FUNCTION IF EXISTS api_claim(
+    uuid, text, text, bytea, boolean, text, text, text, smallint, bigint,
+    integer, text, inet, text, double precision, double precision);
+DROP PROCEDURE IF EXISTS api_claim_batch(
+    uuid[], text[], text[], bytea[], boolean[], text[], text[], text[], smallint[], bigint[],
+    integer, text, text[], text[], double precision[], double precision[],
+    text[], uuid[], integer[], bigint[], integer[], bytea[], text[], text[]);

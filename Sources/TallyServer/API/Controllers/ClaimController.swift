@@ -55,7 +55,7 @@ struct ClaimController: APIController {
         )
         let hash = IdempotencyStore.requestHash(method: "POST", path: "/api/v1/claims", body: bytes)
         // One round trip does the rest: api_claim answers with the claim's result (stored with the
-        // key), from which the 201 body is written here ({"balance", "code", "member_id",
+        // key), from which the 201 body is written here ({"awards", "balance", "code", "member_id",
         // "outcome": "claimed", "points"}), on a replay too (see APIClaimStore).
         let (answer, replayed) = try await claims.claim(
             .init(
@@ -67,7 +67,7 @@ struct ClaimController: APIController {
         case .claimed(let claimed):
             response = Response(
                 status: .created, headers: [.contentType: "application/json; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: claimed.json))
+                body: .init(byteBuffer: ByteBuffer(string: try claimed.json))
             )
         case .recorded(let recorded):
             response = Response(

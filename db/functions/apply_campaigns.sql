@@ -1,12 +1,14 @@
--- Applies the live campaigns to a claim that claim_code has just credited, in the claim's own
--- transaction, with the member locked. Returns what the claim won, as a JSON array (the claim's
--- answer and the landing page show it): one object per award, in the order they were made.
+-- Applies the live campaigns to a claim that claim_code has just inserted, in the claim's own
+-- transaction, with the member locked, before the claim is credited. Returns what the claim won
+-- (awards), as a JSON array for the claim's answer and the landing page, one object per award
+-- in the order they were made; and the awards' points (credits), which claim_code hands to
+-- credit_points with the claim's own, each to be its own ledger entry and lot.
 --
 -- Campaigns are tried by priority (higher first, then the older). One that does not match
 -- is passed over. One that matches writes a row to campaign_awards (the reports count them),
 -- with its outcome:
---   awarded           its effect: a ledger entry of kind 'campaign' and its lot, or a voucher
---                     (a redemption that cost nothing), and a campaign.awarded event;
+--   awarded           its effect: points (a credit), or a voucher (a redemption that cost
+--                     nothing), and a campaign.awarded event;
 --   no_prize          its draw's ticket won nothing;
 --   out_of_stock      its draw's prize, or its voucher's reward, had no units left;
 --   budget_exhausted  the award did not fit whole in a budget (an award is never cut);
@@ -20,16 +22,18 @@
 -- counts are upserted (the row stays locked until commit). Whatever is taken for an award that
 -- then is not made is given back before the next campaign.
 --
--- The member's facts are read after the claim's own credit: its tier then, its claims with
--- this one (the rollups, which merges fold), this product's claims with this one. The member's
--- previous claim, for 'lapsed', is read from the claims of the member and of those merged into it.
+-- The member's facts: its tier when it claims, its claims with this one (its rollups, which
+-- merges fold, plus this one), this product's claims with this one. The member's previous
+-- claim, for 'lapsed', is read from the claims of the member and of those merged into it.
 CREATE OR REPLACE FUNCTION apply_campaigns(
     p_member uuid, p_kid smallint, p_serial bigint, p_batch bigint, p_product bigint, p_region text,
-    p_channel text, p_base_points bigint, p_valid_months integer, p_device text, p_ip inet
-) RETURNS jsonb LANGUAGE plpgsql AS $$
+    p_channel text, p_base_points bigint, p_device text, p_ip inet,
+    OUT awards jsonb, OUT credits campaign_credit[]
+) LANGUAGE plpgsql AS $$
 DECLARE
-    v_member members%ROWTYPE;
+    v_tier text;
     v_claims bigint;
+    v_product_claims bigint;
     v_members uuid[];
     v_previous timestamptz;
     v_c record;
@@ -39,7 +43,6 @@ DECLARE
     v_reward_sku text;
     v_reward_name text;
     v_applied boolean := false;
-    v_awards jsonb := '[]';
     v_outcome text;
     v_points bigint;
     v_reward_id bigint;
@@ -54,15 +57,18 @@ DECLARE
     v_redemption uuid;
     v_voucher text;
 BEGIN
-    SELECT * INTO v_member FROM members m WHERE m.id = p_member;
-    v_claims := (SELECT coalesce(sum(x.value::bigint), 0) FROM jsonb_each_text(v_member.claims_by_channel) x);
+    awards := '[]';
+    credits := '{}';
+    SELECT m.tier, 1 + (SELECT coalesce(sum(x.value::bigint), 0) FROM jsonb_each_text(m.claims_by_channel) x),
+           1 + coalesce((m.claims_by_product ->> p_product::text)::bigint, 0)
+        INTO v_tier, v_claims, v_product_claims
+        FROM members m WHERE m.id = p_member;
 
     FOR v_c IN
         SELECT c.id, c.secret, v.*, (now() AT TIME ZONE v.time_zone) AS local_now
         FROM campaigns c JOIN campaign_versions v ON v.campaign_id = c.id AND v.version = c.version
         WHERE c.state = 'scheduled' AND v.starts_at <= now() AND v.ends_at > now()
-          AND campaign_conditions_hold(v, now(), p_product, p_batch, p_region, p_channel, v_member.tier, v_claims,
-                                       (v_member.claims_by_product ->> p_product::text)::bigint)
+          AND campaign_conditions_hold(v, now(), p_product, p_batch, p_region, p_channel, v_tier, v_claims, v_product_claims)
         ORDER BY v.priority DESC, c.id
     LOOP
         CONTINUE WHEN v_applied AND v_c.exclusive;
@@ -214,8 +220,7 @@ BEGIN
         v_voucher := NULL;
         IF v_points > 0 THEN
             v_entry := nextval('ledger_entries_id_seq'::regclass);
-            PERFORM credit_points(p_member, v_points, 'campaign', 'campaign', p_valid_months, NULL, NULL,
-                                  p_kid, p_serial, v_entry, NULL, NULL, NULL, NULL, v_c.id, v_c.version);
+            credits := credits || ROW(v_entry, v_points, v_c.id, v_c.version)::campaign_credit;
         END IF;
         IF v_reward_id IS NOT NULL THEN
             SELECT r.sku, r.name INTO v_reward_sku, v_reward_name FROM rewards r WHERE r.id = v_reward_id;
@@ -229,7 +234,7 @@ BEGIN
             VALUES (v_c.id, v_c.version, p_member, p_kid, p_serial, v_outcome, v_points,
                     v_entry, v_prize, v_reward_id, v_redemption, v_ticket);
         IF v_outcome = 'awarded' THEN
-            v_awards := v_awards || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+            awards := awards || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
                 'campaign_id', v_c.id, 'version', v_c.version,
                 'name', jsonb_build_object('zh', v_c.name_zh, 'en', v_c.name_en),
                 'effect', v_c.effect, 'points', v_points,
@@ -247,6 +252,5 @@ BEGIN
                                        OR (v_outcome = 'budget_exhausted' AND v_c.when_exhausted = 'stop'));
         EXIT WHEN v_applied AND v_c.exclusive;
     END LOOP;
-    RETURN v_awards;
 END;
 $$;

@@ -23,6 +23,7 @@ DECLARE
     v_balance bigint;
     v_claims_today integer;
     v_awards jsonb := '[]';
+    v_credits campaign_credit[] := '{}';
 BEGIN
     SELECT * INTO v_batch FROM batches b WHERE b.kid = p_kid AND b.serials @> p_serial;
     IF NOT FOUND THEN
@@ -77,23 +78,21 @@ BEGIN
         RETURN;
     END IF;
 
+    -- Campaigns, only when one is scheduled (an index of a few rows says so): a programme
+    -- without campaigns pays this one probe. Their points are credited with the claim's.
+    IF EXISTS (SELECT 1 FROM campaigns c WHERE c.state = 'scheduled') THEN
+        SELECT a.awards, a.credits INTO v_awards, v_credits
+            FROM apply_campaigns(v_member, p_kid, p_serial, v_batch.id, v_batch.product_id,
+                                 coalesce(v_batch.region, 'unknown'), p_channel, v_batch.points_per_code,
+                                 p_device, p_ip) a;
+    END IF;
+
     -- The claim's channel, region, product and scan go into the member's rollups with the credit.
     v_balance := credit_points(v_member, v_batch.points_per_code, 'claim', 'claim', v_batch.points_valid_months,
                                NULL, NULL, p_kid, p_serial, v_entry,
-                               p_channel, coalesce(v_batch.region, 'unknown'), v_batch.product_id, now());
+                               p_channel, coalesce(v_batch.region, 'unknown'), v_batch.product_id, now(), v_credits);
     INSERT INTO scans (scanned_at, result, kid, serial, member_id, ip, user_agent, latitude, longitude, accuracy_m)
         VALUES (now(), 'claimed', p_kid, p_serial, v_member, p_ip, left(p_user_agent, 500), p_latitude, p_longitude, p_accuracy);
-
-    -- Campaigns, only when one is scheduled (an index of a few rows says so): a programme
-    -- without campaigns pays this one probe.
-    IF EXISTS (SELECT 1 FROM campaigns c WHERE c.state = 'scheduled') THEN
-        v_awards := apply_campaigns(v_member, p_kid, p_serial, v_batch.id, v_batch.product_id,
-                                    coalesce(v_batch.region, 'unknown'), p_channel, v_batch.points_per_code,
-                                    v_batch.points_valid_months, p_device, p_ip);
-        IF jsonb_array_length(v_awards) > 0 THEN
-            SELECT m.balance INTO v_balance FROM members m WHERE m.id = v_member;
-        END IF;
-    END IF;
 
     RETURN QUERY SELECT 'claimed', v_batch.id, v_batch.points_per_code, v_balance, v_member, now(), v_awards;
 END;

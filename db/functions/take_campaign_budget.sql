@@ -7,18 +7,18 @@
 CREATE OR REPLACE FUNCTION take_campaign_budget(p_campaign bigint, p_budget text, p_units bigint) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
     v_start integer := floor(random() * 16)::integer;
-    v_slice smallint;
     v_needed bigint := p_units;
     v_take bigint;
     v_row record;
 BEGIN
-    SELECT s.slice INTO v_slice FROM campaign_budget_slices s
-        WHERE s.campaign_id = p_campaign AND s.budget = p_budget AND s.units >= p_units
-        ORDER BY (s.slice + 16 - v_start) % 16
-        LIMIT 1 FOR UPDATE SKIP LOCKED;
+    -- One statement: every claim of a budgeted campaign runs it.
+    UPDATE campaign_budget_slices s SET units = s.units - p_units
+        WHERE s.campaign_id = p_campaign AND s.budget = p_budget
+          AND s.slice = (SELECT f.slice FROM campaign_budget_slices f
+                         WHERE f.campaign_id = p_campaign AND f.budget = p_budget AND f.units >= p_units
+                         ORDER BY (f.slice + 16 - v_start) % 16
+                         LIMIT 1 FOR UPDATE SKIP LOCKED);
     IF FOUND THEN
-        UPDATE campaign_budget_slices s SET units = s.units - p_units
-            WHERE s.campaign_id = p_campaign AND s.budget = p_budget AND s.slice = v_slice;
         RETURN true;
     END IF;
     PERFORM FROM campaign_budget_slices s WHERE s.campaign_id = p_campaign AND s.budget = p_budget ORDER BY s.slice FOR UPDATE;

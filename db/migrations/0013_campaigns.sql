@@ -217,6 +217,9 @@ ALTER TABLE api_keys ADD CONSTRAINT api_keys_scopes_check CHECK (
     cardinality(scopes) > 0
     AND scopes <@ ARRAY['mint', 'claim', 'crm:read', 'crm:write', 'redeem', 'campaigns', 'admin']::text[]);
 
+-- A campaign award's credit, as apply_campaigns hands it to credit_points with the claim's own.
+CREATE TYPE campaign_credit AS (entry bigint, points bigint, campaign bigint, version integer);
+
 -- An API claim's awards, replayed with its result.
 ALTER TABLE idempotency_keys ADD COLUMN claim_awards jsonb;
 

@@ -7,6 +7,8 @@ public enum Scope: String, Sendable, CaseIterable, Codable {
     case crmRead = "crm:read"
     case crmWrite = "crm:write"
     case redeem
+    /// Campaigns: create, change, schedule, pause and end them; preview, backtest, reports.
+    case campaigns
     /// Everything, including products and API keys.
     case admin
 }

@@ -275,6 +275,13 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     /// The delivery is still pending: it will be tried again without a replay (409).
     case deliveryPending = "delivery_pending"
 
+    // MARK: Campaigns
+
+    /// No campaign has this id (404).
+    case campaignNotFound = "campaign_not_found"
+    /// The campaign has ended: it can no longer be changed or previewed (422).
+    case campaignEnded = "campaign_ended"
+
     // MARK: Sign-in page (not the JSON API)
 
     /// A sign-in code was sent to this phone less than a minute ago.

@@ -136,7 +136,8 @@ BEGIN
         -- Abuse limits: one count per subject, in subject order (two claims from one address
         -- and one device then lock their counts in the same order), each refusing past its limit.
         v_counted := '{}';
-        IF v_outcome = 'awarded' THEN
+        IF v_outcome = 'awarded' AND (v_c.awards_per_device_per_day IS NOT NULL OR v_c.awards_per_ip_per_day IS NOT NULL
+                                      OR v_c.awards_per_phone_per_day IS NOT NULL) THEN
             v_limits := ARRAY(
                 SELECT s.subject || E'\n' || s.max FROM (
                     SELECT 'device:' || p_device AS subject, v_c.awards_per_device_per_day AS max

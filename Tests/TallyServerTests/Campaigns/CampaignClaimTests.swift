@@ -147,7 +147,8 @@ struct CampaignClaimTests {
             )
             let answer = try await app.campaignClaim(batch, 0)
             #expect(answer.awards.map(\.campaignId) == [matching])
-            #expect(try await app.awardOutcomes(wrongDay).isEmpty && app.awardOutcomes(wrongHour).isEmpty)
+            #expect(try await app.awardOutcomes(wrongDay).isEmpty)
+            #expect(try await app.awardOutcomes(wrongHour).isEmpty)
         }
     }
 
@@ -404,6 +405,81 @@ struct CampaignClaimTests {
                     "SELECT count(*) FROM ledger_entries WHERE campaign_id = \(campaign) AND campaign_version = 1 AND points = 20")
                     == 1)
             try await app.expectInvariants()
+        }
+    }
+
+    @Test("the landing page says what was won, in Chinese and in English; the device limit counts the browser")
+    func landingPage() async throws {
+        try await TestApp.run(configure: { $0.sessionKey = ConcurrentClaimTests.sessionKey }) { app in
+            let batch = try await app.activeBatch()
+            _ = try await app.createReward(#"{"sku": "POT-1", "name": "Cooking pot", "cost_points": 5000, "stock": 5}"#)
+            try await app.liveCampaign(#"{"name": {"zh": "春节奖励", "en": "Spring Festival bonus"}, \#(Self.bonus)}"#)
+            let pot = try await app.liveCampaign(
+                #"{"name": {"zh": "锅具有礼", "en": "Pot gift"}, "effect": {"type": "voucher", "reward": "POT-1"}, "limits": {"awards_per_device_per_day": 1}}"#
+            )
+            var (browser, _, csrf) = try await ConcurrentClaimTests.signedIn(app, phone: "13800138000")
+            let chinese = String(buffer: try await browser.post("/Q/\(app.code(batch, 0).text)/claim", form: ["csrf": csrf]).body)
+            #expect(chinese.contains("春节奖励：额外获得 20 积分"), "\(chinese)")
+            #expect(chinese.contains("锅具有礼：恭喜获得Cooking pot，兑换码 "))
+            browser.acceptLanguage = "en"
+            let english = String(buffer: try await browser.post("/Q/\(app.code(batch, 1).text)/claim", form: ["csrf": csrf]).body)
+            #expect(english.contains("Spring Festival bonus: +20 bonus points"), "\(english)")
+            // The same browser's second voucher in a day is over the device limit.
+            #expect(!english.contains("Pot gift"))
+            #expect(try await app.awardOutcomes(pot) == ["awarded", "limit_reached"])
+            try await app.expectInvariants()
+        }
+    }
+
+    @Test("preview: what a member would get for a code, a draft tried as if live, and nothing written")
+    func preview() async throws {
+        try await TestApp.run { app in
+            let batch = try await app.activeBatch()
+            let member = try await app.campaignClaim(batch, 0).memberId
+            try await app.liveCampaign(#"{\#(Self.named("Spring")), \#(Self.bonus)}"#)
+            let draft = try await app.liveCampaign(#"{\#(Self.named("Draft")), "effect": {"type": "bonus", "points": 7}}"#, schedule: false)
+            let before = try await app.databaseDigest()
+            let body = #"{"code": "\#(app.code(batch, 1).text)", "member_id": "\#(member)", "campaign_id": \#(draft)}"#
+            let response = try await app.request(.post, "/api/v1/campaigns/preview", as: .campaigns, json: body)
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            struct Preview: Decodable {
+                let result: String
+                let points: Int?
+                let balanceAfter: Int64?
+                let awards: [CampaignClaimAnswer.Award]
+            }
+            let answer = try decode(Preview.self, response)
+            #expect(answer.result == "claimable" && answer.points == 10 && answer.balanceAfter == 10 + 10 + 20 + 7)
+            #expect(answer.awards.map(\.points).sorted() == [7, 20])
+            #expect(try await app.databaseDigest() == before)
+
+            let claimed = #"{"code": "\#(app.code(batch, 0).text)", "member_id": "\#(member)"}"#
+            let already = try decode(Preview.self, try await app.request(.post, "/api/v1/campaigns/preview", as: .campaigns, json: claimed))
+            #expect(already.result == "already_claimed" && already.awards.isEmpty)
+
+            // Refusals: each says why, and nothing changes.
+            let refusals: [(String, HTTPResponse.Status, String)] = [
+                (#"{"code": "\#(app.code(batch, 1).text)", "member_id": "\#(UUID())"}"#, .notFound, "member_not_found"),
+                (
+                    #"{"code": "\#(app.code(batch, 1).text)", "member_id": "\#(member)", "campaign_id": 999}"#, .notFound,
+                    "campaign_not_found"
+                ),
+                (#"{"code": "NOT-A-CODE", "member_id": "\#(member)"}"#, .unprocessableContent, "malformed_code"),
+                (
+                    #"{"code": "\#(app.code(batch, 1).text)", "member_id": "\#(member)", "channel": "Web!"}"#, .unprocessableContent,
+                    "invalid_channel"
+                ),
+                (#"{"member_id": "\#(member)"}"#, .badRequest, "invalid_json"),
+            ]
+            for (json, status, code) in refusals {
+                let refused = try await app.request(.post, "/api/v1/campaigns/preview", as: .campaigns, json: json)
+                #expect(refused.status == status && (try? errorCode(refused)) == code, "\(json): \(String(buffer: refused.body))")
+            }
+            #expect(try await app.databaseDigest() == before)
+            #expect(try await app.request(.post, "/api/v1/campaigns/\(draft)/end", as: .campaigns).status == .ok)
+            let ended = try await app.request(.post, "/api/v1/campaigns/preview", as: .campaigns, json: body)
+            #expect(ended.status == .unprocessableContent && (try? errorCode(ended)) == "campaign_ended")
+            #expect(try await app.request(.post, "/api/v1/campaigns/preview", as: .crmWrite, json: body).status == .forbidden)
         }
     }
 

@@ -33,6 +33,8 @@ struct Dependencies: Sendable {
     let liability: LiabilityReports
     let segments: SegmentExport
     let redemptions: RedemptionStore
+    // Campaigns
+    let campaigns: CampaignStore
     // Webhooks
     let subscriptions: WebhookSubscriptionStore
     let deliveries: WebhookDeliveryStore
@@ -67,6 +69,7 @@ struct Dependencies: Sendable {
         liability = LiabilityReports(database: database, logger: logger)
         segments = SegmentExport(database: database, logger: logger)
         redemptions = RedemptionStore(database: database, logger: logger)
+        campaigns = CampaignStore(database: database, logger: logger)
         subscriptions = WebhookSubscriptionStore(database: database, logger: logger)
         deliveries = WebhookDeliveryStore(database: database, logger: logger)
         otp = OTPStore(database: database, logger: logger, secret: SymmetricKey(data: config.sessionKey))

@@ -34,6 +34,7 @@ struct Dependencies: Sendable {
     let segments: SegmentExport
     let redemptions: RedemptionStore
     // Campaigns
+    let campaigns: CampaignStore
     let campaignPreview: CampaignPreview
     // Webhooks
     let subscriptions: WebhookSubscriptionStore
@@ -69,6 +70,7 @@ struct Dependencies: Sendable {
         liability = LiabilityReports(database: database, logger: logger)
         segments = SegmentExport(database: database, logger: logger)
         redemptions = RedemptionStore(database: database, logger: logger)
+        campaigns = CampaignStore(database: database, logger: logger)
         campaignPreview = CampaignPreview(database: database, logger: logger, claims: claims)
         subscriptions = WebhookSubscriptionStore(database: database, logger: logger)
         deliveries = WebhookDeliveryStore(database: database, logger: logger)

@@ -7,7 +7,8 @@ public enum Scope: String, Sendable, CaseIterable, Codable {
     case crmRead = "crm:read"
     case crmWrite = "crm:write"
     case redeem
-    /// Campaigns: create, change, schedule, pause and end them; preview, backtest, reports.
+    /// Create, change, schedule, pause, resume and end campaigns, and read them, their versions
+    /// and their change log; preview claims, backtests, reports (docs/campaigns.md).
     case campaigns
     /// Everything, including products and API keys.
     case admin

@@ -43,6 +43,7 @@ enum APIControllers {
         ProductController.self, BatchController.self, ExportController.self, ClaimController.self,
         MemberController.self, ProgrammeController.self, ReportController.self,
         RewardController.self, RedemptionController.self, WebhookController.self, CampaignPreviewController.self,
+        CampaignReportController.self,
     ]
 
     static var routes: [APIRoute] {

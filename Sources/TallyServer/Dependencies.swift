@@ -36,6 +36,9 @@ struct Dependencies: Sendable {
     // Campaigns
     let campaigns: CampaignStore
     let campaignPreview: CampaignPreview
+    let campaignReports: CampaignReports
+    let campaignBacktester: CampaignBacktester
+    let campaignDraws: CampaignDraws
     // Webhooks
     let subscriptions: WebhookSubscriptionStore
     let deliveries: WebhookDeliveryStore
@@ -72,6 +75,9 @@ struct Dependencies: Sendable {
         redemptions = RedemptionStore(database: database, logger: logger)
         campaigns = CampaignStore(database: database, logger: logger)
         campaignPreview = CampaignPreview(database: database, logger: logger, claims: claims)
+        campaignReports = CampaignReports(database: database, logger: logger)
+        campaignBacktester = CampaignBacktester(database: database, logger: logger)
+        campaignDraws = CampaignDraws(database: database, logger: logger)
         subscriptions = WebhookSubscriptionStore(database: database, logger: logger)
         deliveries = WebhookDeliveryStore(database: database, logger: logger)
         otp = OTPStore(database: database, logger: logger, secret: SymmetricKey(data: config.sessionKey))

@@ -332,6 +332,15 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     /// The delivery is still pending: it will be tried again without a replay (409).
     case deliveryPending = "delivery_pending"
 
+    // MARK: Campaign reports
+
+    /// A campaign report's `from` or `to` is not a calendar date `YYYY-MM-DD` (422).
+    case invalidReportDate = "invalid_report_date"
+    /// A campaign report's `from` is after its `to`, or the range is longer than 366 days (422).
+    case invalidReportRange = "invalid_report_range"
+    /// A backtest's `days` is missing or not a whole number from 1 to 366 (422).
+    case invalidBacktestDays = "invalid_backtest_days"
+
     // MARK: Sign-in page (not the JSON API)
 
     /// A sign-in code was sent to this phone less than a minute ago.

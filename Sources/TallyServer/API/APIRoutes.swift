@@ -43,7 +43,7 @@ enum APIControllers {
         ProductController.self, BatchController.self, ExportController.self, ClaimController.self,
         MemberController.self, ProgrammeController.self, ReportController.self,
         RewardController.self, RedemptionController.self, CampaignController.self, CampaignPreviewController.self,
-        WebhookController.self,
+        CampaignReportController.self, WebhookController.self,
     ]
 
     static var routes: [APIRoute] {

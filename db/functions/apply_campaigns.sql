@@ -227,7 +227,8 @@ BEGIN
             SELECT r.sku, r.name INTO v_reward_sku, v_reward_name FROM rewards r WHERE r.id = v_reward_id;
             v_voucher := new_voucher_code();
             INSERT INTO redemptions (member_id, reward_id, quantity, points, voucher, channel, actor, ledger_entry_id)
-                VALUES (p_member, v_reward_id, 1, 0, v_voucher, p_channel, 'campaign:' || v_c.id, NULL)
+                VALUES (p_member, v_reward_id, 1, 0, v_voucher, p_channel, 'campaign:' || v_c.id,
+                        nextval('ledger_entries_id_seq'::regclass))
                 RETURNING id INTO v_redemption;
         END IF;
         INSERT INTO campaign_awards (campaign_id, version, member_id, kid, serial, outcome, points,

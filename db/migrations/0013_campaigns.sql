@@ -199,11 +199,11 @@ ALTER TABLE ledger_entries ADD CONSTRAINT ledger_entries_campaign_check
 ALTER TABLE point_lots DROP CONSTRAINT point_lots_source_check;
 ALTER TABLE point_lots ADD CONSTRAINT point_lots_source_check CHECK (source IN ('claim', 'campaign', 'adjustment'));
 
--- A campaign's voucher is a redemption that cost no points: no ledger entry.
+-- A campaign's voucher is a redemption that cost nothing (points 0). It has no ledger entry:
+-- its ledger_entry_id is a number drawn from the ledger's sequence with no entry behind it,
+-- which orders it among the member's redemptions as the entries' ids order the others.
 ALTER TABLE redemptions DROP CONSTRAINT redemptions_points_check;
 ALTER TABLE redemptions ADD CONSTRAINT redemptions_points_check CHECK (points >= 0);
-ALTER TABLE redemptions ALTER COLUMN ledger_entry_id DROP NOT NULL;
-ALTER TABLE redemptions ADD CONSTRAINT redemptions_entry_check CHECK ((points = 0) = (ledger_entry_id IS NULL));
 
 ALTER TABLE webhook_subscriptions DROP CONSTRAINT webhook_subscriptions_event_types_check;
 ALTER TABLE webhook_subscriptions ADD CONSTRAINT webhook_subscriptions_event_types_check

@@ -282,10 +282,12 @@ struct CampaignClaimTests {
             #expect(outcomes.filter { $0 == "awarded" }.count == 100)
             #expect(outcomes.filter { $0 == "budget_exhausted" }.count == 100)
             #expect(
-                try await app.int64("SELECT sum(units) FROM campaign_budget_slices WHERE campaign_id = \(campaign) AND budget = 'awards'")
+                try await app.int64(
+                    "SELECT sum(units)::int8 FROM campaign_budget_slices WHERE campaign_id = \(campaign) AND budget = 'awards'")
                     == 0)
             #expect(
-                try await app.int64("SELECT sum(units) FROM campaign_budget_slices WHERE campaign_id = \(campaign) AND budget = 'points'")
+                try await app.int64(
+                    "SELECT sum(units)::int8 FROM campaign_budget_slices WHERE campaign_id = \(campaign) AND budget = 'points'")
                     == 99500)
             #expect(try await app.int64("SELECT count(*) FROM ledger_entries WHERE kind = 'campaign'") == 100)
             try await app.expectInvariants()

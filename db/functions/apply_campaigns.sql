@@ -56,13 +56,20 @@ DECLARE
     v_entry bigint;
     v_redemption uuid;
     v_voucher text;
+    v_subscribed boolean;
 BEGIN
     awards := '[]';
     credits := '{}';
-    SELECT m.tier, 1 + (SELECT coalesce(sum(x.value::bigint), 0) FROM jsonb_each_text(m.claims_by_channel) x),
-           1 + coalesce((m.claims_by_product ->> p_product::text)::bigint, 0)
-        INTO v_tier, v_claims, v_product_claims
-        FROM members m WHERE m.id = p_member;
+    -- The member's facts, read only when a live campaign has a condition on them (summing the
+    -- claims by channel is the dearest part of a claim that a campaign awards).
+    IF EXISTS (SELECT 1 FROM campaigns c JOIN campaign_versions v ON v.campaign_id = c.id AND v.version = c.version
+               WHERE c.state = 'scheduled' AND v.starts_at <= now() AND v.ends_at > now()
+                 AND (v.tiers IS NOT NULL OR v.segment IS NOT NULL OR v.nth_claim IS NOT NULL OR v.first_of_product)) THEN
+        SELECT m.tier, 1 + (SELECT coalesce(sum(x.value::bigint), 0) FROM jsonb_each_text(m.claims_by_channel) x),
+               1 + coalesce((m.claims_by_product ->> p_product::text)::bigint, 0)
+            INTO v_tier, v_claims, v_product_claims
+            FROM members m WHERE m.id = p_member;
+    END IF;
 
     FOR v_c IN
         SELECT c.id, c.secret, v.*, (now() AT TIME ZONE v.time_zone) AS local_now
@@ -244,10 +251,14 @@ BEGIN
                     'key', v_prize, 'name', jsonb_build_object('zh', v_prize_zh, 'en', v_prize_en)) END,
                 'reward', CASE WHEN v_redemption IS NOT NULL THEN jsonb_build_object('sku', v_reward_sku, 'name', v_reward_name) END,
                 'voucher', v_voucher, 'redemption_id', v_redemption)));
-            PERFORM emit_event('campaign.awarded', p_member, jsonb_strip_nulls(jsonb_build_object(
+            -- Asked first, so that without a subscriber no payload is built (as ledger_entry_event does).
+            v_subscribed := coalesce(v_subscribed, EXISTS (
+                SELECT 1 FROM webhook_subscriptions s
+                WHERE s.active AND s.deleted_at IS NULL AND 'campaign.awarded' = ANY (s.event_types)));
+            IF v_subscribed THEN PERFORM emit_event('campaign.awarded', p_member, jsonb_strip_nulls(jsonb_build_object(
                 'member_id', p_member, 'campaign_id', v_c.id, 'version', v_c.version, 'effect', v_c.effect,
                 'points', v_points, 'entry_id', v_entry, 'prize', v_prize, 'reward_sku', v_reward_sku,
-                'redemption_id', v_redemption, 'code_kid', p_kid, 'code_serial', p_serial)));
+                'redemption_id', v_redemption, 'code_kid', p_kid, 'code_serial', p_serial))); END IF;
         END IF;
 
         v_applied := v_applied OR NOT (v_outcome = 'limit_reached'

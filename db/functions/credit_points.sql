@@ -21,6 +21,7 @@ DECLARE
     v_months integer;
     v_tiers boolean;
     v_tier text;
+    v_award campaign_credit;
 BEGIN
     SELECT coalesce(p_valid_months, s.points_valid_months), EXISTS (SELECT 1 FROM tiers)
         INTO v_months, v_tiers FROM programme_settings s;
@@ -40,48 +41,35 @@ BEGIN
                          last_scan_at = greatest(m.last_scan_at, p_scanned_at),
                          updated_at = now()
         WHERE m.id = p_member RETURNING m.balance, m.tier INTO v_balance, v_tier;
-    IF cardinality(p_awards) = 0 THEN
-        -- The common case, one credit: single-row statements.
-        INSERT INTO ledger_entries (member_id, id, kind, points, balance_after, kid, serial, reason, actor)
+    -- The claim's entry, then each award's, each with the balance after it.
+    v_balance := v_balance - v_total + p_points;
+    INSERT INTO ledger_entries (member_id, id, kind, points, balance_after, kid, serial, reason, actor)
+        OVERRIDING SYSTEM VALUE
+        VALUES (p_member, p_entry, p_kind, p_points, v_balance, p_kid, p_serial, p_reason, p_actor);
+    -- The lot, and its points in the member's points expiring that day, in one statement (the
+    -- claim's cheapest way: see point_lots_expiring.sql for the lots' updates).
+    WITH lot AS (
+        INSERT INTO point_lots (member_id, ledger_entry_id, source, points, remaining, expires_at)
+            VALUES (p_member, p_entry, p_source, p_points, p_points,
+                    CASE WHEN v_months > 0 THEN now() + make_interval(months => v_months) END)
+            RETURNING member_id, expires_on, remaining)
+    INSERT INTO member_points_expiring AS e (member_id, expires_on, points)
+        SELECT lot.member_id, lot.expires_on, lot.remaining FROM lot WHERE lot.expires_on IS NOT NULL
+        ON CONFLICT (member_id, expires_on) DO UPDATE SET points = e.points + excluded.points;
+    FOREACH v_award IN ARRAY p_awards LOOP
+        v_balance := v_balance + v_award.points;
+        INSERT INTO ledger_entries (member_id, id, kind, points, balance_after, kid, serial, campaign_id, campaign_version)
             OVERRIDING SYSTEM VALUE
-            VALUES (p_member, p_entry, p_kind, p_points, v_balance, p_kid, p_serial, p_reason, p_actor);
-        -- The lot, and its points in the member's points expiring that day, in one statement (the
-        -- claim's cheapest way: see point_lots_expiring.sql for the lots' updates).
+            VALUES (p_member, v_award.entry, 'campaign', v_award.points, v_balance, p_kid, p_serial, v_award.campaign, v_award.version);
         WITH lot AS (
             INSERT INTO point_lots (member_id, ledger_entry_id, source, points, remaining, expires_at)
-                VALUES (p_member, p_entry, p_source, p_points, p_points,
+                VALUES (p_member, v_award.entry, 'campaign', v_award.points, v_award.points,
                         CASE WHEN v_months > 0 THEN now() + make_interval(months => v_months) END)
                 RETURNING member_id, expires_on, remaining)
         INSERT INTO member_points_expiring AS e (member_id, expires_on, points)
             SELECT lot.member_id, lot.expires_on, lot.remaining FROM lot WHERE lot.expires_on IS NOT NULL
             ON CONFLICT (member_id, expires_on) DO UPDATE SET points = e.points + excluded.points;
-    ELSE
-        -- The claim's entry first, then its awards', in order, each with the balance after it.
-        INSERT INTO ledger_entries (member_id, id, kind, points, balance_after, kid, serial, reason, actor,
-                                    campaign_id, campaign_version)
-            OVERRIDING SYSTEM VALUE
-            SELECT p_member, c.entry, c.kind, c.points, v_balance - v_total + sum(c.points) OVER (ORDER BY c.n),
-                   p_kid, p_serial, c.reason, c.actor, c.campaign, c.version
-            FROM (SELECT 0::bigint AS n, p_entry AS entry, p_kind AS kind, p_points AS points, p_reason AS reason,
-                         p_actor AS actor, NULL::bigint AS campaign, NULL::integer AS version
-                  UNION ALL
-                  SELECT a.n, a.entry, 'campaign', a.points, NULL, NULL, a.campaign, a.version
-                  FROM unnest(p_awards) WITH ORDINALITY AS a (entry, points, campaign, version, n)) c
-            ORDER BY c.n;
-        -- Lots made together may expire the same day: their points go into that day's row once.
-        WITH lot AS (
-            INSERT INTO point_lots (member_id, ledger_entry_id, source, points, remaining, expires_at)
-                SELECT p_member, c.entry, c.source, c.points, c.points,
-                       CASE WHEN v_months > 0 THEN now() + make_interval(months => v_months) END
-                FROM (SELECT p_entry AS entry, p_source AS source, p_points AS points
-                      UNION ALL
-                      SELECT a.entry, 'campaign', a.points FROM unnest(p_awards) a) c
-                RETURNING member_id, expires_on, remaining)
-        INSERT INTO member_points_expiring AS e (member_id, expires_on, points)
-            SELECT lot.member_id, lot.expires_on, sum(lot.remaining) FROM lot WHERE lot.expires_on IS NOT NULL
-            GROUP BY lot.member_id, lot.expires_on
-            ON CONFLICT (member_id, expires_on) DO UPDATE SET points = e.points + excluded.points;
-    END IF;
+    END LOOP;
     -- Without tiers there is nothing to compute (unless a tier is left from before they went).
     IF v_tiers OR v_tier IS NOT NULL THEN
         PERFORM refresh_tier(p_member);

@@ -47,28 +47,25 @@ BEGIN
         OVERRIDING SYSTEM VALUE
         VALUES (p_member, p_entry, p_kind, p_points, v_balance, p_kid, p_serial, p_reason, p_actor);
     -- The lot, and its points in the member's points expiring that day, in one statement (the
-    -- claim's cheapest way: see point_lots_expiring.sql for the lots' updates).
+    -- claim's cheapest way: see point_lots_expiring.sql for the lots' updates). The awards'
+    -- lots expire the same day (made at the same instant, valid as long): their points go
+    -- into that day's row here too, and their lots are inserted below.
     WITH lot AS (
         INSERT INTO point_lots (member_id, ledger_entry_id, source, points, remaining, expires_at)
             VALUES (p_member, p_entry, p_source, p_points, p_points,
                     CASE WHEN v_months > 0 THEN now() + make_interval(months => v_months) END)
             RETURNING member_id, expires_on, remaining)
     INSERT INTO member_points_expiring AS e (member_id, expires_on, points)
-        SELECT lot.member_id, lot.expires_on, lot.remaining FROM lot WHERE lot.expires_on IS NOT NULL
+        SELECT lot.member_id, lot.expires_on, lot.remaining + v_total - p_points FROM lot WHERE lot.expires_on IS NOT NULL
         ON CONFLICT (member_id, expires_on) DO UPDATE SET points = e.points + excluded.points;
     FOREACH v_award IN ARRAY p_awards LOOP
         v_balance := v_balance + v_award.points;
         INSERT INTO ledger_entries (member_id, id, kind, points, balance_after, kid, serial, campaign_id, campaign_version)
             OVERRIDING SYSTEM VALUE
             VALUES (p_member, v_award.entry, 'campaign', v_award.points, v_balance, p_kid, p_serial, v_award.campaign, v_award.version);
-        WITH lot AS (
-            INSERT INTO point_lots (member_id, ledger_entry_id, source, points, remaining, expires_at)
-                VALUES (p_member, v_award.entry, 'campaign', v_award.points, v_award.points,
-                        CASE WHEN v_months > 0 THEN now() + make_interval(months => v_months) END)
-                RETURNING member_id, expires_on, remaining)
-        INSERT INTO member_points_expiring AS e (member_id, expires_on, points)
-            SELECT lot.member_id, lot.expires_on, lot.remaining FROM lot WHERE lot.expires_on IS NOT NULL
-            ON CONFLICT (member_id, expires_on) DO UPDATE SET points = e.points + excluded.points;
+        INSERT INTO point_lots (member_id, ledger_entry_id, source, points, remaining, expires_at)
+            VALUES (p_member, v_award.entry, 'campaign', v_award.points, v_award.points,
+                    CASE WHEN v_months > 0 THEN now() + make_interval(months => v_months) END);
     END LOOP;
     -- Without tiers there is nothing to compute (unless a tier is left from before they went).
     IF v_tiers OR v_tier IS NOT NULL THEN

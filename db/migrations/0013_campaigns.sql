@@ -133,10 +133,15 @@ CREATE TABLE campaign_budget_slices (
 );
 
 -- One row per claim a campaign matched, awarded or not: the reports count them by day.
--- A code is matched by a campaign at most once.
+-- A code is matched by a campaign at most once: apply_campaigns runs once, in the claim's
+-- transaction, and a code is claimed once (the claims' primary key), so no index of its own
+-- is spent on that here. No foreign keys either: each would cost every award a look-up and a
+-- share lock on its campaign's one row, which all concurrent claims would take together. Awards
+-- are written only by apply_campaigns, for the version it read; campaigns and versions are
+-- never deleted; `tally check` (I9) holds every award to its version.
 CREATE TABLE campaign_awards (
     id               bigint GENERATED ALWAYS AS IDENTITY,
-    campaign_id      bigint NOT NULL REFERENCES campaigns (id),
+    campaign_id      bigint NOT NULL,
     version          integer NOT NULL,
     member_id        uuid NOT NULL,
     kid              smallint NOT NULL,
@@ -152,8 +157,6 @@ CREATE TABLE campaign_awards (
     ticket           integer CHECK (ticket BETWEEN 0 AND 999999),
     awarded_at       timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (campaign_id, id),
-    UNIQUE (campaign_id, kid, serial),
-    FOREIGN KEY (campaign_id, version) REFERENCES campaign_versions (campaign_id, version),
     CHECK ((outcome = 'awarded') = (points > 0 OR redemption_id IS NOT NULL))
 );
 -- A member's awards from one campaign: per-member budgets and limits, counted under the
@@ -164,7 +167,7 @@ CREATE INDEX campaign_awards_by_member ON campaign_awards (member_id, campaign_i
 -- that counts an award also holds the row until commit, so two claims from one address take
 -- turns and the limit is exact.
 CREATE TABLE campaign_limit_counts (
-    campaign_id  bigint NOT NULL REFERENCES campaigns (id),
+    campaign_id  bigint NOT NULL,
     day          date NOT NULL,
     subject      text NOT NULL,
     awards       integer NOT NULL CHECK (awards >= 0),

@@ -113,6 +113,42 @@ public struct CampaignStore: Sendable {
         }
     }
 
+    /// Ends the campaigns still scheduled or paused whose window has passed (they already show
+    /// `ended`), as of their window's end, each with its change-log row by `system`. The claim
+    /// path looks only at scheduled campaigns: those left would cost every claim a look.
+    /// Returns how many were ended.
+    public func endPastWindows() async throws -> Int {
+        let logger = self.logger
+        let rows = try await database.query(
+            """
+            SELECT c.id FROM campaigns c JOIN campaign_versions v ON v.campaign_id = c.id AND v.version = c.version
+            WHERE c.state IN ('scheduled', 'paused') AND v.ends_at <= now() ORDER BY c.id
+            """, logger: logger)
+        var ids: [Int64] = []
+        for try await id in rows.decode(Int64.self) { ids.append(id) }
+        var ended = 0
+        for id in ids {
+            ended += try await database.transaction(logger: logger) { tx -> Int in
+                let before = try await Self.lock(id, on: tx, logger: logger)
+                let updated = try await tx.query(
+                    """
+                    UPDATE campaigns c SET state = 'ended', updated_at = now(), ended_at = v.ends_at
+                    FROM campaign_versions v
+                    WHERE c.id = \(id) AND v.campaign_id = c.id AND v.version = c.version
+                      AND c.state IN ('scheduled', 'paused') AND v.ends_at <= now()
+                    RETURNING c.id
+                    """, logger: logger)
+                var changed = 0
+                for try await _ in updated.decode(Int64.self) { changed += 1 }
+                guard changed > 0 else { return 0 }
+                let after = try await Self.load(id, on: tx, logger: logger)
+                try await Self.record(.ended, before: before, after: after, actor: "system", on: tx, logger: logger)
+                return 1
+            }
+        }
+        return ended
+    }
+
     /// The campaign's versions, newest first, before the version `before`.
     public func versions(id: Int64, before: Int?, limit: Int) async throws -> [CampaignVersion] {
         let limit = min(max(limit, 1), Self.maxPageSize)

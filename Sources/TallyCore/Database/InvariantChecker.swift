@@ -133,14 +133,16 @@ public struct InvariantChecker: Sendable {
                         AND (b.budget IN ('points', 'awards') OR 'prize:' || a.prize = b.budget))
             """)
         let awards = try await count("SELECT count(*) FROM campaign_awards WHERE outcome = 'awarded'")
-        // Each award of points is one ledger entry of kind 'campaign' for its campaign, version,
+        // Each award names a version of its campaign (awards have no foreign keys: see 0013);
+        // each award of points is one ledger entry of kind 'campaign' for its campaign, version,
         // code and points; each such entry is an award's; each award's code was claimed; a
         // voucher is a redemption that cost nothing; a draw's ticket and prize are what the
         // campaign's secret gives its code (the published recipe).
         let wrongAwards = try await count(
             """
             SELECT count(*) FROM campaign_awards a
-            WHERE (a.points > 0 AND (SELECT count(*) FROM ledger_entries l
+            WHERE NOT EXISTS (SELECT 1 FROM campaign_versions v WHERE v.campaign_id = a.campaign_id AND v.version = a.version)
+               OR (a.points > 0 AND (SELECT count(*) FROM ledger_entries l
                                      WHERE l.id = a.ledger_entry_id AND l.kind = 'campaign' AND l.campaign_id = a.campaign_id
                                        AND l.campaign_version = a.version AND l.kid = a.kid AND l.serial = a.serial
                                        AND l.points = a.points) <> 1)

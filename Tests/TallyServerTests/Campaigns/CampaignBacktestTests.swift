@@ -21,10 +21,8 @@ struct CampaignBacktestTests {
             let batch = try await app.activeBatch()
             // Live while the claims are made: the claim path matched them too, and the replay
             // decides them the same way.
-            let campaign = try await app.campaign(
-                .init(
-                    columns: ["effect": "'bonus'", "bonus_points": "10", "awards_per_member": "2", "budget_points": "30"],
-                    budgets: ["points": 30]))
+            let campaign = try await app.reportCampaign(
+                #""effect": {"type": "bonus", "points": 10}, "conditions": {"awards_per_member": 2}, "budget": {"points": 30}"#)
             let first = try await app.claimAsMember(batch, 0, externalID: "u-a")
             try await app.claimAsMember(batch, 1, externalID: "u-a")
             try await app.claimAsMember(batch, 2, externalID: "u-a")
@@ -71,20 +69,23 @@ struct CampaignBacktestTests {
     func draw() async throws {
         try await TestApp.run { app in
             let batch = try await app.activeBatch()
-            let prizes = [
-                CampaignFixture.Prize(key: "pot", points: 5, probabilityPPM: 300_000, stock: 1),
-                CampaignFixture.Prize(key: "pen", points: 2, probabilityPPM: 400_000, stock: 100),
+            let prizes: [TestApp.DrawPrize] = [
+                .init(key: "pot", points: 5, probabilityPPM: 300_000, stock: 1),
+                .init(key: "pen", points: 2, probabilityPPM: 400_000, stock: 100),
             ]
-            let campaign = try await app.campaign(.init(columns: ["effect": "'draw'"], prizes: prizes, state: "draft"))
+            let campaign = try await app.reportCampaign(TestApp.drawEffect(prizes), schedule: false)
             for sequence in 0..<12 { try await app.claimAsMember(batch, Int64(sequence), externalID: "u-\(sequence)") }
             #expect(try await app.count("campaign_awards") == 0)
-            // By hand, in the order claimed: the pot's one unit goes to the first code that wins it.
-            let recipe = prizes.map { DrawRecipe.Prize(key: $0.key, probabilityPPM: $0.probabilityPPM) }
+            let result = try await Self.backtest(app, campaign, days: 30)
+            // By hand, in the order claimed: the pot's one unit goes to the first code that wins
+            // it. The secret as the public gets it, once the draft has ended.
+            let secret = try await app.endedSecret(campaign)
+            let recipe = prizes.map(\.recipe)
             var won: [String: Int64] = [:]
             var points: Int64 = 0
             var refused = false
             for sequence in 0..<12 {
-                let ticket = DrawRecipe.ticket(secret: CampaignFixture.secret, kid: batch.kid, serial: batch.firstSerial + Int64(sequence))
+                let ticket = DrawRecipe.ticket(secret: secret, kid: batch.kid, serial: batch.firstSerial + Int64(sequence))
                 switch DrawRecipe.prize(ticket: ticket, prizes: recipe) {
                 case "pot" where won["pot", default: 0] == 1: refused = true
                 case "pot":
@@ -96,7 +97,6 @@ struct CampaignBacktestTests {
                 default: break
                 }
             }
-            let result = try await Self.backtest(app, campaign, days: 30)
             #expect(result.claimsReplayed == 12 && result.matched == 12 && result.points == points)
             #expect(result.awards == won.values.reduce(0, +) && result.membersReached == result.awards)
             let today = try await app.shanghaiDay()
@@ -112,7 +112,7 @@ struct CampaignBacktestTests {
     @Test("days missing, not a whole number, or outside 1 to 366: 422; an unknown campaign 404; each changes nothing")
     func refusals() async throws {
         try await TestApp.run { app in
-            let campaign = try await app.campaign(.init(columns: ["effect": "'bonus'", "bonus_points": "5"]))
+            let campaign = try await app.reportCampaign(#""effect": {"type": "bonus", "points": 5}"#)
             let uri = "/api/v1/campaigns/\(campaign)/backtest"
             for json in [
                 nil, "{}", #"{"days": 0}"#, #"{"days": 367}"#, #"{"days": -1}"#, #"{"days": "30"}"#, #"{"days": 1.5}"#, #"{"days": 1e30}"#,

@@ -9,16 +9,16 @@ import Testing
 /// `GET /api/v1/campaigns/{id}/draws`: every stored draw, recomputed from the secret.
 @Suite("Campaign draws over real HTTP")
 struct CampaignDrawTests {
-    static let prizes = [
-        CampaignFixture.Prize(key: "pot", points: 5, probabilityPPM: 200_000, stock: 2),
-        CampaignFixture.Prize(key: "pen", points: 1, probabilityPPM: 500_000, stock: 100),
+    static let prizes: [TestApp.DrawPrize] = [
+        .init(key: "pot", points: 5, probabilityPPM: 200_000, stock: 2),
+        .init(key: "pen", points: 1, probabilityPPM: 500_000, stock: 100),
     ]
 
     @Test("every draw the claims made, page by page, recomputed from the secret with the published recipe")
     func recomputed() async throws {
         try await TestApp.run { app in
             let batch = try await app.activeBatch()
-            let campaign = try await app.campaign(.init(columns: ["effect": "'draw'"], prizes: Self.prizes))
+            let campaign = try await app.reportCampaign(TestApp.drawEffect(Self.prizes))
             for sequence in 0..<12 { try await app.claimAsMember(batch, Int64(sequence), externalID: "u-\(sequence % 4)") }
             var draws: [CampaignDrawEntry] = []
             var cursor: String?
@@ -36,9 +36,11 @@ struct CampaignDrawTests {
             } while cursor != nil
             #expect(draws.count == 12 && Set(draws.map(\.serial)).count == 12)
             #expect(draws.map(\.id) == draws.map(\.id).sorted(by: >))
-            let recipe = Self.prizes.map { DrawRecipe.Prize(key: $0.key, probabilityPPM: $0.probabilityPPM) }
+            // The secret as the public gets it, once the campaign has ended.
+            let secret = try await app.endedSecret(campaign)
+            let recipe = Self.prizes.map(\.recipe)
             for draw in draws {
-                let ticket = DrawRecipe.ticket(secret: CampaignFixture.secret, kid: Int(draw.kid), serial: draw.serial)
+                let ticket = DrawRecipe.ticket(secret: secret, kid: Int(draw.kid), serial: draw.serial)
                 #expect(Int(draw.ticket) == ticket)
                 #expect(draw.prize == DrawRecipe.prize(ticket: ticket, prizes: recipe))
                 #expect((draw.prize == nil) == (draw.outcome == "no_prize"))
@@ -53,14 +55,15 @@ struct CampaignDrawTests {
     func workedExample() async throws {
         try await TestApp.run { app in
             let sql = try await app.int64("SELECT campaign_ticket(decode(repeat('07', 32), 'hex'), 1::smallint, 1000007)")
-            #expect(DrawRecipe.ticket(secret: CampaignFixture.secret, kid: 1, serial: 1_000_007) == Int(sql))
+            let secret = [UInt8](repeating: 7, count: 32)
+            #expect(DrawRecipe.ticket(secret: secret, kid: 1, serial: 1_000_007) == Int(sql))
         }
     }
 
     @Test("a bad cursor or limit: 400; an unknown campaign: 404; a campaign without a draw has none")
     func refusals() async throws {
         try await TestApp.run { app in
-            let campaign = try await app.campaign(.init(columns: ["effect": "'bonus'", "bonus_points": "5"]))
+            let campaign = try await app.reportCampaign(#""effect": {"type": "bonus", "points": 5}"#)
             let uri = "/api/v1/campaigns/\(campaign)/draws"
             try await app.expectRefusal(400, "invalid_limit") { try await app.request(.get, uri + "?limit=0", as: .campaigns) }
             try await app.expectRefusal(400, "invalid_limit") { try await app.request(.get, uri + "?limit=201", as: .campaigns) }

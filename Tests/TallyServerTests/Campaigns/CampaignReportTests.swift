@@ -13,8 +13,7 @@ struct CampaignReportTests {
     /// member's two awards fit (10 left), the other's two are refused (budget_exhausted).
     static func bonusCampaign(_ app: TestApp) async throws -> (campaign: Int64, first: UUID, second: UUID) {
         let batch = try await app.activeBatch()
-        let campaign = try await app.campaign(
-            .init(columns: ["effect": "'bonus'", "bonus_points": "20", "budget_points": "50"], budgets: ["points": 50]))
+        let campaign = try await app.reportCampaign(#""effect": {"type": "bonus", "points": 20}, "budget": {"points": 50}"#)
         let first = try await app.claimAsMember(batch, 0, externalID: "u-first", phone: "+8613800000001")
         try await app.claimAsMember(batch, 1, externalID: "u-first")
         let second = try await app.claimAsMember(batch, 2, externalID: "u-second", phone: "+8613800000002")
@@ -89,14 +88,11 @@ struct CampaignReportTests {
     func prizeColumns() async throws {
         try await TestApp.run { app in
             let batch = try await app.activeBatch()
-            let campaign = try await app.campaign(
-                .init(
-                    columns: ["effect": "'draw'"],
-                    prizes: [
-                        .init(key: "pot", points: 5, probabilityPPM: 500_000, stock: 3),
-                        .init(key: "pen", points: 1, probabilityPPM: 500_000, stock: 100),
-                    ]
-                ))
+            let campaign = try await app.reportCampaign(
+                TestApp.drawEffect([
+                    .init(key: "pot", points: 5, probabilityPPM: 500_000, stock: 3),
+                    .init(key: "pen", points: 1, probabilityPPM: 500_000, stock: 100),
+                ]))
             for sequence in 0..<6 { try await app.claimAsMember(batch, Int64(sequence), externalID: "u-\(sequence)") }
             let won = try await app.int64("SELECT count(*) FROM campaign_awards WHERE outcome = 'awarded' AND prize = 'pot'")
             let today = try await app.shanghaiDay()

@@ -128,6 +128,9 @@ FALSE_POSITIVES = [
      "a code is genuine only with the right check character and HMAC tag (docs/code-format.md); "
      "a drawn string cannot have them, and the code field takes codes as people type them and QR URLs, "
      "which no pattern describes"),
+    ("previewCampaigns", 422, {"malformed_code", "mistyped_code", "forged_code"}, None,
+     "a code is genuine only with the right check character and HMAC tag, as for claimCode"),
+    ("previewCampaigns", 422, {"campaign_ended"}, None, "the campaign's stored status"),
     ("createProduct", 422, {"invalid_gtin"}, None, "a GTIN's last digit is a mod-10 check digit"),
     ("updateProduct", 422, {"invalid_gtin"}, None, "a GTIN's last digit is a mod-10 check digit"),
     ("updateProduct", 422, {"sku_immutable"}, None, "the body's sku must equal the path's: two values together"),
@@ -143,9 +146,10 @@ FALSE_POSITIVES = [
     ("exportCodes", 422, {"invalid_range"}, None, "from and count must lie inside the batch: its stored size"),
     ("getImagesZip", 422, {"invalid_range"}, None, "from and count must lie inside the batch: its stored size"),
     ("findMember", 422, {"invalid_external_id"},
-     lambda case: isinstance(case.query, dict) and case.query.get("phone") is not None,
+     lambda case: isinstance(case.query, dict) and (case.query.get("phone") is not None or case.query.get("channel") == "phone"),
      "a phone number is valid by its country's numbering plan (its length after the country code, a mobile "
-     "prefix): more than the phone pattern can say. Refusals of a channel identity still fail"),
+     "prefix): more than the phone pattern can say; so is a channel identity of the channel phone (an E.164 number). "
+     "Refusals of other channel identities still fail"),
     ("findMember", 400, {"missing_identity"}, None,
      "phone, or channel with external_id, is needed: OpenAPI parameters cannot say 'one of these groups'"),
     ("liabilityReport", 422, {"invalid_month"}, None,
@@ -184,7 +188,55 @@ FALSE_POSITIVES = [
     ("createBatch", 422, {"invalid_production_date", "invalid_expiry_date", "invalid_date"},
      lambda case: _bad_dates(case, ("production_date", "expiry_date"), FULL_DATE),
      "a date field drawn as a string that is no YYYY-MM-DD date (format is an annotation in JSON Schema 2020-12)"),
+] + [entry for operation in ("createCampaign", "updateCampaign") for entry in [
+    (operation, 422, {"invalid_window"}, None, "ends_at must be after starts_at, each sent or stored: two values together"),
+    (operation, 422, {"invalid_time_zone"}, None, "a time zone must be one PostgreSQL's time zone database has: stored data"),
+    (operation, 422, {"unknown_product", "unknown_batch", "unknown_tier", "unknown_reward"}, None,
+     "the SKUs, batches, tiers and rewards a campaign names must exist: stored data"),
+    (operation, 422, {"duplicate_prize_key"}, None,
+     "prize keys must be distinct: uniqueItems compares whole items, not one field of them"),
+    (operation, 422, {"probabilities_over_one"}, None, "the prizes' probabilities add up to at most 1: a sum over items"),
+    (operation, 422, {"invalid_probability"}, lambda case: _too_precise(case, ("effect", "prizes", "probability"), 6),
+     "a probability has at most 6 decimals: multipleOf on binary floating-point numbers is not exact, so the contract says it "
+     "in words. Other invalid_probability refusals still fail"),
+    (operation, 422, {"invalid_multiplier"}, lambda case: _too_precise(case, ("effect", "factor"), 2),
+     "a multiplier has at most 2 decimals: multipleOf on binary floating-point numbers is not exact. Other refusals still fail"),
+    (operation, 422, {"invalid_hours"}, lambda case: _same_hours(case),
+     "hours.from and hours.to must differ: two values together. Other invalid_hours refusals still fail"),
+    (operation, 400, {"invalid_json"}, lambda case: _bad_dates(case, ("starts_at", "ends_at"), RFC3339),
+     "a date-time field drawn as a string that is no RFC 3339 date-time (format is an annotation in JSON Schema 2020-12)"),
+]] + [
+    ("updateCampaign", 422, {"campaign_ended"}, None, "an ended campaign cannot change: its stored status"),
+    ("updateCampaign", 422, {"budget_below_used"}, None, "a budget may not go below what the awards used: stored data"),
+    ("scheduleCampaign", 422, {"invalid_transition", "window_passed"}, None, "the campaign's stored status and window"),
+    ("pauseCampaign", 422, {"invalid_transition"}, None, "the campaign's stored status"),
+    ("resumeCampaign", 422, {"invalid_transition"}, None, "the campaign's stored status"),
+    ("endCampaign", 422, {"invalid_transition"}, None, "the campaign's stored status"),
 ]
+
+
+def _too_precise(case, path, places):
+    """Whether a number at path (a list level is every item) has more than `places` decimals."""
+    def numbers(value, keys):
+        if not keys:
+            return [value]
+        if isinstance(value, list):
+            return [n for item in value for n in numbers(item, keys)]
+        if isinstance(value, dict) and keys[0] in value:
+            return numbers(value[keys[0]], keys[1:])
+        return []
+    found = numbers(case.body, list(path))
+    scale = 10 ** places
+    return any(isinstance(n, (int, float)) and not isinstance(n, bool) and abs(n * scale - round(n * scale)) > 1e-6
+               for n in found)
+
+
+def _same_hours(case):
+    """Whether the drawn conditions.hours has from equal to to."""
+    body = case.body if isinstance(case.body, dict) else {}
+    conditions = body.get("conditions")
+    hours = conditions.get("hours") if isinstance(conditions, dict) else None
+    return isinstance(hours, dict) and "from" in hours and hours.get("from") == hours.get("to")
 
 
 def _tiers_repeat(tiers):

@@ -50,10 +50,7 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     static func jsonEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(RFC3339.string(from: date))
-        }
+        encoder.dateEncodingStrategy = .rfc3339
         encoder.outputFormatting = [.sortedKeys]
         return encoder
     }

@@ -33,6 +33,12 @@ struct Dependencies: Sendable {
     let liability: LiabilityReports
     let segments: SegmentExport
     let redemptions: RedemptionStore
+    // Campaigns
+    let campaigns: CampaignStore
+    let campaignPreview: CampaignPreview
+    let campaignReports: CampaignReports
+    let campaignBacktester: CampaignBacktester
+    let campaignDraws: CampaignDraws
     // Webhooks
     let subscriptions: WebhookSubscriptionStore
     let deliveries: WebhookDeliveryStore
@@ -67,6 +73,11 @@ struct Dependencies: Sendable {
         liability = LiabilityReports(database: database, logger: logger)
         segments = SegmentExport(database: database, logger: logger)
         redemptions = RedemptionStore(database: database, logger: logger)
+        campaigns = CampaignStore(database: database, logger: logger)
+        campaignPreview = CampaignPreview(database: database, logger: logger, claims: claims)
+        campaignReports = CampaignReports(database: database, logger: logger)
+        campaignBacktester = CampaignBacktester(database: database, logger: logger)
+        campaignDraws = CampaignDraws(database: database, logger: logger)
         subscriptions = WebhookSubscriptionStore(database: database, logger: logger)
         deliveries = WebhookDeliveryStore(database: database, logger: logger)
         otp = OTPStore(database: database, logger: logger, secret: SymmetricKey(data: config.sessionKey))

@@ -14,6 +14,7 @@ struct Tally: AsyncParsableCommand {
             KeysCommand.self,
             APIKeyCommand.self,
             ProductCommand.self,
+            CampaignCommand.self,
             BatchCommand.self,
             CheckCommand.self, ExpireCommand.self,
             BenchCommand.self,

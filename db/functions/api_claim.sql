@@ -20,7 +20,8 @@
 -- 3. The member (claim_member), 4. the claim (claim_code), 5. its result, stored with the key.
 -- The answer is the claim's result, not an HTTP answer: outcome 'claimed' (this call) or
 -- 'replayed' (an earlier request with this key), with the member credited, the points and the
--- balance after the claim, from which the server writes its 201 body. A key whose answer was
+-- balance after the claim and its campaign awards (claim_code's awards, a JSON array), from
+-- which the server writes its 201 body. A key whose answer was
 -- stored as a status and body (before migration 0010) replays those: outcome 'replayed' with
 -- stored_status and stored_body, and no member.
 -- Refusals from claim_code: its outcome as the code (already_claimed with
@@ -32,7 +33,8 @@ CREATE OR REPLACE FUNCTION api_claim(
     p_daily_cap integer, p_time_zone text,
     p_ip inet, p_user_agent text, p_latitude double precision, p_longitude double precision
 ) RETURNS TABLE (
-    outcome text, member_id uuid, points integer, balance bigint, stored_status integer, stored_body bytea
+    outcome text, member_id uuid, points integer, balance bigint, stored_status integer, stored_body bytea,
+    awards jsonb
 )
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -55,10 +57,10 @@ BEGIN
             END IF;
             IF v_stored.claim_member IS NOT NULL THEN
                 RETURN QUERY SELECT 'replayed', v_stored.claim_member, v_stored.claim_points, v_stored.claim_balance,
-                                    NULL::integer, NULL::bytea;
+                                    NULL::integer, NULL::bytea, coalesce(v_stored.claim_awards, '[]'::jsonb);
             ELSE
                 RETURN QUERY SELECT 'replayed', NULL::uuid, NULL::integer, NULL::bigint,
-                                    v_stored.status::integer, v_stored.response;
+                                    v_stored.status::integer, v_stored.response, NULL::jsonb;
             END IF;
             RETURN;
         END IF;
@@ -79,7 +81,7 @@ BEGIN
 
     SELECT * INTO v_claim FROM claim_code(
         p_kid, p_serial, v_member, p_channel, p_daily_cap, p_time_zone,
-        p_ip, p_user_agent, p_latitude, p_longitude, NULL);
+        p_ip, p_user_agent, p_latitude, p_longitude, NULL, NULL);
     IF v_claim.outcome = 'already_claimed' THEN
         RAISE EXCEPTION 'already_claimed' USING ERRCODE = 'TL001', DETAIL = json_build_object(
             'claimed_by', v_claim.claimed_by, 'claimed_at', extract(epoch FROM v_claim.claimed_at), 'member', v_member);
@@ -87,8 +89,9 @@ BEGIN
         RAISE EXCEPTION '%', coalesce(v_claim.outcome, 'claim_failed') USING ERRCODE = 'TL001';
     END IF;
 
-    UPDATE idempotency_keys k SET claim_member = v_member, claim_points = v_claim.points, claim_balance = v_claim.balance
+    UPDATE idempotency_keys k SET claim_member = v_member, claim_points = v_claim.points, claim_balance = v_claim.balance,
+                                  claim_awards = v_claim.awards
         WHERE k.actor = p_actor AND k.key = p_key;
-    RETURN QUERY SELECT 'claimed', v_member, v_claim.points, v_claim.balance, NULL::integer, NULL::bytea;
+    RETURN QUERY SELECT 'claimed', v_member, v_claim.points, v_claim.balance, NULL::integer, NULL::bytea, v_claim.awards;
 END;
 $$;

@@ -19,8 +19,8 @@
 -- that api_claim takes as NULL comes as '', a missing coordinate as NaN, and in the answer a
 -- claim is refused where its refusal is not '' (SQLSTATE TL001: the message and detail api_claim
 -- raised), else answered with api_claim's row (outcome, member, points, balance, and a stored
--- status and body where api_claim gave them), a missing uuid as the nil uuid, a missing number
--- as 0 and a missing body as ''. Any other error fails the whole call, which the server then
+-- status and body where api_claim gave them, and its campaign awards as JSON text), a missing
+-- uuid as the nil uuid, a missing number as 0, a missing body as '' and no awards as '[]'. Any other error fails the whole call, which the server then
 -- runs again one claim at a time.
 CREATE OR REPLACE PROCEDURE api_claim_batch(
     p_api_key uuid[], p_actor text[], p_key text[], p_request_hash bytea[],
@@ -30,7 +30,7 @@ CREATE OR REPLACE PROCEDURE api_claim_batch(
     p_ip text[], p_user_agent text[], p_latitude double precision[], p_longitude double precision[],
     INOUT outcomes text[] DEFAULT NULL, INOUT member_ids uuid[] DEFAULT NULL, INOUT points integer[] DEFAULT NULL,
     INOUT balances bigint[] DEFAULT NULL, INOUT statuses integer[] DEFAULT NULL, INOUT bodies bytea[] DEFAULT NULL,
-    INOUT refusals text[] DEFAULT NULL, INOUT details text[] DEFAULT NULL)
+    INOUT refusals text[] DEFAULT NULL, INOUT details text[] DEFAULT NULL, INOUT awards text[] DEFAULT NULL)
 LANGUAGE plpgsql AS $$
 DECLARE
     v_members uuid[];
@@ -61,7 +61,7 @@ BEGIN
     END IF;
 
     outcomes := '{}'; member_ids := '{}'; points := '{}'; balances := '{}';
-    statuses := '{}'; bodies := '{}'; refusals := '{}'; details := '{}';
+    statuses := '{}'; bodies := '{}'; refusals := '{}'; details := '{}'; awards := '{}';
     FOR n IN 1 .. cardinality(p_key) LOOP
         BEGIN
             SELECT * INTO v_answer FROM api_claim(
@@ -78,6 +78,7 @@ BEGIN
             bodies := bodies || coalesce(v_answer.stored_body, ''::bytea);
             refusals := refusals || ''::text;
             details := details || ''::text;
+            awards := awards || coalesce(v_answer.awards, '[]'::jsonb)::text;
         EXCEPTION WHEN SQLSTATE 'TL001' THEN
             GET STACKED DIAGNOSTICS v_refusal = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL;
             outcomes := outcomes || ''::text;
@@ -88,6 +89,7 @@ BEGIN
             bodies := bodies || ''::bytea;
             refusals := refusals || v_refusal;
             details := details || coalesce(v_detail, '');
+            awards := awards || '[]'::text;
         END;
     END LOOP;
     COMMIT;

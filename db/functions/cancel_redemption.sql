@@ -32,6 +32,12 @@ BEGIN
     PERFORM 1 FROM rewards r WHERE r.id = v_redemption.reward_id FOR KEY SHARE;
     UPDATE reward_stock s SET units = s.units + v_redemption.quantity
         WHERE s.reward_id = v_redemption.reward_id AND s.slice = v_slice;
+    -- A campaign's voucher cost no points: only its unit goes back.
+    IF v_redemption.points = 0 THEN
+        UPDATE redemptions SET status = 'cancelled', cancelled_at = now() WHERE id = p_redemption;
+        outcome := 'cancelled';
+        RETURN;
+    END IF;
     UPDATE point_lots l SET remaining = l.remaining + d.points
         FROM lot_debits d
         WHERE d.member_id = v_redemption.member_id AND d.ledger_entry_id = v_redemption.ledger_entry_id

@@ -55,6 +55,8 @@ BEGIN
     UPDATE point_lots SET member_id = p_survivor WHERE member_id = p_absorbed;
     UPDATE lot_debits SET member_id = p_survivor WHERE member_id = p_absorbed;
     UPDATE redemptions SET member_id = p_survivor WHERE member_id = p_absorbed;
+    -- Campaign awards too, so the survivor's per-member budgets and limits count them.
+    UPDATE campaign_awards SET member_id = p_survivor WHERE member_id = p_absorbed;
     INSERT INTO member_merges (survivor_id, absorbed_id, points_moved, identities_moved, reason, actor)
         VALUES (p_survivor, p_absorbed, points_moved, identities_moved, p_reason, p_actor);
     PERFORM refresh_tier(p_survivor);

@@ -7,6 +7,9 @@ public enum Scope: String, Sendable, CaseIterable, Codable {
     case crmRead = "crm:read"
     case crmWrite = "crm:write"
     case redeem
+    /// Create, change, schedule, pause, resume and end campaigns, and read them, their versions
+    /// and their change log; preview claims, backtests, reports (docs/campaigns.md).
+    case campaigns
     /// Everything, including products and API keys.
     case admin
 }

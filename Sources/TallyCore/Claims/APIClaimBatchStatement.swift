@@ -19,8 +19,8 @@ struct APIClaimBatchStatement: PostgresPreparedStatement {
     ]
     /// One element per claim, in order: api_claim's row (outcome, member, points, balance,
     /// stored status and body; missing values as the nil UUID, 0 and ""), or, where the refusal
-    /// is not "", the refusal and its detail.
-    typealias Row = ([String], [UUID], [Int32], [Int64], [Int32], [ByteBuffer], [String], [String])
+    /// is not "", the refusal and its detail; then each claim's campaign awards (JSON, "[]" for none).
+    typealias Row = ([String], [UUID], [Int32], [Int64], [Int32], [ByteBuffer], [String], [String], [String])
 
     /// The claims; their daily cap and time zone are the server's, the same for all.
     var claims: [APIClaimStatement]

@@ -8,7 +8,7 @@ struct APIClaimStatement: PostgresPreparedStatement {
     // A fixed name: the default, String(reflecting:), is computed again on every call.
     static let name = "tally_api_claim"
     static let sql = """
-        SELECT outcome, member_id, points, balance, stored_status, stored_body FROM api_claim(
+        SELECT outcome, member_id, points, balance, stored_status, stored_body, awards::text FROM api_claim(
             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::int, $12, $13::inet, $14, $15, $16)
         """
     // The types Swift sends, so that a first call with NULLs prepares the same statement.
@@ -16,7 +16,7 @@ struct APIClaimStatement: PostgresPreparedStatement {
         .uuid, .text, .text, .bytea, .bool, .text, .text, .text,
         .int2, .int8, .int8, .text, .text, .text, .float8, .float8,
     ]
-    typealias Row = (String, UUID?, Int?, Int64?, Int?, ByteBuffer?)
+    typealias Row = (String, UUID?, Int?, Int64?, Int?, ByteBuffer?, String?)
 
     var apiKey: UUID
     var actor: String

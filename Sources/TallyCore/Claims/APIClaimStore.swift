@@ -39,13 +39,28 @@ public struct APIClaimStore: Sendable {
         public let code: String
         public let memberId: UUID
         public let points: Int
+        /// After the claim and its awards.
         public let balance: Int64
+        /// What live campaigns awarded with the claim.
+        public var awards: [ClaimAward] = []
 
         /// The body as `JSONEncoder` with sorted snake_case keys writes it, byte for byte (a
         /// test checks), without its per-call cost on the busiest answer: a code's text is
-        /// base32 and a UUID hex, so nothing needs escaping.
+        /// base32 and a UUID hex, so nothing needs escaping. Only awards, when there are any,
+        /// go through the encoder.
         public var json: String {
-            #"{"balance":\#(balance),"code":"\#(code)","member_id":"\#(memberId.uuidString)","outcome":"\#(outcome)","points":\#(points)}"#
+            get throws {
+                let awardsJSON = awards.isEmpty ? "[]" : String(decoding: try Self.awardsEncoder.encode(awards), as: UTF8.self)
+                return
+                    #"{"awards":\#(awardsJSON),"balance":\#(balance),"code":"\#(code)","member_id":"\#(memberId.uuidString)","outcome":"\#(outcome)","points":\#(points)}"#
+            }
+        }
+
+        private static var awardsEncoder: JSONEncoder {
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.sortedKeys]
+            return encoder
         }
     }
 
@@ -98,8 +113,10 @@ public struct APIClaimStore: Sendable {
             ip: context.ip, userAgent: context.userAgent, latitude: context.latitude, longitude: context.longitude
         )
         switch await batcher.claim(statement) {
-        case .answered(.claimed(let member, let points, let balance, let replayed)):
-            return (.claimed(Claimed(code: code.text, memberId: member, points: points, balance: balance)), replayed)
+        case .answered(.claimed(let member, let points, let balance, let awards, let replayed)):
+            let claimed = Claimed(
+                code: code.text, memberId: member, points: points, balance: balance, awards: try ClaimAward.list(fromJSON: awards))
+            return (.claimed(claimed), replayed)
         case .answered(.recorded(let status, let body)):
             return (.recorded(RecordedResponse(status: status, body: Array(buffer: body))), true)
         case .refused(let name, let detail):

@@ -168,10 +168,12 @@ actor ClaimBatcher {
                     // The procedure commits by itself.
                     try CommitGate.willCommit()
                     let rows = try await connection.execute(APIClaimBatchStatement(claims: claims), logger: logger)
-                    for try await (kinds, members, points, balances, statuses, bodies, refusals, details) in rows
-                    where [members.count, points.count, balances.count, statuses.count, bodies.count, refusals.count, details.count]
-                        .allSatisfy({ $0 == kinds.count })
-                    {
+                    for try await (kinds, members, points, balances, statuses, bodies, refusals, details, awards) in rows
+                    where [
+                        members.count, points.count, balances.count, statuses.count, bodies.count, refusals.count, details.count,
+                        awards.count,
+                    ]
+                    .allSatisfy({ $0 == kinds.count }) {
                         for index in kinds.indices {
                             if !refusals[index].isEmpty {
                                 outcomes.append(.refused(name: refusals[index], detail: details[index].isEmpty ? nil : details[index]))
@@ -184,7 +186,7 @@ actor ClaimBatcher {
                                     APIClaimResult(
                                         outcome: kinds[index], member: known ? members[index] : nil,
                                         points: known ? Int(points[index]) : nil, balance: known ? balances[index] : nil,
-                                        storedStatus: Int(statuses[index]), storedBody: bodies[index]
+                                        storedStatus: Int(statuses[index]), storedBody: bodies[index], awards: awards[index]
                                     )))
                         }
                     }
@@ -229,10 +231,13 @@ actor ClaimBatcher {
             // arrives before its rows are awaited; under load the pool ran dry and the server hung.
             // A refusal rolls the transaction back; a deadlock is run again.
             return try await database.transaction(logger: logger) { connection -> Outcome in
-                for try await (outcome, member, points, balance, status, body) in try await connection.execute(claim, logger: logger) {
+                for try await (outcome, member, points, balance, status, body, awards) in try await connection.execute(
+                    claim, logger: logger)
+                {
                     return Self.answer(
                         APIClaimResult(
-                            outcome: outcome, member: member, points: points, balance: balance, storedStatus: status, storedBody: body
+                            outcome: outcome, member: member, points: points, balance: balance, storedStatus: status, storedBody: body,
+                            awards: awards
                         ))
                 }
                 return Self.answer(nil)

@@ -7,14 +7,14 @@ struct ClaimCodeStatement: PostgresPreparedStatement {
     // A fixed name: the default, String(reflecting:), is computed again on every call.
     static let name = "tally_claim_code"
     static let sql = """
-        SELECT outcome, points, balance, claimed_by, claimed_at FROM claim_code(
-            $1, $2, $3, $4, $5::int, $6, $7::inet, $8, $9, $10, $11)
+        SELECT outcome, points, balance, claimed_by, claimed_at, awards::text FROM claim_code(
+            $1, $2, $3, $4, $5::int, $6, $7::inet, $8, $9, $10, $11, $12)
         """
     // The types Swift sends, so that a first call with NULLs prepares the same statement.
     static let bindingDataTypes: [PostgresDataType] = [
-        .int2, .int8, .uuid, .text, .int8, .text, .text, .text, .float8, .float8, .float4,
+        .int2, .int8, .uuid, .text, .int8, .text, .text, .text, .float8, .float8, .float4, .text,
     ]
-    typealias Row = (String, Int?, Int64?, UUID?, Date?)
+    typealias Row = (String, Int?, Int64?, UUID?, Date?, String?)
 
     var kid: Int16
     var serial: Int64
@@ -24,7 +24,7 @@ struct ClaimCodeStatement: PostgresPreparedStatement {
     var timeZone: String
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 11)
+        var bindings = PostgresBindings(capacity: 12)
         bindings.append(kid)
         bindings.append(serial)
         bindings.append(member)
@@ -36,6 +36,7 @@ struct ClaimCodeStatement: PostgresPreparedStatement {
         bindings.append(context.latitude)
         bindings.append(context.longitude)
         bindings.append(context.accuracy)
+        bindings.append(context.device)
         return bindings
     }
 

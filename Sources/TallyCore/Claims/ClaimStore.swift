@@ -12,10 +12,12 @@ public struct ClaimContext: Sendable {
     public var latitude: Double?
     public var longitude: Double?
     public var accuracy: Float?
+    /// The landing page's device cookie, for the campaigns' abuse limits (none from the API).
+    public var device: String?
 
     public init(
         channel: String, ip: String? = nil, userAgent: String? = nil,
-        latitude: Double? = nil, longitude: Double? = nil, accuracy: Float? = nil
+        latitude: Double? = nil, longitude: Double? = nil, accuracy: Float? = nil, device: String? = nil
     ) {
         self.channel = channel
         self.ip = ip
@@ -23,11 +25,14 @@ public struct ClaimContext: Sendable {
         self.latitude = latitude
         self.longitude = longitude
         self.accuracy = accuracy
+        self.device = device
     }
 }
 
 public enum ClaimOutcome: Equatable, Sendable {
-    case claimed(points: Int, balance: Int64)
+    /// The code's points, the balance after the claim and its awards, and what live campaigns
+    /// awarded (none: empty).
+    case claimed(points: Int, balance: Int64, awards: [ClaimAward] = [])
     /// Claimed before (by `member`, maybe the same person), at `at`.
     case alreadyClaimed(member: UUID, at: Date)
     /// A genuine code outside every batch: signed but never issued in a batch.
@@ -85,9 +90,9 @@ public struct ClaimStore: Sendable {
     {
         let statement = ClaimCodeStatement(
             kid: Int16(code.kid), serial: Int64(code.serial), member: member, context: context, dailyCap: dailyCap, timeZone: timeZone)
-        for try await (outcome, points, balance, claimedBy, claimedAt) in try await connection.execute(statement, logger: logger) {
+        for try await (outcome, points, balance, claimedBy, claimedAt, awards) in try await connection.execute(statement, logger: logger) {
             switch outcome {
-            case "claimed": return .claimed(points: points ?? 0, balance: balance ?? 0)
+            case "claimed": return .claimed(points: points ?? 0, balance: balance ?? 0, awards: try ClaimAward.list(fromJSON: awards))
             case "already_claimed": return .alreadyClaimed(member: claimedBy!, at: claimedAt!)
             default:
                 guard let refusal = ClaimOutcome(refusalName: outcome) else {

@@ -78,7 +78,7 @@ public struct InvariantChecker: Sendable {
         // Issued, redeemed and expired as the ledger says, and as each member's counters say.
         let rows = try await database.query(
             """
-            SELECT coalesce(sum(points) FILTER (WHERE kind IN ('claim', 'adjustment')), 0)::int8,
+            SELECT coalesce(sum(points) FILTER (WHERE kind IN ('claim', 'campaign', 'adjustment')), 0)::int8,
                    coalesce(-sum(points) FILTER (WHERE kind IN ('redemption', 'redemption_cancel')), 0)::int8,
                    coalesce(-sum(points) FILTER (WHERE kind = 'expiry'), 0)::int8,
                    coalesce(sum(points) FILTER (WHERE kind IN ('merge_in', 'merge_out')), 0)::int8,
@@ -115,7 +115,62 @@ public struct InvariantChecker: Sendable {
                 detail: "\(rewards) rewards; \(wrongStock) whose stock disagrees with their live redemptions"
             ))
         findings.append(try await rollups())
+        findings.append(contentsOf: try await campaigns())
         return findings
+    }
+
+    /// I8 and I9: the campaigns' budgets and awards (db/migrations/0013_campaigns.sql).
+    private func campaigns() async throws -> [Finding] {
+        let budgets = try await count("SELECT count(*) FROM campaign_budgets")
+        let wrongBudgets = try await count(
+            """
+            SELECT count(*) FROM campaign_budgets b
+            WHERE b.total - (SELECT coalesce(sum(s.units), 0) FROM campaign_budget_slices s
+                             WHERE s.campaign_id = b.campaign_id AND s.budget = b.budget)
+                  <> (SELECT CASE WHEN b.budget = 'points' THEN coalesce(sum(a.points), 0) ELSE count(*) END
+                      FROM campaign_awards a
+                      WHERE a.campaign_id = b.campaign_id AND a.outcome = 'awarded'
+                        AND (b.budget IN ('points', 'awards') OR 'prize:' || a.prize = b.budget))
+            """)
+        let awards = try await count("SELECT count(*) FROM campaign_awards WHERE outcome = 'awarded'")
+        // Each award names a version of its campaign (awards have no foreign keys: see 0013);
+        // each award of points is one ledger entry of kind 'campaign' for its campaign, version,
+        // code and points; each such entry is an award's; each award's code was claimed; a
+        // voucher is a redemption that cost nothing; a draw's ticket and prize are what the
+        // campaign's secret gives its code (the published recipe).
+        let wrongAwards = try await count(
+            """
+            SELECT count(*) FROM campaign_awards a
+            WHERE NOT EXISTS (SELECT 1 FROM campaign_versions v WHERE v.campaign_id = a.campaign_id AND v.version = a.version)
+               OR (a.points > 0 AND (SELECT count(*) FROM ledger_entries l
+                                     WHERE l.id = a.ledger_entry_id AND l.kind = 'campaign' AND l.campaign_id = a.campaign_id
+                                       AND l.campaign_version = a.version AND l.kid = a.kid AND l.serial = a.serial
+                                       AND l.points = a.points) <> 1)
+               OR NOT EXISTS (SELECT 1 FROM claims c WHERE c.kid = a.kid AND c.serial = a.serial)
+               OR (a.redemption_id IS NOT NULL AND NOT EXISTS (
+                       SELECT 1 FROM redemptions r WHERE r.id = a.redemption_id AND r.points = 0 AND r.reward_id = a.reward_id))
+               OR (a.ticket IS NOT NULL AND (
+                       a.ticket <> (SELECT campaign_ticket(k.secret, a.kid, a.serial) FROM campaigns k WHERE k.id = a.campaign_id)
+                       OR a.prize IS DISTINCT FROM (SELECT p.key FROM campaign_prize(a.campaign_id, a.version, a.ticket) p)))
+            """)
+        let entriesWithoutAward = try await count(
+            """
+            SELECT count(*) FROM ledger_entries l WHERE l.kind = 'campaign' AND NOT EXISTS (
+                SELECT 1 FROM campaign_awards a WHERE a.campaign_id = l.campaign_id AND a.ledger_entry_id = l.id)
+            """)
+        return [
+            Finding(
+                invariant: "I8 for each campaign budget: total − what is left (its slices) = what its awards used; nothing left < 0",
+                holds: wrongBudgets == 0,
+                detail: "\(budgets) budgets; \(wrongBudgets) whose slices disagree with their awards"
+            ),
+            Finding(
+                invariant: "I9 each campaign award is its ledger entry or voucher, for a claimed code, and each draw is its recipe's",
+                holds: wrongAwards == 0 && entriesWithoutAward == 0,
+                detail:
+                    "\(awards) awards; \(wrongAwards) that disagree with their entry, voucher, claim or draw; \(entriesWithoutAward) campaign entries without an award"
+            ),
+        ]
     }
 
     /// I7: each member's rollups (db/migrations/0011_member_rollups.sql) as a recomputation from

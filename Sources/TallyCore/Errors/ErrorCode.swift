@@ -58,15 +58,16 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case invalidFormat = "invalid_format"
     /// `active` is not `true` or `false` (400).
     case invalidActive = "invalid_active"
-    /// `segment` is not one of the segments (400).
+    /// `segment` is not one of the segments (400; 422 in a campaign's conditions).
     case invalidSegment = "invalid_segment"
     /// `days` is not 1 to 3650 (400, or 422 from the segment export).
     case invalidDays = "invalid_days"
-    /// `lapsed_days` is not 1 to 3650 (400).
+    /// `lapsed_days` is not 1 to 3650 (400); in a campaign's conditions (422) also `lapsed_days`
+    /// without segment `lapsed`, or segment `lapsed` without `lapsed_days`.
     case invalidLapsedDays = "invalid_lapsed_days"
     /// `tier` is not a tier name (400).
     case invalidTier = "invalid_tier"
-    /// `status` is not a delivery status, or not `dead` for a bulk replay (400 or 422).
+    /// `status` is not a delivery status or a campaign status, or not `dead` for a bulk replay (400 or 422).
     case invalidStatus = "invalid_status"
     /// `kind` is not a ledger entry kind (422).
     case invalidKind = "invalid_kind"
@@ -113,7 +114,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case invalidPointsValidMonths = "invalid_points_valid_months"
     /// A batch's `lot` is empty, too long or holds control characters (422).
     case invalidLot = "invalid_lot"
-    /// A batch's `region` is empty, too long or holds control characters (422).
+    /// A batch's `region`, or a region in a campaign's conditions, is empty, too long or holds
+    /// control characters (422).
     case invalidRegion = "invalid_region"
     /// A channel breaks the `ChannelName` rule (identities, claims, redemptions, the rewards'
     /// `channel` filter), or a batch's free-text `channel` is empty or too long (422).
@@ -235,7 +237,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
 
     // MARK: Redemptions
 
-    /// No reward has the SKU to redeem (422).
+    /// No reward has the SKU to redeem, or that a campaign's voucher or prize names (422).
     case unknownReward = "unknown_reward"
     /// The reward is outside its active window (422).
     case inactive
@@ -253,6 +255,61 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case alreadyCancelled = "already_cancelled"
     /// The time to cancel the redemption has passed (409).
     case windowClosed = "window_closed"
+
+    // MARK: Campaigns
+
+    /// No campaign has this id (404).
+    case campaignNotFound = "campaign_not_found"
+    /// `starts_at` or `ends_at` is missing, or `ends_at` is not later than `starts_at` (422).
+    case invalidWindow = "invalid_window"
+    /// `time_zone` is missing or not a time zone the database knows, e.g. `Asia/Shanghai` (422).
+    case invalidTimeZone = "invalid_time_zone"
+    /// `priority` is outside -1000 to 1000 (422).
+    case invalidPriority = "invalid_priority"
+    /// A condition list (`skus`, `batches`, `regions`, `tiers`) is empty, too long or repeats an
+    /// entry, a region breaks the text rule, or `awards_per_member` is out of range (422).
+    case invalidCondition = "invalid_condition"
+    /// A condition names a SKU no product has (422).
+    case unknownProduct = "unknown_product"
+    /// A condition names a batch that does not exist (422).
+    case unknownBatch = "unknown_batch"
+    /// A condition names a tier the programme does not have (422).
+    case unknownTier = "unknown_tier"
+    /// `weekdays` is empty, repeats a day or has one outside 1 (Monday) to 7 (Sunday) (422).
+    case invalidWeekdays = "invalid_weekdays"
+    /// `hours` lacks `from` or `to`, `from` is outside 0 to 23, `to` outside 1 to 24, or they are equal (422).
+    case invalidHours = "invalid_hours"
+    /// `nth_claim` has `n` outside 1 to 100000, or an unknown `within` (422).
+    case invalidNthClaim = "invalid_nth_claim"
+    /// The campaign has no `effect`, or one of an unknown `type` (422).
+    case invalidEffect = "invalid_effect"
+    /// A bonus effect's `points` is missing or outside 1 to 100,000,000 (422).
+    case invalidBonus = "invalid_bonus"
+    /// A multiplier effect's `factor` is missing, not above 1, above 100 or has more than 2 decimals (422).
+    case invalidMultiplier = "invalid_multiplier"
+    /// A draw has no prizes or more than 50, or a prize's key, name or points break their rule, or
+    /// it has both or neither of `points` and `reward` (422).
+    case invalidPrize = "invalid_prize"
+    /// Two prizes of a draw have the same key (422).
+    case duplicatePrizeKey = "duplicate_prize_key"
+    /// A prize has no `stock`, or one outside 1 to 1,000,000,000 (422).
+    case invalidPrizeStock = "invalid_prize_stock"
+    /// A prize's `probability` is missing, not above 0, above 1 or has more than 6 decimals (422).
+    case invalidProbability = "invalid_probability"
+    /// The probabilities of a draw's prizes add up to more than 1 (422).
+    case probabilitiesOverOne = "probabilities_over_one"
+    /// A budget figure is outside its range, or `when_exhausted` is neither `stop` nor `base_only` (422).
+    case invalidBudget = "invalid_budget"
+    /// A campaign budget's new total is below what its awards already used (422).
+    case budgetBelowUsed = "budget_below_used"
+    /// An abuse limit is outside 1 to 1,000,000 (422).
+    case invalidLimits = "invalid_limits"
+    /// The campaign has ended: it can no longer change, or be previewed (422).
+    case campaignEnded = "campaign_ended"
+    /// The campaign's status does not allow this step (schedule, pause, resume, end) (422).
+    case invalidTransition = "invalid_transition"
+    /// The campaign's window has already ended: it cannot be scheduled (422).
+    case windowPassed = "window_passed"
 
     // MARK: Webhooks
 
@@ -274,6 +331,15 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case deliveryNotFound = "delivery_not_found"
     /// The delivery is still pending: it will be tried again without a replay (409).
     case deliveryPending = "delivery_pending"
+
+    // MARK: Campaign reports
+
+    /// A campaign report's `from` or `to` is not a calendar date `YYYY-MM-DD` (422).
+    case invalidReportDate = "invalid_report_date"
+    /// A campaign report's `from` is after its `to`, or the range is longer than 366 days (422).
+    case invalidReportRange = "invalid_report_range"
+    /// A backtest's `days` is missing or not a whole number from 1 to 366 (422).
+    case invalidBacktestDays = "invalid_backtest_days"
 
     // MARK: Sign-in page (not the JSON API)
 

@@ -144,3 +144,28 @@ public enum RFC3339 {
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
+
+extension JSONDecoder.DateDecodingStrategy {
+    /// Date-times read by `RFC3339.date(from:)`: an impossible one is refused, not rolled over.
+    public static var rfc3339: Self {
+        .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = RFC3339.date(from: text) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "not an RFC 3339 date-time of a real instant, e.g. 2026-03-01T08:30:00Z")
+            }
+            return date
+        }
+    }
+}
+
+extension JSONEncoder.DateEncodingStrategy {
+    /// Date-times written by `RFC3339.string(from:)`: UTC, whole seconds.
+    public static var rfc3339: Self {
+        .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(RFC3339.string(from: date))
+        }
+    }
+}

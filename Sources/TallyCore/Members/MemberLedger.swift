@@ -10,17 +10,22 @@ public struct LedgerEntry: Sendable, Codable, Equatable {
     public var kind: String
     public var points: Int64
     public var balanceAfter: Int64
-    /// For claims: the code's serial and key id.
+    /// For claims and campaign awards: the code's serial and key id.
     public var codeKid: Int?
     public var codeSerial: Int64?
     public var reason: String?
     public var actor: String?
+    /// For campaign awards: the campaign and the version it was awarded under.
+    public var campaignId: Int64?
+    public var campaignVersion: Int?
     public var createdAt: Date
 }
 
 /// Which ledger entries to list, newest first.
 public struct LedgerFilter: Sendable {
-    public static let kinds: Set<String> = ["claim", "redemption", "redemption_cancel", "adjustment", "expiry", "merge_in", "merge_out"]
+    public static let kinds: Set<String> = [
+        "claim", "campaign", "redemption", "redemption_cancel", "adjustment", "expiry", "merge_in", "merge_out",
+    ]
 
     /// Entries older than this id (the previous page's `next_cursor`).
     public var before: Int64?
@@ -61,10 +66,12 @@ public struct MemberLedger: Sendable {
         let rows = try await database.query(
             """
             SELECT api_key_is_live(\(key)), m.merged_into,
-                   l.id, l.member_id, l.kind, l.points, l.balance_after, l.kid, l.serial, l.reason, l.actor, l.created_at
+                   l.id, l.member_id, l.kind, l.points, l.balance_after, l.kid, l.serial, l.reason, l.actor, l.created_at,
+                   l.campaign_id, l.campaign_version
             FROM members m
             LEFT JOIN LATERAL (
-                SELECT e.id, e.member_id, e.kind, e.points, e.balance_after, e.kid, e.serial, e.reason, e.actor, e.created_at
+                SELECT e.id, e.member_id, e.kind, e.points, e.balance_after, e.kid, e.serial, e.reason, e.actor, e.created_at,
+                       e.campaign_id, e.campaign_version
                 FROM ledger_entries e
                 WHERE e.member_id IN (SELECT m.id UNION ALL SELECT x.id FROM members x WHERE x.merged_into = m.id)
                   AND (\(filter.before)::int8 IS NULL OR e.id < \(filter.before)::int8)
@@ -77,9 +84,11 @@ public struct MemberLedger: Sendable {
             """, logger: logger)
         var memberFound = false
         var entries: [LedgerEntry] = []
-        for try await (keyInForce, survivor, id, owner, kind, points, after, kid, serial, reason, actor, at) in rows.decode(
-            (Bool, UUID?, Int64?, UUID?, String?, Int64?, Int64?, Int16?, Int64?, String?, String?, Date?).self
-        ) {
+        for try await (keyInForce, survivor, id, owner, kind, points, after, kid, serial, reason, actor, at, campaign, version)
+            in rows.decode(
+                (Bool, UUID?, Int64?, UUID?, String?, Int64?, Int64?, Int16?, Int64?, String?, String?, Date?, Int64?, Int32?).self
+            )
+        {
             guard keyInForce else { throw APIKeyRejected() }
             if let survivor { return .merged(into: survivor) }
             memberFound = true
@@ -87,7 +96,8 @@ public struct MemberLedger: Sendable {
             entries.append(
                 LedgerEntry(
                     id: id, memberId: owner, kind: kind, points: points, balanceAfter: after,
-                    codeKid: kid.map(Int.init), codeSerial: serial, reason: reason, actor: actor, createdAt: at
+                    codeKid: kid.map(Int.init), codeSerial: serial, reason: reason, actor: actor,
+                    campaignId: campaign, campaignVersion: version.map(Int.init), createdAt: at
                 ))
         }
         guard memberFound else { throw MemberDirectory.notFound(member) }

@@ -7,7 +7,7 @@ public struct LiabilityReport: Sendable, Codable, Equatable {
     public struct Month: Sendable, Codable, Equatable {
         /// `YYYY-MM`, in the programme's time zone.
         public var month: String
-        /// Credited by claims and by adjustments (net of debit adjustments).
+        /// Credited by claims, campaigns' awards and adjustments (net of debit adjustments).
         public var issued: Int64
         /// Spent on rewards, net of cancelled redemptions.
         public var redeemed: Int64
@@ -16,10 +16,23 @@ public struct LiabilityReport: Sendable, Codable, Equatable {
         public var outstanding: Int64
     }
 
+    /// What one campaign's awards account for (ledger entries of kind `campaign`).
+    public struct Campaign: Sendable, Codable, Equatable {
+        public var campaignId: Int64
+        /// The names of its current version.
+        public var name: ClaimAward.Names
+        /// Credited by its awards within the report's months.
+        public var issued: Int64
+        /// What is left now of the points lots its awards credited (an expired lot counts 0).
+        public var outstanding: Int64
+    }
+
     public var timeZone: String
     public var months: [Month]
     /// Balances now: issued − redeemed − expired over all time.
     public var outstanding: Int64
+    /// The campaigns that issued points within the months or have points outstanding now, by id.
+    public var campaigns: [Campaign]
 }
 
 public struct LiabilityReports: Sendable {
@@ -60,7 +73,7 @@ public struct LiabilityReports: Sendable {
                        coalesce(to_date(\(to)::text, 'YYYY-MM'), date_trunc('month', now() AT TIME ZONE \(timeZone)))::date AS last),
             monthly AS (
                 SELECT date_trunc('month', l.created_at AT TIME ZONE \(timeZone))::date AS month,
-                       sum(l.points) FILTER (WHERE l.kind IN ('claim', 'adjustment')) AS issued,
+                       sum(l.points) FILTER (WHERE l.kind IN ('claim', 'campaign', 'adjustment')) AS issued,
                        -sum(l.points) FILTER (WHERE l.kind IN ('redemption', 'redemption_cancel')) AS redeemed,
                        -sum(l.points) FILTER (WHERE l.kind = 'expiry') AS expired
                 FROM ledger_entries l WHERE l.kind NOT IN ('merge_in', 'merge_out')
@@ -86,6 +99,40 @@ public struct LiabilityReports: Sendable {
         let total = try await database.query("SELECT coalesce(sum(balance), 0)::int8 FROM members", logger: logger)
         var outstanding: Int64 = 0
         for try await sum in total.decode(Int64.self) { outstanding = sum }
-        return LiabilityReport(timeZone: timeZone, months: months, outstanding: outstanding)
+        let campaigns = try await campaigns(from: months.first!.month, to: months.last!.month, timeZone: timeZone)
+        return LiabilityReport(timeZone: timeZone, months: months, outstanding: outstanding, campaigns: campaigns)
+    }
+
+    /// Per campaign: points issued in the months `from` to `to` (`YYYY-MM`), and outstanding now.
+    /// A lot moves to the survivor of a merge while its ledger entry stays with the member who
+    /// earned it: the lot is found under either.
+    private func campaigns(from: String, to: String, timeZone: String) async throws -> [LiabilityReport.Campaign] {
+        let rows = try await database.query(
+            """
+            WITH issued AS (
+                SELECT l.campaign_id, sum(l.points) AS points FROM ledger_entries l
+                WHERE l.kind = 'campaign'
+                  AND l.created_at >= to_date(\(from), 'YYYY-MM')::timestamp AT TIME ZONE \(timeZone)
+                  AND l.created_at < (to_date(\(to), 'YYYY-MM') + interval '1 month')::timestamp AT TIME ZONE \(timeZone)
+                GROUP BY 1),
+            outstanding AS (
+                SELECT l.campaign_id, sum(p.remaining) AS points FROM point_lots p
+                JOIN ledger_entries l ON l.id = p.ledger_entry_id AND l.kind = 'campaign'
+                     AND (l.member_id = p.member_id OR l.member_id IN (SELECT m.id FROM members m WHERE m.merged_into = p.member_id))
+                WHERE p.source = 'campaign' AND p.remaining > 0 AND (p.expires_at IS NULL OR p.expires_at > now())
+                GROUP BY 1)
+            SELECT c.id, v.name_zh, v.name_en, coalesce(i.points, 0)::int8, coalesce(o.points, 0)::int8
+            FROM campaigns c
+            JOIN campaign_versions v ON v.campaign_id = c.id AND v.version = c.version
+            LEFT JOIN issued i ON i.campaign_id = c.id
+            LEFT JOIN outstanding o ON o.campaign_id = c.id
+            WHERE i.points IS NOT NULL OR o.points IS NOT NULL
+            ORDER BY c.id
+            """, logger: logger)
+        var campaigns: [LiabilityReport.Campaign] = []
+        for try await (id, nameZh, nameEn, issued, outstanding) in rows.decode((Int64, String, String, Int64, Int64).self) {
+            campaigns.append(.init(campaignId: id, name: .init(zh: nameZh, en: nameEn), issued: issued, outstanding: outstanding))
+        }
+        return campaigns
     }
 }

@@ -3,8 +3,8 @@ import Logging
 import Metrics
 import PostgresNIO
 
-/// The programme's periodic work: writing off expired points and reviewing tiers whose
-/// window has moved on. Both are safe to run from several servers at once (each member is
+/// The programme's periodic work: writing off expired points, reviewing tiers whose window
+/// has moved on, and ending campaigns whose window has passed. Both are safe to run from several servers at once (each member is
 /// locked while it is changed), and both work in slices so no transaction grows large.
 /// Each runs on a leased connection: a deadlock PostgreSQL breaks is an expected error here,
 /// and PostgresNIO's pooled `query` keeps the connection when a statement fails early.
@@ -24,6 +24,8 @@ public struct ProgrammeJobs: Sendable {
         public var membersExpired = 0
         public var pointsExpired: Int64 = 0
         public var tiersReviewed = 0
+        /// Campaigns ended because their window passed.
+        public var campaignsEnded = 0
 
         /// True when the run found nothing to do.
         public var isEmpty: Bool { self == Report() }
@@ -56,6 +58,7 @@ public struct ProgrammeJobs: Sendable {
             report.tiersReviewed += reviewed
             if reviewed == 0 { break }
         }
+        report.campaignsEnded = try await CampaignStore(database: database, logger: logger).endPastWindows()
         if report.pointsExpired > 0 { Counter(label: "tally_points_expired_total").increment(by: report.pointsExpired) }
         return report
     }

@@ -3,7 +3,7 @@
 public enum WebhookEventType {
     public static let all = [
         "member.created", "points.credited", "points.debited", "points.expired",
-        "redemption.created", "redemption.cancelled", "member.merged", "tier.changed",
+        "redemption.created", "redemption.cancelled", "member.merged", "tier.changed", "campaign.awarded",
     ]
 
     /// The valid types, for error messages.

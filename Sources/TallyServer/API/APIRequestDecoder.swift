@@ -42,15 +42,7 @@ public struct APIRequestDecoder: RequestDecoder, Sendable {
     private static let jsonDecoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let container = try decoder.singleValueContainer()
-            let text = try container.decode(String.self)
-            guard let date = RFC3339.date(from: text) else {
-                throw DecodingError.dataCorruptedError(
-                    in: container, debugDescription: "not an RFC 3339 date-time of a real instant, e.g. 2026-03-01T08:30:00Z")
-            }
-            return date
-        }
+        decoder.dateDecodingStrategy = .rfc3339
         return decoder
     }()
 

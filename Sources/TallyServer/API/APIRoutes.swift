@@ -42,7 +42,8 @@ enum APIControllers {
     static let all: [any APIController.Type] = [
         ProductController.self, BatchController.self, ExportController.self, ClaimController.self,
         MemberController.self, ProgrammeController.self, ReportController.self,
-        RewardController.self, RedemptionController.self, WebhookController.self,
+        RewardController.self, RedemptionController.self, CampaignController.self, CampaignPreviewController.self,
+        CampaignReportController.self, WebhookController.self,
     ]
 
     static var routes: [APIRoute] {

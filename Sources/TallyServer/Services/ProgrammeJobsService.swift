@@ -28,7 +28,7 @@ struct ProgrammeJobsService: Service {
                         "programme jobs",
                         metadata: [
                             "members_expired": "\(report.membersExpired)", "points_expired": "\(report.pointsExpired)",
-                            "tiers_reviewed": "\(report.tiersReviewed)",
+                            "tiers_reviewed": "\(report.tiersReviewed)", "campaigns_ended": "\(report.campaignsEnded)",
                         ])
                 }
             } catch {

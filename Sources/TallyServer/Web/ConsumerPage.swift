@@ -1,6 +1,8 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import TallyCodes
 import TallyCore
 
 /// The model the page template renders; optional parts are shown only when present.
@@ -16,6 +18,8 @@ struct ConsumerPage {
     struct ClaimResult {
         var earned: String
         var balance: String
+        /// What campaigns awarded with the claim, one line each.
+        var awards: [String] = []
     }
     struct ClaimForm {
         var action: String
@@ -104,6 +108,9 @@ struct ConsumerVisit {
     let path: String
     /// The random visitor id of the `tally_csrf` cookie, which anchors a signed-out visit's token.
     private let visitorID: String
+    /// The device, for the campaigns' abuse limits: a hash of the visitor id (which the database
+    /// never sees), so a browser keeps it for as long as it keeps the cookie (a year).
+    var device: String { Hex.lowercase(Array(SHA256.hash(data: Array(("device:" + visitorID).utf8)).prefix(16))) }
     private let isNewVisitor: Bool
     private let chosenLanguage: String?
     /// Where a posted form says it was sent from: the `Origin` header, else `Referer`.
@@ -226,7 +233,9 @@ struct ConsumerVisit {
     private func setCookies(on response: inout Response, secure: Bool) {
         if isNewVisitor {
             response.setCookie(
-                Cookie(name: SessionSigner.csrfCookie, value: visitorID, path: "/", secure: secure, httpOnly: true, sameSite: .lax))
+                Cookie(
+                    name: SessionSigner.csrfCookie, value: visitorID, maxAge: 365 * 24 * 3600, path: "/", secure: secure, httpOnly: true,
+                    sameSite: .lax))
         }
         if let chosenLanguage {
             response.setCookie(

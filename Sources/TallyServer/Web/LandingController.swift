@@ -168,7 +168,8 @@ struct LandingController {
             channel: ChannelName.web.rawValue, ip: visit.ip, userAgent: visit.userAgent,
             latitude: form.latitude.flatMap(Double.init).flatMap { (-90...90).contains($0) ? $0 : nil },
             longitude: form.longitude.flatMap(Double.init).flatMap { (-180...180).contains($0) ? $0 : nil },
-            accuracy: form.accuracy.flatMap(Float.init).flatMap { $0 >= 0 && $0 < 1_000_000 ? $0 : nil }
+            accuracy: form.accuracy.flatMap(Float.init).flatMap { $0 >= 0 && $0 < 1_000_000 ? $0 : nil },
+            device: visit.device
         )
         let outcome: ClaimOutcome
         do {
@@ -183,10 +184,11 @@ struct LandingController {
         }
         var page: ConsumerPage
         switch outcome {
-        case .claimed(let points, let balance):
+        case .claimed(let points, let balance, let awards):
             Counter(label: "tally_claims_total", dimensions: [("channel", "web")]).increment()
             page = visit.page(brand: config.brand, heading: s.claimedTitle, tone: "good", switchPath: "/Q/\(code.text)")
-            page.result = .init(earned: s.format(s.earned, String(points)), balance: s.format(s.balance, String(balance)))
+            page.result = .init(
+                earned: s.format(s.earned, String(points)), balance: s.format(s.balance, String(balance)), awards: awards.map(s.award))
         case .dailyCap:
             page = visit.page(
                 brand: config.brand, heading: s.dailyCapTitle, tone: "warn",

@@ -48,7 +48,7 @@ struct MeStrings: Sendable {
         notEnoughPoints: "积分不足", soldOut: "已兑完", noRewards: "暂无可兑换的礼品。",
         redemptions: "我的兑换", cancelled: "已取消", history: "积分记录", noHistory: "暂无积分记录。",
         kinds: [
-            "claim": "扫码领取", "redemption": "兑换礼品", "redemption_cancel": "兑换取消，积分退回",
+            "claim": "扫码领取", "campaign": "活动奖励", "redemption": "兑换礼品", "redemption_cancel": "兑换取消，积分退回",
             "adjustment": "积分调整", "expiry": "积分过期", "merge_in": "账户合并转入", "merge_out": "账户合并转出",
         ],
         redeemedTitle: "兑换成功", redeemedBody: "凭兑换码领取「%@」，请妥善保存。", voucher: "兑换码",
@@ -70,7 +70,8 @@ struct MeStrings: Sendable {
         notEnoughPoints: "Not enough points", soldOut: "Sold out", noRewards: "No rewards to redeem right now.",
         redemptions: "My rewards", cancelled: "Cancelled", history: "Points history", noHistory: "No points yet.",
         kinds: [
-            "claim": "Code scanned", "redemption": "Reward redeemed", "redemption_cancel": "Redemption cancelled, points returned",
+            "claim": "Code scanned", "campaign": "Campaign bonus", "redemption": "Reward redeemed",
+            "redemption_cancel": "Redemption cancelled, points returned",
             "adjustment": "Adjustment", "expiry": "Points expired", "merge_in": "Accounts merged", "merge_out": "Moved to merged account",
         ],
         redeemedTitle: "Redeemed", redeemedBody: "Collect “%@” with this voucher code. Please keep it safe.", voucher: "Voucher",

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TallyCore
 
 /// The consumer pages' words, in Simplified Chinese and English.
 struct PageStrings: Sendable {
@@ -60,6 +61,12 @@ struct PageStrings: Sendable {
     let sendFailed: String
     let crossSiteTitle: String
     let crossSiteBody: String
+    /// A campaign's points: the campaign's name, the points.
+    let awardPoints: String
+    /// A draw's prize in points: the campaign, the prize, the points.
+    let awardPrizePoints: String
+    /// A voucher won: the campaign, what was won, the voucher's code.
+    let awardVoucher: String
 
     static let zh = PageStrings(
         htmlLang: "zh-Hans", switchLabel: "English", switchTo: "en",
@@ -88,7 +95,9 @@ struct PageStrings: Sendable {
         tooManyAttempts: "尝试次数过多，请重新获取验证码。", sessionExpired: "页面已过期，请重试。",
         badPhone: "请输入有效的手机号。", sendFailed: "验证码发送失败，请重试。",
         crossSiteTitle: "无法确认请求来源",
-        crossSiteBody: "此表单不是从本站页面提交的，因此未做任何操作。请重新打开本站页面后再试。"
+        crossSiteBody: "此表单不是从本站页面提交的，因此未做任何操作。请重新打开本站页面后再试。",
+        awardPoints: "%@：额外获得 %@ 积分", awardPrizePoints: "%@：抽中%@，获得 %@ 积分",
+        awardVoucher: "%@：恭喜获得%@，兑换码 %@"
     )
 
     static let en = PageStrings(
@@ -124,8 +133,35 @@ struct PageStrings: Sendable {
         tooManyAttempts: "Too many tries. Please ask for a new code.", sessionExpired: "This page expired. Please try again.",
         badPhone: "Please enter a valid mobile number.", sendFailed: "The code could not be sent. Please try again.",
         crossSiteTitle: "This form came from another site",
-        crossSiteBody: "It was not sent from one of our pages, so nothing was done. Please open the page again and retry."
+        crossSiteBody: "It was not sent from one of our pages, so nothing was done. Please open the page again and retry.",
+        awardPoints: "%@: +%@ bonus points", awardPrizePoints: "%@: you won %@, +%@ points",
+        awardVoucher: "%@: you won %@, voucher %@"
     )
+
+    /// The `%@`s in `template` replaced by `values`, in order.
+    func fill(_ template: String, _ values: String...) -> String {
+        var text = ""
+        var rest = Substring(template)
+        for value in values {
+            guard let mark = rest.range(of: "%@") else { break }
+            text += rest[..<mark.lowerBound] + value
+            rest = rest[mark.upperBound...]
+        }
+        return text + rest
+    }
+
+    /// What a claim won from a campaign, in this language.
+    func award(_ award: ClaimAward) -> String {
+        let campaign = htmlLang == "en" ? award.name.en : award.name.zh
+        let prize = award.prize.map { htmlLang == "en" ? $0.name.en : $0.name.zh }
+        if let voucher = award.voucher {
+            return fill(awardVoucher, campaign, prize ?? award.reward?.name ?? "", voucher)
+        }
+        if let prize {
+            return fill(awardPrizePoints, campaign, prize, String(award.points))
+        }
+        return fill(awardPoints, campaign, String(award.points))
+    }
 
     /// `%@` in `template` replaced by `value`.
     func format(_ template: String, _ value: String) -> String {

@@ -56,7 +56,15 @@ enum PageTemplate {
         var html: HTML = "<section class=\"card state \(page.tone)\">\n<h1>\(page.heading)</h1>\n"
         if let message = page.message { html += "<p>\(message)</p>" }
         html += "\n"
-        if let result = page.result { html += "<p class=\"big\">\(result.earned)</p><p>\(result.balance)</p>" }
+        if let result = page.result {
+            html += "<p class=\"big\">\(result.earned)</p>"
+            if !result.awards.isEmpty {
+                html += "<ul class=\"awards\">"
+                for award in result.awards { html += "<li>\(award)</li>" }
+                html += "</ul>"
+            }
+            html += "<p>\(result.balance)</p>"
+        }
         html += "\n"
         if let code = page.codeGrouped { html += "<dl><dt>\(page.s.code)</dt><dd class=\"code\">\(code)</dd></dl>" }
         html += "\n"

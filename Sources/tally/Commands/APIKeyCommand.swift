@@ -15,7 +15,7 @@ struct APIKeyCommand: AsyncParsableCommand {
         @Option(help: "A name saying who uses the key, e.g. \"line 3 printer\".")
         var name: String
 
-        @Option(help: "A scope: mint, claim, crm:read, crm:write, redeem or admin. Repeat for several.")
+        @Option(help: "A scope: mint, claim, crm:read, crm:write, redeem, campaigns or admin. Repeat for several.")
         var scope: [Scope]
 
         @Option(help: "Expiry as an RFC 3339 date-time, e.g. 2027-06-30T00:00:00Z or 2027-06-30T08:00:00+08:00.")

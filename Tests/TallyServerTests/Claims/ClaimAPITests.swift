@@ -379,6 +379,7 @@ struct ClaimAPITests {
             let memberId: UUID
             let points: Int
             let balance: Int64
+            var awards: [Int] = []
         }
         try await TestApp.run { app in
             try await app.createProduct()

@@ -149,11 +149,13 @@ struct ContractValidator: Sendable {
         503: "#/components/responses/Unavailable",
     ]
 
-    /// The operation for `method path`: the template that matches with the most literal segments.
+    /// The operation `method path` is: of the most specific template that matches the path (as
+    /// OpenAPI matches a concrete path before a templated one), whatever the method; nil when
+    /// that template has no operation for `method`.
     func operation(_ method: String, _ path: String) -> Operation? {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         var best: (operation: Operation, literals: Int)?
-        for operation in operations where operation.method == method {
+        for operation in operations {
             let templateSegments = operation.template.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
             guard templateSegments.count == segments.count else { continue }
             var literals = 0
@@ -167,13 +169,17 @@ struct ContractValidator: Sendable {
                 }
                 if !matches { break }
             }
-            if matches, literals > (best?.literals ?? -1) { best = (operation, literals) }
+            if matches, literals > (best?.literals ?? -1) || (literals == best?.literals && operation.method == method) {
+                best = (operation, literals)
+            }
         }
-        return best?.operation
+        return best?.operation.method == method ? best?.operation : nil
     }
 
-    /// The methods the contract has operations for at `path` (any template that matches it), in
-    /// the order the server lists them in `Allow`: GET, HEAD, POST, PUT, PATCH, DELETE.
+    /// The methods the contract has operations for at `path`, in the order the server lists them
+    /// in `Allow`: GET, HEAD, POST, PUT, PATCH, DELETE. The path is the most specific template that
+    /// matches it (as OpenAPI matches a concrete path before a templated one): `/campaigns/preview`
+    /// has the methods of that path, not of `/campaigns/{id}`.
     func methods(_ path: String) -> [String] {
         let order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
         let found = Set(order.filter { operation($0, path) != nil })

@@ -42,7 +42,7 @@ struct ClaimController: APIController {
         let key = try request.idempotencyKey(requiredFor: "a claim")!
         let bytes = try await request.jsonBody(upTo: context.maxUploadSize)
         let body = try context.requestDecoder.decode(ClaimRequest.self, from: bytes)
-        let code = try genuine(body.code)
+        let code = try keyRing.genuineCode(body.code)
         let phone: PhoneNumber?
         do { phone = try body.phone.map { try PhoneNumber($0) } } catch {
             throw APIError(.unprocessableContent, .invalidPhone, "phone: \(error)")
@@ -55,7 +55,7 @@ struct ClaimController: APIController {
         )
         let hash = IdempotencyStore.requestHash(method: "POST", path: "/api/v1/claims", body: bytes)
         // One round trip does the rest: api_claim answers with the claim's result (stored with the
-        // key), from which the 201 body is written here ({"balance", "code", "member_id",
+        // key), from which the 201 body is written here ({"awards", "balance", "code", "member_id",
         // "outcome": "claimed", "points"}), on a replay too (see APIClaimStore).
         let (answer, replayed) = try await claims.claim(
             .init(
@@ -67,7 +67,7 @@ struct ClaimController: APIController {
         case .claimed(let claimed):
             response = Response(
                 status: .created, headers: [.contentType: "application/json; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: claimed.json))
+                body: .init(byteBuffer: ByteBuffer(string: try claimed.json))
             )
         case .recorded(let recorded):
             response = Response(
@@ -77,16 +77,5 @@ struct ClaimController: APIController {
         }
         if replayed { response.headers[.idempotentReplayed] = "true" }
         return response
-    }
-
-    /// The code, if genuine; otherwise a 422 that says what is wrong with it.
-    private func genuine(_ text: String) throws -> Code {
-        switch keyRing.check(CodeLink.codeText(in: text)) {
-        case .valid(let code): return code
-        case .malformed(let problem): throw APIError(.unprocessableContent, .malformedCode, "code: \(problem)")
-        case .typo:
-            throw APIError(.unprocessableContent, .mistypedCode, "the code's check character does not match: ask the person to re-check it")
-        case .unknownKey, .forged: throw APIError(.unprocessableContent, .forgedCode, "this code was not issued by the brand")
-        }
     }
 }

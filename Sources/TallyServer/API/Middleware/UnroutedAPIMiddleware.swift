@@ -72,13 +72,22 @@ struct UnroutedAPIMiddleware: RouterMiddleware {
 
     /// The methods of the routes whose path template `path` matches (a `{parameter}` matches
     /// any non-empty segment, with the text around it in the template: `{seq}.png`), in a fixed order.
+    /// As in the router, a literal segment wins over a parameter: `/campaigns/preview` is that
+    /// path's, not `/campaigns/{id}`'s.
     static func methods(of path: String, in routes: [APIRoute]) -> [String] {
         let segments = path.split(separator: "/")
         var methods: Set<String> = []
-        for route in routes where !methods.contains(route.method) {
+        var best: [Bool] = []
+        for route in routes {
             let template = route.path.split(separator: "/")
-            guard template.count == segments.count else { continue }
-            if zip(template, segments).allSatisfy({ matches($1, $0) }) { methods.insert(route.method) }
+            guard template.count == segments.count, zip(template, segments).allSatisfy({ matches($1, $0) }) else { continue }
+            let literal = template.map { !$0.contains("{") }
+            if literal.lexicographicallyPrecedes(best, by: { !$0 && $1 }) { continue }
+            if best.lexicographicallyPrecedes(literal, by: { !$0 && $1 }) || best.isEmpty {
+                best = literal
+                methods = []
+            }
+            methods.insert(route.method)
         }
         let order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
         return methods.sorted { (order.firstIndex(of: $0) ?? order.count, $0) < (order.firstIndex(of: $1) ?? order.count, $1) }

@@ -150,7 +150,8 @@ enum CampaignRules {
     }
 
     static func multiplier(_ factor: Double?) throws -> Double {
-        guard let factor, factor > 1, factor <= 100, scaled(factor, by: 100) != nil else {
+        // In hundredths, as stored: 1.000000001 has "2 decimals" within the tolerance, but is 1.00.
+        guard let factor, factor > 1, factor <= 100, let hundredths = scaled(factor, by: 100), hundredths > 100 else {
             throw StoreError(
                 .invalid, .invalidMultiplier, "a multiplier effect has a factor above 1, at most 100, with at most 2 decimals")
         }
@@ -185,7 +186,9 @@ enum CampaignRules {
                 throw StoreError(.invalid, .invalidPrize, "\(field).points is 1 to \(bonuses.upperBound)")
             }
             let reward = try prize.reward.map { try self.reward($0, field: "\(field).reward") }
-            guard let probability = prize.probability, probability > 0, probability <= 1, let ppm = scaled(probability, by: 1_000_000)
+            // In millionths, as stored: 5e-324 is above 0, but 0 millionths.
+            guard let probability = prize.probability, probability > 0, probability <= 1, let ppm = scaled(probability, by: 1_000_000),
+                ppm >= 1
             else {
                 throw StoreError(
                     .invalid, .invalidProbability, "\(field).probability is above 0, at most 1, with at most 6 decimals (0.000001)")

@@ -51,6 +51,11 @@ struct CampaignRefusalTests {
             "invalid_probability"
         ),
         (
+            "a probability of 0 millionths (found by the fuzzer)",
+            #""effect": \#(prize(#"{"key": "a", \#(potName), "points": 1, "probability": 5e-324, "stock": 1}"#))"#,
+            "invalid_probability"
+        ),
+        (
             "prize without stock", #""effect": \#(prize(#"{"key": "a", \#(potName), "points": 1, "probability": 0.1}"#))"#,
             "invalid_prize_stock"
         ),
@@ -100,6 +105,7 @@ struct CampaignRefusalTests {
         ("nth_claim n 0", #""conditions": {"nth_claim": {"n": 0}}"#, "invalid_nth_claim"),
         ("nth_claim within nowhere", #""conditions": {"nth_claim": {"n": 2, "within": "week"}}"#, "invalid_nth_claim"),
         ("multiplier 1", #""effect": {"type": "multiplier", "factor": 1}"#, "invalid_multiplier"),
+        ("multiplier 1.00 in hundredths", #""effect": {"type": "multiplier", "factor": 1.000000001}"#, "invalid_multiplier"),
         ("multiplier below 1", #""effect": {"type": "multiplier", "factor": 0.5}"#, "invalid_multiplier"),
         ("multiplier over 100", #""effect": {"type": "multiplier", "factor": 100.01}"#, "invalid_multiplier"),
         ("multiplier with 3 decimals", #""effect": {"type": "multiplier", "factor": 1.255}"#, "invalid_multiplier"),

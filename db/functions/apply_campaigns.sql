@@ -60,8 +60,8 @@ DECLARE
 BEGIN
     awards := '[]';
     credits := '{}';
-    -- The member's facts, read only when a live campaign has a condition on them (summing the
-    -- claims by channel is the dearest part of a claim that a campaign awards).
+    -- The member's facts, read only when a live campaign has a condition on them: reading them
+    -- (a sum over the claims by channel) would cost every claim a query for nothing.
     IF EXISTS (SELECT 1 FROM campaigns c JOIN campaign_versions v ON v.campaign_id = c.id AND v.version = c.version
                WHERE c.state = 'scheduled' AND v.starts_at <= now() AND v.ends_at > now()
                  AND (v.tiers IS NOT NULL OR v.segment IS NOT NULL OR v.nth_claim IS NOT NULL OR v.first_of_product)) THEN

@@ -8,7 +8,7 @@
 -- own ledger entry of kind 'campaign' (with the claim's code, the campaign and its version)
 -- and its own lot of source 'campaign', after the claim's entry, each with the balance after
 -- it; but one update of the member for them all (the member's row is wide with its rollups,
--- and a second update of it cost a claim with an award a tenth of its rate).
+-- and every update of it writes the whole row again).
 CREATE OR REPLACE FUNCTION credit_points(
     p_member uuid, p_points bigint, p_kind text, p_source text, p_valid_months integer,
     p_reason text, p_actor text, p_kid smallint, p_serial bigint, p_entry bigint,

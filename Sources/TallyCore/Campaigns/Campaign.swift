@@ -18,7 +18,7 @@ public struct Campaign: Sendable, Codable, Equatable {
     public var limits: CampaignLimits
     /// Left out while the campaign is a draft.
     public var draw: CampaignDraw?
-    /// When it was ended by hand (left out otherwise).
+    /// When it ended: by hand, or at its window's end by the programme jobs (left out before).
     public var endedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date

@@ -139,7 +139,7 @@ struct PageStrings: Sendable {
     )
 
     /// The `%@`s in `template` replaced by `values`, in order.
-    func fill(_ template: String, _ values: String...) -> String {
+    func format(_ template: String, _ values: String...) -> String {
         var text = ""
         var rest = Substring(template)
         for value in values {
@@ -155,17 +155,12 @@ struct PageStrings: Sendable {
         let campaign = htmlLang == "en" ? award.name.en : award.name.zh
         let prize = award.prize.map { htmlLang == "en" ? $0.name.en : $0.name.zh }
         if let voucher = award.voucher {
-            return fill(awardVoucher, campaign, prize ?? award.reward?.name ?? "", voucher)
+            return format(awardVoucher, campaign, prize ?? award.reward?.name ?? "", voucher)
         }
         if let prize {
-            return fill(awardPrizePoints, campaign, prize, String(award.points))
+            return format(awardPrizePoints, campaign, prize, String(award.points))
         }
-        return fill(awardPoints, campaign, String(award.points))
-    }
-
-    /// `%@` in `template` replaced by `value`.
-    func format(_ template: String, _ value: String) -> String {
-        template.replacingOccurrences(of: "%@", with: value)
+        return format(awardPoints, campaign, String(award.points))
     }
 
     /// A date as people read it in this language, in the brand's time zone.

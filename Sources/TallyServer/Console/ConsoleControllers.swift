@@ -11,5 +11,9 @@ enum ConsoleControllers {
         ConsoleSignInController(gate: routes.gate, staff: deps.staff).addRoutes(to: routes)
         AlertsPage(alerts: deps.alerts, keyRing: deps.config.keyRing).addRoutes(to: routes)
         AuditPage(audit: deps.staffAudit).addRoutes(to: routes)
+        RewardsPage(rewards: deps.rewards, audit: deps.staffAudit).addRoutes(to: routes)
+        RedemptionsPage(redemptions: deps.redemptions, audit: deps.staffAudit).addRoutes(to: routes)
+        PackagingPage(deps).addRoutes(to: routes)
+        BatchPage(deps).addRoutes(to: routes)
     }
 }

@@ -12,7 +12,7 @@ DECLARE
 BEGIN
     v_from := (SELECT max(r.day) + 1 FROM rollup_repeat_claims r);
     IF v_from IS NULL THEN
-        v_from := (SELECT min(d.day) FROM rollup_days d WHERE d.claims > 0);
+        v_from := (SELECT (min(c.claimed_at) AT TIME ZONE v_zone)::date FROM claims c);
     END IF;
     IF v_from IS NULL OR v_from > v_last THEN
         RETURN 0;

@@ -101,7 +101,7 @@ CREATE TABLE rollup_days (
     PRIMARY KEY (day, slot)
 ) WITH (fillfactor = 50);
 COMMENT ON TABLE rollup_days IS
-    'Per programme day (slots summed): scans (all rows), genuine (a verified code: kid set), forged (result forged); claims (ledger entries of kind claim); members created; points issued (claim, campaign and positive adjustment entries), redeemed (redemptions less their cancels), expired, adjusted out (negative adjustments), as positive numbers; points_net the sum of every entry that day (merges net to 0), whose running sum is the liability.';
+    'Per programme day (slots summed): scans (every scan but a claim''s own record, result claimed), genuine (a verified code: kid set), forged (result forged); claims (ledger entries of kind claim); members created; points issued (claim, campaign and positive adjustment entries), redeemed (redemptions less their cancels), expired, adjusted out (negative adjustments), as positive numbers; points_net the sum of every entry that day (merges net to 0), whose running sum is the liability.';
 
 CREATE TABLE rollup_activity (
     day            date NOT NULL,
@@ -117,7 +117,7 @@ CREATE TABLE rollup_activity (
     PRIMARY KEY (day, product_id, region, channel, slot)
 ) WITH (fillfactor = 50);
 COMMENT ON TABLE rollup_activity IS
-    'Per day × product × the batch''s region (''unknown'' for none) × channel: claims (the claim''s channel) and their points; scans under channel '''' (a scan has none), product 0 and region ''unknown'' when the scan names no known batch.';
+    'Per day × product × the batch''s region (''unknown'' for none) × channel: claims (the claim''s channel) and their points; scans (not a claim''s own record) under channel '''' (a scan has none), product 0 and region ''unknown'' when the scan names no known batch.';
 
 CREATE TABLE rollup_products (
     day           date NOT NULL,
@@ -150,7 +150,7 @@ CREATE TABLE rollup_scan_places (
     PRIMARY KEY (day, batch_id, province, slot)
 ) WITH (fillfactor = 50);
 COMMENT ON TABLE rollup_scan_places IS
-    'Scans that shared a location, per day × batch (0: none known) × province of the location (nearest centroid; '''' when none is within its max_km): scans, claims (the claim''s own scan, result claimed), and the greatest distance in km of such a scan from the centroid of the batch''s region (NULL when the region names no province).';
+    'Scans that shared a location, per day × batch (0: none known) × province of the location (nearest centroid; '''' when none is within its max_km): scans (not a claim''s own record), claims (a claim''s own scan record, result claimed), and the greatest distance in km of such a scan from the centroid of the batch''s region (NULL when the region names no province).';
 
 CREATE TABLE rollup_repeat_claims (
     day        date PRIMARY KEY,
@@ -175,7 +175,7 @@ FROM (
     SELECT (s.scanned_at AT TIME ZONE z.tz)::date AS day, count(*) AS scans,
            count(*) FILTER (WHERE s.kid IS NOT NULL) AS genuine, count(*) FILTER (WHERE s.result = 'forged') AS forged,
            0 AS claims, 0 AS members, 0 AS issued, 0 AS redeemed, 0 AS expired, 0 AS adjusted_out, 0 AS net
-    FROM scans s, (SELECT rollup_time_zone AS tz FROM programme_settings) z GROUP BY 1
+    FROM scans s, (SELECT rollup_time_zone AS tz FROM programme_settings) z WHERE s.result <> 'claimed' GROUP BY 1
     UNION ALL
     SELECT (m.created_at AT TIME ZONE z.tz)::date, 0, 0, 0, 0, count(*), 0, 0, 0, 0, 0
     FROM members m, (SELECT rollup_time_zone AS tz FROM programme_settings) z GROUP BY 1
@@ -203,6 +203,7 @@ FROM (
            count(*), count(*) FILTER (WHERE s.kid IS NOT NULL), count(*) FILTER (WHERE s.result = 'forged'), 0, 0
     FROM scans s LEFT JOIN batches b ON b.kid = s.kid AND b.serials @> s.serial,
          (SELECT rollup_time_zone AS tz FROM programme_settings) z
+    WHERE s.result <> 'claimed'
     GROUP BY 1, 2, 3
 ) x
 GROUP BY day, product_id, region, channel;
@@ -214,7 +215,7 @@ SELECT day, channel, 0, sum(claims), sum(claim_points) FROM rollup_activity WHER
 
 INSERT INTO rollup_scan_places (day, batch_id, province, slot, scans, claims, max_km)
 SELECT (s.scanned_at AT TIME ZONE z.tz)::date, coalesce(b.id, 0), coalesce(p.code, ''), 0,
-       count(*), count(*) FILTER (WHERE s.result = 'claimed'),
+       count(*) FILTER (WHERE s.result <> 'claimed'), count(*) FILTER (WHERE s.result = 'claimed'),
        max(2 * 6371.0088 * asin(sqrt(
            sin(radians(s.latitude - r.latitude) / 2) ^ 2
            + cos(radians(r.latitude)) * cos(radians(s.latitude)) * sin(radians(s.longitude - r.longitude) / 2) ^ 2)))

@@ -20,7 +20,7 @@ extension InvariantChecker {
                     SELECT day, count(*) AS scans, count(*) FILTER (WHERE genuine) AS genuine,
                            count(*) FILTER (WHERE result = 'forged') AS forged, 0 AS claims, 0 AS members, 0 AS issued,
                            0 AS redeemed, 0 AS expired, 0 AS adjusted_out, 0 AS net
-                    FROM found GROUP BY 1
+                    FROM found WHERE result <> 'claimed' GROUP BY 1
                     UNION ALL
                     SELECT (m.created_at AT TIME ZONE z.tz)::date, 0, 0, 0, 0, count(*), 0, 0, 0, 0, 0 FROM members m, z GROUP BY 1
                     UNION ALL
@@ -48,7 +48,7 @@ extension InvariantChecker {
                     UNION ALL
                     SELECT day, coalesce(product_id, 0), coalesce(region, 'unknown'), '', count(*), count(*) FILTER (WHERE genuine),
                            count(*) FILTER (WHERE result = 'forged'), 0, 0
-                    FROM found GROUP BY 1, 2, 3) x
+                    FROM found WHERE result <> 'claimed' GROUP BY 1, 2, 3) x
                 GROUP BY 1, 2, 3, 4),
             activity_stored AS (
                 SELECT day, product_id, region, channel, sum(scans) AS scans, sum(genuine_scans) AS genuine,
@@ -61,7 +61,8 @@ extension InvariantChecker {
             channels_stored AS (
                 SELECT day, channel, sum(claims) AS claims, sum(claim_points) AS points FROM rollup_channels GROUP BY 1, 2),
             places_expected AS (
-                SELECT f.day, coalesce(f.batch_id, 0) AS batch_id, province_at(f.latitude, f.longitude) AS province, count(*) AS scans,
+                SELECT f.day, coalesce(f.batch_id, 0) AS batch_id, province_at(f.latitude, f.longitude) AS province,
+                       count(*) FILTER (WHERE f.result <> 'claimed') AS scans,
                        count(*) FILTER (WHERE f.result = 'claimed') AS claims,
                        max(km_between(p.latitude, p.longitude, f.latitude, f.longitude)) AS max_km
                 FROM found f LEFT JOIN provinces p ON p.code = province_of_region(f.region)

@@ -31,11 +31,14 @@ SELECT id, kid, serials, 'active', created_at FROM batches;
 -- Members: created over the two years, in order.
 CREATE TEMP TABLE bench AS
 SELECT (:n)::int8 AS n, greatest((:n)::int8 / 10, 1) AS members, now() - interval '730 days' AS start;
+-- Member m's id grows with m, and claim g is member g % members's: each statement's index
+-- entries go in key order (a sweep), not at random places in indexes far larger than memory.
 INSERT INTO members (id, created_at)
-SELECT md5('m' || m)::uuid, b.start + (m::float8 / b.members) * interval '730 days'
+SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(m), 12, '0'))::uuid, b.start + (m::float8 / b.members) * interval '730 days'
 FROM bench b, generate_series(0, (SELECT members - 1 FROM bench)) m;
 
--- Claim g (0 .. n-1), in time order: batch g % 200, serial the batch's next, member a spread of g.
+-- Claim g (0 .. n-1), in time order: batch g % 200, serial the batch's next, member g % members
+-- (each claims every 73 days).
 CREATE TEMP TABLE months AS
 SELECT k, (SELECT n FROM bench) * k / 24 AS first, (SELECT n FROM bench) * (k + 1) / 24 AS last FROM generate_series(0, 23) k;
 DO $$
@@ -44,11 +47,12 @@ DECLARE
 BEGIN
     FOR r IN SELECT * FROM months ORDER BY k LOOP
         CREATE TEMP TABLE chunk ON COMMIT DROP AS
-        SELECT g, md5('m' || ((g * 7919) % b.members))::uuid AS member_id, (g % 200) + 1 AS batch_id,
+        SELECT g, ('00000000-0000-4000-8000-' || lpad(to_hex(g % b.members), 12, '0'))::uuid AS member_id, (g % 200) + 1 AS batch_id,
                ((g % 200))::int8 * 1000000 + g / 200 AS serial,
                b.start + (g::float8 / b.n) * interval '730 days' AS at,
                (ARRAY['web', 'tmall', 'jd', 'wechat', 'offline'])[(g / 7) % 5 + 1] AS channel
-        FROM bench b, generate_series(r.first, r.last - 1) g;
+        FROM bench b, generate_series(r.first, r.last - 1) g
+        ORDER BY member_id, g;
         INSERT INTO ledger_entries (member_id, id, kind, points, balance_after, kid, serial, created_at)
             OVERRIDING SYSTEM VALUE
         SELECT member_id, g + 1, 'claim', 10, 10, 1, serial, at FROM chunk;

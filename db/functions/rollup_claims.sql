@@ -1,12 +1,11 @@
 -- Counts each statement's new claims into the dashboard's rollups (0015_rollups.sql): per day ×
--- product × region × channel, and per day × product and per day × channel, in this backend's
--- slot (pg_backend_pid() % 8) so concurrent claims do not wait for one row. Rows go in key order
--- so two backends sharing a slot cannot deadlock. A claim's day: claimed_at in the programme's
--- rollup time zone.
+-- product × region × channel, and per day × product and per day × channel, in this transaction's
+-- slot (rollup_slot) so concurrent claims do not wait for one row; rows in key order. A claim's
+-- day: claimed_at in the programme's rollup time zone.
 CREATE OR REPLACE FUNCTION rollup_claims() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     v_zone text := (SELECT s.rollup_time_zone FROM programme_settings s);
-    v_slot smallint := pg_backend_pid() % 8;
+    v_slot smallint := rollup_slot();
 BEGIN
     WITH counted AS (
         SELECT (c.claimed_at AT TIME ZONE v_zone)::date AS day, b.product_id, coalesce(b.region, 'unknown') AS region,

@@ -6,9 +6,10 @@
 CREATE OR REPLACE FUNCTION rollup_ledger() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     v_zone text := (SELECT s.rollup_time_zone FROM programme_settings s);
+    v_slot smallint := rollup_slot();
 BEGIN
     INSERT INTO rollup_days AS r (day, slot, claims, points_issued, points_redeemed, points_expired, points_adjusted_out, points_net)
-    SELECT (l.created_at AT TIME ZONE v_zone)::date, pg_backend_pid() % 8,
+    SELECT (l.created_at AT TIME ZONE v_zone)::date, v_slot,
            count(*) FILTER (WHERE l.kind = 'claim'),
            coalesce(sum(l.points) FILTER (WHERE l.kind IN ('claim', 'campaign') OR (l.kind = 'adjustment' AND l.points > 0)), 0),
            coalesce(-sum(l.points) FILTER (WHERE l.kind IN ('redemption', 'redemption_cancel')), 0),

@@ -4,9 +4,10 @@
 CREATE OR REPLACE FUNCTION rollup_members() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     v_zone text := (SELECT s.rollup_time_zone FROM programme_settings s);
+    v_slot smallint := rollup_slot();
 BEGIN
     INSERT INTO rollup_days AS r (day, slot, new_members)
-    SELECT (m.created_at AT TIME ZONE v_zone)::date, pg_backend_pid() % 8, count(*) FROM new_members m GROUP BY 1 ORDER BY 1
+    SELECT (m.created_at AT TIME ZONE v_zone)::date, v_slot, count(*) FROM new_members m GROUP BY 1 ORDER BY 1
     ON CONFLICT (day, slot) DO UPDATE SET new_members = r.new_members + excluded.new_members;
     RETURN NULL;
 END;

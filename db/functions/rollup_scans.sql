@@ -3,13 +3,18 @@
 -- Per day (scans, genuine: a verified code, forged), per day × product × region (the batch's, found by its
 -- serial range; product 0 and 'unknown' for none) under channel '', and, for scans with a shared
 -- location, per day × batch × the location's province (province_at) with the farthest distance
--- from the centroid of the province the batch's region names. Slots and key order as
--- rollup_claims.
+-- from the centroid of the province the batch's region names. Slots (rollup_slot) and key
+-- order as rollup_claims.
 CREATE OR REPLACE FUNCTION rollup_scans() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     v_zone text := (SELECT s.rollup_time_zone FROM programme_settings s);
-    v_slot smallint := pg_backend_pid() % 8;
+    v_slot smallint;
 BEGIN
+    -- A claim's own record without a location (most claims) counts nowhere: skip the statement.
+    IF NOT EXISTS (SELECT 1 FROM new_scans s WHERE s.result <> 'claimed' OR (s.latitude IS NOT NULL AND s.longitude IS NOT NULL)) THEN
+        RETURN NULL;
+    END IF;
+    v_slot := rollup_slot();
     WITH found AS (
         SELECT (s.scanned_at AT TIME ZONE v_zone)::date AS day, s.kid IS NOT NULL AS genuine, s.result, s.result = 'claimed' AS claim,
                s.latitude, s.longitude, b.id AS batch_id, b.product_id, b.region

@@ -143,4 +143,41 @@ struct DashboardRollupTests {
             #expect(try await f.rollupsHold().holds)
         }
     }
+
+    @Test("transactions of several claims in opposite product orders, on 8 connections at once: no deadlock, each its own slot")
+    func noDeadlocks() async throws {
+        try await TestDatabase.withFresh { client, _ in
+            let f = try await InsightsFixture.make(client)
+            var members: [UUID] = []
+            for n in 0..<8 { members.append(try await f.member("+86138000002\(n)\(n)")) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (n, member) in members.enumerated() {
+                    group.addTask {
+                        // No retry on deadlock here (PostgresClient.transaction would hide one).
+                        try await client.withConnection { connection in
+                            for round in 0..<5 {
+                                let base = Int64(n * 100 + round * 10)
+                                let serials = n % 2 == 0 ? [base, 1000 + base, base + 1] : [1000 + base, base, 1001 + base]
+                                try await connection.query("BEGIN", logger: f.logger)
+                                for serial in serials {
+                                    try await connection.query(
+                                        """
+                                        SELECT outcome FROM claim_code(1::int2, \(serial), \(member), 'web', 0, 'Asia/Shanghai',
+                                                                       NULL, NULL, NULL, NULL, NULL, NULL)
+                                        """, logger: f.logger)
+                                }
+                                try await connection.query("SELECT pg_sleep(0.01)", logger: f.logger)
+                                try await connection.query("COMMIT", logger: f.logger)
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await f.scalar("SELECT sum(claims)::int8 FROM rollup_days") == 120)
+            #expect(try await f.scalar("SELECT sum(claims)::int8 FROM rollup_channels") == 120)
+            #expect(try await f.scalar("SELECT count(DISTINCT slot)::int8 FROM rollup_days") > 1)
+            #expect(try await f.rollupsHold().holds)
+        }
+    }
 }

@@ -78,6 +78,9 @@ func buildRouter(_ dependencies: Dependencies) -> Router<AppRequestContext> {
         config: config, accounts: deps.accounts, rewards: deps.rewards, redemptions: deps.redemptions,
         idempotency: deps.idempotency, signer: deps.signer
     ).addRoutes(to: router)
+
+    // The brand console: staff sign-in, reports and the CRM, campaign, catalogue and packaging pages.
+    ConsoleControllers.mount(deps, on: router)
     _ = PrometheusMetrics.registry // bootstrap metrics before the first request
     return router
 }

@@ -42,6 +42,9 @@ struct Dependencies: Sendable {
     // Webhooks
     let subscriptions: WebhookSubscriptionStore
     let deliveries: WebhookDeliveryStore
+    // The brand console's staff
+    let staff: StaffStore
+    let staffAudit: StaffAudit
     // Consumer sign-in
     let otp: OTPStore
     let codeSender: any CodeSender
@@ -80,6 +83,8 @@ struct Dependencies: Sendable {
         campaignDraws = CampaignDraws(database: database, logger: logger)
         subscriptions = WebhookSubscriptionStore(database: database, logger: logger)
         deliveries = WebhookDeliveryStore(database: database, logger: logger)
+        staff = StaffStore(database: database, logger: logger)
+        staffAudit = StaffAudit(database: database, logger: logger)
         otp = OTPStore(database: database, logger: logger, secret: SymmetricKey(data: config.sessionKey))
         codeSender =
             switch config.codeDelivery {

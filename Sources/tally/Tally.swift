@@ -13,6 +13,7 @@ struct Tally: AsyncParsableCommand {
             VerifyCommand.self,
             KeysCommand.self,
             APIKeyCommand.self,
+            StaffCommand.self,
             ProductCommand.self,
             CampaignCommand.self,
             BatchCommand.self,

@@ -359,10 +359,32 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     /// No API key has this prefix.
     case keyNotFound = "key_not_found"
 
+    // MARK: Staff and the brand console (not the JSON API)
+
+    /// A staff name is not 2 to 63 lower-case letters, digits, `.`, `_` or `-`, starting with a letter or digit.
+    case invalidStaffName = "invalid_staff_name"
+    /// A staff name is taken.
+    case staffNameTaken = "staff_name_taken"
+    /// No staff account has this name.
+    case staffNotFound = "staff_not_found"
+    /// A staff password is not 12 to 200 characters.
+    case invalidPassword = "invalid_password"
+    /// An admin account must have a second factor (TOTP).
+    case secondFactorRequired = "second_factor_required"
+    /// Wrong name, password or second-factor code; the account is locked after several.
+    case signInRefused = "sign_in_refused"
+    /// The account is locked for a while after repeated wrong sign-ins, or disabled.
+    case accountLocked = "account_locked"
+    /// The staff member's role may not do this.
+    case notPermitted = "not_permitted"
+
     /// The codes the JSON API never sends, so the contract need not list them: those of the
-    /// consumer sign-in page (which shows their message) and of the CLI's `tally api-key`.
+    /// consumer sign-in page (which shows their message), of the CLI's `tally api-key`, and of
+    /// staff accounts and the console.
     public static let outsideTheAPI: Set<ErrorCode> = [
         .codeRecentlySent, .tooManyCodes,
         .invalidScopes, .invalidExpiry, .notCreated, .keyNotFound, .invalidState,
+        .invalidStaffName, .staffNameTaken, .staffNotFound, .invalidPassword, .secondFactorRequired, .signInRefused,
+        .accountLocked, .notPermitted,
     ]
 }

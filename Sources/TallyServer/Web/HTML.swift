@@ -17,6 +17,10 @@ struct HTML: ExpressibleByStringInterpolation, Sendable {
         text = markup
     }
 
+    static func + (html: HTML, more: HTML) -> HTML {
+        HTML(trusted: html.text + more.text)
+    }
+
     static func += (html: inout HTML, more: HTML) {
         html.text += more.text
     }
@@ -39,6 +43,27 @@ struct HTML: ExpressibleByStringInterpolation, Sendable {
         mutating func appendInterpolation(_ value: Int) {
             text += String(value)
         }
+
+        mutating func appendInterpolation(_ value: Int64) {
+            text += String(value)
+        }
+
+        /// Markup already escaped where it had to be: a part of the page built as `HTML`.
+        mutating func appendInterpolation(_ value: HTML) {
+            text += value.text
+        }
+    }
+
+    /// `value` escaped, as a string.
+    static func escaped(_ value: String) -> String {
+        var text = ""
+        escape(value, into: &text)
+        return text
+    }
+
+    /// Parts joined one after the other.
+    static func joined(_ parts: [HTML]) -> HTML {
+        HTML(trusted: parts.map(\.text).joined())
     }
 
     /// Appends `value` with the five characters that matter in text and attribute values

@@ -51,6 +51,21 @@ struct SessionSigner: Sendable {
         return Hex.lowercase(words.flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> ($0 * 8)) } })
     }
 
+    /// `value` with a signature: the console's session cookie (`value.MAC`).
+    func signed(_ value: String) -> String {
+        value + "." + mac("signed:" + value)
+    }
+
+    /// The value of a `signed` text whose signature is right, else nil.
+    func verified(_ text: String) -> String? {
+        guard let dot = text.lastIndex(of: ".") else { return nil }
+        let value = String(text[..<dot])
+        let given = Array(text[text.index(after: dot)...].utf8)
+        let expected = Array(mac("signed:" + value).utf8)
+        guard given.count == expected.count else { return nil }
+        return zip(given, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0 ? value : nil
+    }
+
     private func mac(_ payload: String) -> String {
         var hmac = keyed
         hmac.update(data: Array(payload.utf8))

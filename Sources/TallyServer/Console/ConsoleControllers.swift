@@ -10,5 +10,10 @@ enum ConsoleControllers {
         let routes = ConsoleRoutes(router: router, gate: ConsoleSessionGate(staff: deps.staff, signer: deps.signer, config: deps.config))
         ConsoleSignInController(gate: routes.gate, staff: deps.staff).addRoutes(to: routes)
         AuditPage(audit: deps.staffAudit).addRoutes(to: routes)
+        ProgrammePage(programme: deps.programme, audit: deps.staffAudit).addRoutes(to: routes)
+        WebhooksPage(subscriptions: deps.subscriptions, deliveries: deps.deliveries, database: deps.database, audit: deps.staffAudit)
+            .addRoutes(to: routes)
+        APIKeysPage(keys: deps.keys, audit: deps.staffAudit).addRoutes(to: routes)
+        LiabilityPage(liability: deps.liability, timeZone: deps.config.timeZone).addRoutes(to: routes)
     }
 }

@@ -145,15 +145,10 @@ struct APIKeysPage {
                 """
         }
         body += table.html(csvURL: console.csvURL, lang: lang)
-        let chosen = Set(typed?.all("scope") ?? [])
-        var scopes: HTML = ""
-        for scope in Scope.allCases {
-            let checked: HTML = chosen.contains(scope.rawValue) ? " checked" : ""
-            scopes += """
-                <label class="check"><span><input type="checkbox" name="scope" value="\(scope.rawValue)"\(checked)> \
-                <code>\(scope.rawValue)</code> \(Self.describe(scope, lang))</span></label>
-                """
-        }
+        let scopes = CheckboxGroup.group(
+            lang("权限范围", "Scopes"), name: "scope",
+            options: Scope.allCases.map { ($0.rawValue, "<code>\($0.rawValue)</code> \(Self.describe($0, lang))") },
+            checked: Set(typed?.all("scope") ?? []))
         body += """
             <form class="card" method="post" action="/console/api-keys/create">
             \(ConsoleForm.csrfField(console.csrf))
@@ -162,7 +157,7 @@ struct APIKeysPage {
             \(ConsoleForm.field(lang("名称（谁在使用，例如“3 号线打码机”）", "Name (who uses it, e.g. \"line 3 printer\")"), name: "name", value: typed?["name"], required: true, extra: "maxlength=\"100\""))
             \(ConsoleForm.field(lang("有效期至（含当天，可不填）", "Valid until (that day included; optional)"), name: "expires", value: typed?["expires"], type: "date"))
             </div>
-            <fieldset><legend>\(lang("权限范围", "Scopes"))</legend>\(scopes)</fieldset>
+            \(scopes)
             <p><button type="submit">\(lang("创建", "Create"))</button></p>
             </form>
             """

@@ -224,21 +224,18 @@ struct WebhooksPage {
 
     private func createForm(_ console: ConsoleRequest, typed: ConsoleFormBody?) -> HTML {
         let lang = console.lang
-        let chosen = Set(typed?.all("event_types") ?? [])
-        var events: HTML = ""
-        for type in WebhookEventType.all {
-            let checked: HTML = chosen.contains(type) ? " checked" : ""
-            events +=
-                "<label class=\"check\"><span><input type=\"checkbox\" name=\"event_types\" value=\"\(type)\"\(checked)> \(type)</span></label>"
-        }
-        let inactive: HTML = typed != nil && typed?["active"] == nil ? "" : " checked"
+        let events = CheckboxGroup.group(
+            lang("事件类型", "Event types"), name: "event_types", options: WebhookEventType.all.map { ($0, "\($0)") },
+            checked: Set(typed?.all("event_types") ?? []))
+        let active = CheckboxGroup.box(
+            name: "active", value: "true", checked: typed == nil || typed?["active"] != nil, "\(lang("立即启用", "Active now"))")
         return """
             <form class="card" method="post" action="/console/webhooks/create">
             \(ConsoleForm.csrfField(console.csrf))
             <h2>\(lang("新建订阅", "New subscription"))</h2>
             \(ConsoleForm.field(lang("接收地址（http:// 或 https://）", "Receiver URL (http:// or https://)"), name: "url", value: typed?["url"], type: "url", required: true, extra: "size=\"60\" maxlength=\"2000\""))
-            <fieldset><legend>\(lang("事件类型", "Event types"))</legend>\(events)</fieldset>
-            <label class="check"><span><input type="checkbox" name="active" value="true"\(inactive)> \(lang("立即启用", "Active now"))</span></label>
+            \(events)
+            \(active)
             <p><button type="submit">\(lang("订阅", "Subscribe"))</button></p>
             </form>
             """

@@ -10,5 +10,6 @@ enum ConsoleControllers {
         let routes = ConsoleRoutes(router: router, gate: ConsoleSessionGate(staff: deps.staff, signer: deps.signer, config: deps.config))
         ConsoleSignInController(gate: routes.gate, staff: deps.staff).addRoutes(to: routes)
         AuditPage(audit: deps.staffAudit).addRoutes(to: routes)
+        MembersPage(deps).addRoutes(to: routes)
     }
 }

@@ -22,5 +22,6 @@ enum ConsoleControllers {
             .addRoutes(to: routes)
         APIKeysPage(keys: deps.keys, audit: deps.staffAudit).addRoutes(to: routes)
         LiabilityPage(liability: deps.liability, timeZone: deps.config.timeZone).addRoutes(to: routes)
+        MembersPage(deps).addRoutes(to: routes)
     }
 }

@@ -15,5 +15,6 @@ enum ConsoleControllers {
         RedemptionsPage(redemptions: deps.redemptions, audit: deps.staffAudit).addRoutes(to: routes)
         PackagingPage(deps).addRoutes(to: routes)
         BatchPage(deps).addRoutes(to: routes)
+        CampaignsPage(deps).addRoutes(to: routes)
     }
 }

@@ -23,5 +23,6 @@ enum ConsoleControllers {
         APIKeysPage(keys: deps.keys, audit: deps.staffAudit).addRoutes(to: routes)
         LiabilityPage(liability: deps.liability, timeZone: deps.config.timeZone).addRoutes(to: routes)
         MembersPage(deps).addRoutes(to: routes)
+        CampaignsPage(deps).addRoutes(to: routes)
     }
 }

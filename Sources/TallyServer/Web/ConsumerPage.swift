@@ -210,8 +210,7 @@ struct ConsumerVisit {
             headers: [
                 .contentType: "text/html; charset=utf-8",
                 .cacheControl: "no-store",
-                .contentSecurityPolicy:
-                    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                .contentSecurityPolicy: PageSecurity.contentSecurityPolicy,
                 // Same-origin: no other site learns the page's address (it holds the code), and a
                 // form sent from the page keeps its Origin, which the server checks.
                 .referrerPolicy: "same-origin",

@@ -15,9 +15,7 @@ enum ConsoleResponse {
             headers: [
                 .contentType: "text/html; charset=utf-8",
                 .cacheControl: "no-store",
-                // The same policy as the consumer pages: nothing loaded from elsewhere.
-                .contentSecurityPolicy:
-                    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                .contentSecurityPolicy: PageSecurity.contentSecurityPolicy,
                 .referrerPolicy: "same-origin",
                 .xContentTypeOptions: "nosniff",
             ],

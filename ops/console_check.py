@@ -61,7 +61,13 @@ FACTS_JS = r"""(() => {
     const unlabelled = [...document.querySelectorAll("input, select, textarea")].filter(e =>
         !["hidden", "submit", "button", "reset", "image"].includes(e.type) && !(e.labels && e.labels.length) &&
         !e.getAttribute("aria-label") && !e.getAttribute("aria-labelledby")).map(describe);
-    return {status: nav ? nav.responseStatus : null, path: location.pathname + location.search, lang: document.documentElement.lang,
+    // Charts and images with a name for screen readers; tables with a caption.
+    const unnamed = [...document.querySelectorAll("main svg, main img")].filter(e => !e.parentElement.closest("svg") &&
+        e.getAttribute("aria-hidden") !== "true" && (e.tagName === "IMG" ? !e.hasAttribute("alt") :
+        !(e.getAttribute("aria-label") || e.getAttribute("aria-labelledby") || e.querySelector("title")))).map(describe);
+    const uncaptioned = [...document.querySelectorAll("main table")].filter(t => !t.caption?.innerText.trim() &&
+        !t.getAttribute("aria-label")).map(describe);
+    return {status: nav ? nav.responseStatus : null, unnamed: unnamed, uncaptioned: uncaptioned, path: location.pathname + location.search, lang: document.documentElement.lang,
             h1: [...document.querySelectorAll("h1")].map(e => e.innerText.trim()), wide: wide, unlabelled: unlabelled,
             scrollWidth: document.documentElement.scrollWidth, width: innerWidth, height: document.documentElement.scrollHeight,
             current: document.querySelector("header nav a[aria-current=page]")?.getAttribute("href") ?? null,
@@ -254,7 +260,8 @@ class Tab:
 
 def check_page(tab, where, facts, lang, status=200, current=None):
     """The checks every console page passes: status, language, one h1, the nav marks the page,
-    no script errors, nothing wider than the screen (but inside a .table), a label for every input."""
+    no script errors, nothing wider than the screen (but inside a .table), a label for every
+    input, a name for every chart and image, a caption for every table."""
     counts["pages"] += 1
     if facts["status"] != status:  # the rest would only repeat it
         fail(where, f"status {facts['status']}, expected {status} ({facts['path']})")
@@ -271,6 +278,10 @@ def check_page(tab, where, facts, lang, status=200, current=None):
         problems.append(f"wider than the {facts['width']} px screen ({facts['scrollWidth']} px): {', '.join(facts['wide']) or '?'}")
     if facts["unlabelled"]:
         problems.append(f"inputs without a label: {', '.join(facts['unlabelled'][:5])}")
+    if facts["unnamed"]:
+        problems.append(f"charts or images without a name for screen readers: {', '.join(facts['unnamed'][:5])}")
+    if facts["uncaptioned"]:
+        problems.append(f"tables without a caption: {', '.join(facts['uncaptioned'][:5])}")
     for problem in problems:
         fail(where, problem)
     if problems and MODE == "check":

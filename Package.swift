@@ -130,6 +130,8 @@ let package = Package(
             dependencies: [
                 "TallyCore",
                 "TallyTestSupport",
+                // OTPStore's secret, for the alerts' sign-in codes.
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             // Migrations as shipped before db/functions, read by UpgradeTests from the source tree.

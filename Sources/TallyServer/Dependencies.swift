@@ -42,6 +42,8 @@ struct Dependencies: Sendable {
     // Webhooks
     let subscriptions: WebhookSubscriptionStore
     let deliveries: WebhookDeliveryStore
+    // The brand console's reports
+    let alerts: AbuseAlerts
     // The brand console's staff
     let staff: StaffStore
     let staffAudit: StaffAudit
@@ -83,6 +85,7 @@ struct Dependencies: Sendable {
         campaignDraws = CampaignDraws(database: database, logger: logger)
         subscriptions = WebhookSubscriptionStore(database: database, logger: logger)
         deliveries = WebhookDeliveryStore(database: database, logger: logger)
+        alerts = AbuseAlerts(database: database, logger: logger)
         staff = StaffStore(database: database, logger: logger)
         staffAudit = StaffAudit(database: database, logger: logger)
         otp = OTPStore(database: database, logger: logger, secret: SymmetricKey(data: config.sessionKey))

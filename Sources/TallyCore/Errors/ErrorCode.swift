@@ -377,14 +377,18 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case accountLocked = "account_locked"
     /// The staff member's role may not do this.
     case notPermitted = "not_permitted"
+    /// An abuse alert's `from` is not before its `to`, or the window is longer than 92 days.
+    case invalidAlertWindow = "invalid_alert_window"
+    /// An abuse alert's threshold (scans, scanners, minutes, phones) is outside its range.
+    case invalidAlertThreshold = "invalid_alert_threshold"
 
     /// The codes the JSON API never sends, so the contract need not list them: those of the
     /// consumer sign-in page (which shows their message), of the CLI's `tally api-key`, and of
-    /// staff accounts and the console.
+    /// staff accounts and the console (its alerts included).
     public static let outsideTheAPI: Set<ErrorCode> = [
         .codeRecentlySent, .tooManyCodes,
         .invalidScopes, .invalidExpiry, .notCreated, .keyNotFound, .invalidState,
         .invalidStaffName, .staffNameTaken, .staffNotFound, .invalidPassword, .secondFactorRequired, .signInRefused,
-        .accountLocked, .notPermitted,
+        .accountLocked, .notPermitted, .invalidAlertWindow, .invalidAlertThreshold,
     ]
 }

@@ -51,6 +51,16 @@ enum ConsoleFormat {
         return date
     }
 
+    /// A calendar day `YYYY-MM-DD` moved by `days` (the text back unchanged if it is no day).
+    static func addDays(_ day: String, _ days: Int) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        guard let date = formatter.date(from: day) else { return day }
+        return formatter.string(from: date.addingTimeInterval(Double(days) * 86_400))
+    }
+
     private static func calendarString(_ date: Date, _ format: String) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")

@@ -35,11 +35,16 @@ struct ConsoleRequest: Sendable {
 
     /// This page's address with `format=csv` added: the CSV of what is shown, filters and all.
     var csvURL: String {
-        var items = request.uri.queryParameters.filter { $0.key != "format" && $0.key != "lang" }.map {
+        var items = request.uri.queryParameters.filter { $0.key != "format" && $0.key != "lang" && $0.key != "table" }.map {
             "\(ConsoleURL.encode(String($0.key)))=\(ConsoleURL.encode(String($0.value)))"
         }
         items.append("format=csv")
         return request.uri.path + "?" + items.joined(separator: "&")
+    }
+
+    /// The CSV of one of several tables on this page: `csvURL` with `table=name`.
+    func csvURL(table: String) -> String {
+        csvURL + "&table=" + ConsoleURL.encode(table)
     }
 
     /// A page of `section` with `body` in the console's frame.

@@ -67,7 +67,8 @@ FACTS_JS = r"""(() => {
         !(e.getAttribute("aria-label") || e.getAttribute("aria-labelledby") || e.querySelector("title")))).map(describe);
     const uncaptioned = [...document.querySelectorAll("main table")].filter(t => !t.caption?.innerText.trim() &&
         !t.getAttribute("aria-label")).map(describe);
-    return {status: nav ? nav.responseStatus : null, unnamed: unnamed, uncaptioned: uncaptioned, path: location.pathname + location.search, lang: document.documentElement.lang,
+    const broken = [...document.querySelectorAll("img")].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.getAttribute("src"));
+    return {status: nav ? nav.responseStatus : null, unnamed: unnamed, uncaptioned: uncaptioned, broken: broken, path: location.pathname + location.search, lang: document.documentElement.lang,
             h1: [...document.querySelectorAll("h1")].map(e => e.innerText.trim()), wide: wide, unlabelled: unlabelled,
             scrollWidth: document.documentElement.scrollWidth, width: innerWidth, height: document.documentElement.scrollHeight,
             current: document.querySelector("header nav a[aria-current=page]")?.getAttribute("href") ?? null,
@@ -280,6 +281,8 @@ def check_page(tab, where, facts, lang, status=200, current=None):
         problems.append(f"inputs without a label: {', '.join(facts['unlabelled'][:5])}")
     if facts["unnamed"]:
         problems.append(f"charts or images without a name for screen readers: {', '.join(facts['unnamed'][:5])}")
+    if facts["broken"]:
+        problems.append(f"images that did not load: {', '.join(facts['broken'][:5])}")
     if facts["uncaptioned"]:
         problems.append(f"tables without a caption: {', '.join(facts['uncaptioned'][:5])}")
     for problem in problems:
@@ -448,7 +451,8 @@ def screens(tab):
 
 
 def detail_pages(tab):
-    """A member's profile, a campaign's page and a batch's page, found by their links on the list pages."""
+    """A member's profile, a campaign's page and a batch's page (showing its first code's QR
+    image), found by their links on the list pages."""
     found = []
     for name, list_path, pattern in (
         ("member", f"/console/members?q={MEMBERS.get('regular', '')}", r"^/console/members/[0-9a-f-]{36}$"),
@@ -459,7 +463,7 @@ def detail_pages(tab):
         links = tab.js("[...document.querySelectorAll('main a')].map(a => a.getAttribute('href'))") or []
         link = next((href for href in links if re.match(pattern, href or "", re.IGNORECASE)), None)
         if link:
-            found.append((name, link))
+            found.append((name, link + ("?code=0" if name == "batch" else "")))  # the batch's page with a code's QR image
         else:
             fail(f"{name} page", f"no link like {pattern} on {list_path}")
     return found

@@ -43,6 +43,7 @@ struct Dependencies: Sendable {
     let subscriptions: WebhookSubscriptionStore
     let deliveries: WebhookDeliveryStore
     // The brand console's reports
+    let dashboard: DashboardStore
     let alerts: AbuseAlerts
     // The brand console's staff
     let staff: StaffStore
@@ -85,6 +86,7 @@ struct Dependencies: Sendable {
         campaignDraws = CampaignDraws(database: database, logger: logger)
         subscriptions = WebhookSubscriptionStore(database: database, logger: logger)
         deliveries = WebhookDeliveryStore(database: database, logger: logger)
+        dashboard = DashboardStore(database: database, logger: logger)
         alerts = AbuseAlerts(database: database, logger: logger)
         staff = StaffStore(database: database, logger: logger)
         staffAudit = StaffAudit(database: database, logger: logger)

@@ -137,6 +137,29 @@ public struct BatchStore: Sendable {
         }
     }
 
+    /// The batch's state changes, oldest first: who activated or voided which codes, when and why.
+    public func stateChanges(batchID: Int64) async throws -> [BatchStateChange] {
+        try await database.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT c.id, lower(c.serials) - b.first_serial, upper(c.serials) - lower(c.serials), c.state, c.reason, c.actor,
+                       c.created_at
+                FROM batch_state_changes c JOIN batches b ON b.id = c.batch_id
+                WHERE c.batch_id = \(batchID) ORDER BY c.id
+                """, logger: logger)
+            var changes: [BatchStateChange] = []
+            for try await (id, from, count, state, reason, actor, at) in rows.decode(
+                (Int64, Int64, Int64, String, String?, String?, Date).self)
+            {
+                changes.append(
+                    BatchStateChange(
+                        id: id, from: from, count: count, state: CodeState(rawValue: state) ?? .created, reason: reason, actor: actor,
+                        at: at))
+            }
+            return changes
+        }
+    }
+
     /// Validates an optional sub-range of a batch; returns (from, count), the whole batch by default.
     public static func subrange(from: Int64?, count: Int64?, quantity: Int64) throws -> (Int64, Int64) {
         let start = from ?? 0

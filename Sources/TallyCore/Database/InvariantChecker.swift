@@ -116,6 +116,7 @@ public struct InvariantChecker: Sendable {
             ))
         findings.append(try await rollups())
         findings.append(contentsOf: try await campaigns())
+        findings.append(try await dashboardRollups())
         return findings
     }
 
@@ -216,7 +217,7 @@ public struct InvariantChecker: Sendable {
         )
     }
 
-    private func count(_ sql: String) async throws -> Int {
+    func count(_ sql: String) async throws -> Int {
         let rows = try await database.query(PostgresQuery(unsafeSQL: sql), logger: logger)
         for try await n in rows.decode(Int.self) { return n }
         return 0

@@ -59,13 +59,22 @@ public struct MemberLedger: Sendable {
     /// merged into, read in one statement under the API key `key` (revoked or expired at that
     /// instant: `APIKeyRejected`; see `APIKeyCache`).
     public func entries(of member: UUID, _ filter: LedgerFilter, key: UUID) async throws -> Lookup<[LedgerEntry]> {
+        try await entries(of: member, filter, checking: key)
+    }
+
+    /// The same for the brand console, whose gate checked the staff session: no API key.
+    public func entries(of member: UUID, _ filter: LedgerFilter) async throws -> Lookup<[LedgerEntry]> {
+        try await entries(of: member, filter, checking: nil)
+    }
+
+    private func entries(of member: UUID, _ filter: LedgerFilter, checking key: UUID?) async throws -> Lookup<[LedgerEntry]> {
         if let kind = filter.kind, !LedgerFilter.kinds.contains(kind) {
             throw StoreError(.invalid, .invalidKind, "kind is one of \(LedgerFilter.kinds.sorted().joined(separator: ", "))")
         }
         // One row for the member even when no entry matches (its entry columns NULL).
         let rows = try await database.query(
             """
-            SELECT api_key_is_live(\(key)), m.merged_into,
+            SELECT (\(key)::uuid IS NULL OR api_key_is_live(\(key)::uuid)), m.merged_into,
                    l.id, l.member_id, l.kind, l.points, l.balance_after, l.kid, l.serial, l.reason, l.actor, l.created_at,
                    l.campaign_id, l.campaign_version
             FROM members m

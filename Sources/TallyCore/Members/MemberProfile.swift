@@ -82,6 +82,24 @@ public struct MemberDirectory: Sendable {
     /// The profile of the member holding `identity` (phone numbers are normalised first), read
     /// under the API key `key`.
     public func find(_ identity: Identity, key: UUID) async throws -> MemberProfile {
+        try await find(identity, checking: key)
+    }
+
+    /// The profile of member `id`, or the survivor it was merged into, read under the API key `key`.
+    public func profile(of id: UUID, key: UUID) async throws -> Lookup<MemberProfile> {
+        try await profile(of: id, checking: key)
+    }
+
+    /// The same reads for the brand console, whose gate checked the staff session: no API key.
+    public func find(_ identity: Identity) async throws -> MemberProfile {
+        try await find(identity, checking: nil)
+    }
+
+    public func profile(of id: UUID) async throws -> Lookup<MemberProfile> {
+        try await profile(of: id, checking: nil)
+    }
+
+    private func find(_ identity: Identity, checking key: UUID?) async throws -> MemberProfile {
         let identity = try IdentityLinks.normalised(identity)
         let statement = MemberProfileStatement(key: key, identity: identity)
         // Identities belong to members not merged away: a merge moves them to the survivor.
@@ -91,8 +109,7 @@ public struct MemberDirectory: Sendable {
         return profile
     }
 
-    /// The profile of member `id`, or the survivor it was merged into, read under the API key `key`.
-    public func profile(of id: UUID, key: UUID) async throws -> Lookup<MemberProfile> {
+    private func profile(of id: UUID, checking key: UUID?) async throws -> Lookup<MemberProfile> {
         guard let found = try await MemberProfileStatement(key: key, member: id).read(from: database, logger: logger) else {
             throw Self.notFound(id)
         }

@@ -6,7 +6,8 @@ import PostgresNIO
 /// prepared once per connection (the statement is long, and planning it was most of its cost).
 ///
 /// It checks the API key again (`$1`): a key revoked or expired at that instant gets
-/// `APIKeyRejected`, whatever the server's cache of keys believes (see `APIKeyCache`). It reads
+/// `APIKeyRejected`, whatever the server's cache of keys believes (see `APIKeyCache`). Without a
+/// key (NULL: the console, whose staff session its gate checked) there is nothing to check. It reads
 /// the member's row and its rollups (db/migrations/0011_member_rollups.sql), never the claims,
 /// scans or lots of its history: a bounded number of rows, however long that history is.
 struct MemberProfileStatement: PostgresPreparedStatement {
@@ -19,7 +20,7 @@ struct MemberProfileStatement: PostgresPreparedStatement {
     /// rows in the same order. (Decoding the JSON objects cost the server a twentieth of its time
     /// per profile.)
     static let sql = """
-        SELECT api_key_is_live($1), m.merged_into,
+        SELECT ($1::uuid IS NULL OR api_key_is_live($1)), m.merged_into,
                m.id, m.balance, m.lifetime_earned, m.lifetime_redeemed, m.lifetime_expired, m.tier, m.created_at,
                in30.points, in60.points, in90.points, m.first_scan_at, m.last_scan_at,
                ARRAY(SELECT x.id FROM members x WHERE x.merged_into = m.id),
@@ -48,7 +49,7 @@ struct MemberProfileStatement: PostgresPreparedStatement {
     static let bindingDataTypes: [PostgresDataType] = [.uuid, .uuid, .text, .text]
     typealias Row = Lookup<MemberProfile>
 
-    var key: UUID
+    var key: UUID?
     var member: UUID?
     var identity: Identity?
 

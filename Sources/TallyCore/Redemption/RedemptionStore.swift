@@ -116,6 +116,44 @@ public struct RedemptionStore: Sendable {
         return (items, items.count == limit ? last : nil)
     }
 
+    /// All members' redemptions matching `filter`, newest first, before `cursor` (from the previous page).
+    public func search(_ filter: RedemptionFilter, before cursor: Int64?, limit: Int) async throws -> (items: [Redemption], next: Int64?) {
+        if let status = filter.status, status != "issued" && status != "cancelled" {
+            throw StoreError(.invalid, .invalidStatus, "status is issued or cancelled")
+        }
+        if let reward = filter.reward { try SKU.check(reward, field: "reward") }
+        var member: UUID?
+        if let given = filter.member { member = try await holder(of: given) }
+        let limit = min(max(limit, 1), Self.maxPageSize)
+        let rows = try await database.query(
+            """
+            SELECT \(unescaped: Self.columns)
+            WHERE (\(member)::uuid IS NULL OR r.member_id = \(member)) AND (\(filter.reward)::text IS NULL OR w.sku = \(filter.reward))
+              AND (\(filter.status)::text IS NULL OR r.status = \(filter.status))
+              AND (\(filter.from)::timestamptz IS NULL OR r.created_at >= \(filter.from))
+              AND (\(filter.to)::timestamptz IS NULL OR r.created_at < \(filter.to))
+              AND (\(cursor)::int8 IS NULL OR r.ledger_entry_id < \(cursor))
+            ORDER BY r.ledger_entry_id DESC LIMIT \(limit)
+            """, logger: logger)
+        var items: [Redemption] = []
+        var last: Int64?
+        for try await row in rows {
+            let (redemption, entry) = try Self.decode(row)
+            items.append(redemption)
+            last = entry
+        }
+        return (items, items.count == limit ? last : nil)
+    }
+
+    /// One redemption, by id.
+    public func get(id: UUID) async throws -> Redemption {
+        let logger = self.logger
+        return try await database.withConnection { connection in
+            guard let redemption = try await Self.read(id, on: connection, logger: logger) else { throw Self.notFound(id) }
+            return redemption
+        }
+    }
+
     static func read(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Redemption? {
         let rows = try await connection.query("SELECT \(unescaped: columns) WHERE r.id = \(id)", logger: logger)
         for try await row in rows { return try decode(row).redemption }

@@ -55,6 +55,32 @@ public struct WebhookDeliveryStore: Sendable {
         return items
     }
 
+    /// Deliveries of every live subscription (or of `subscription`), newest first, by status
+    /// and event type when given, before `before` (the last id of the previous page).
+    public func recent(
+        subscription: UUID?, status: WebhookDelivery.Status?, eventType: String?, before: Int64?, limit: Int
+    ) async throws -> [WebhookDeliveryListing] {
+        let rows = try await database.query(
+            """
+            SELECT s.id, s.url, \(unescaped: Self.columns) FROM webhook_deliveries d
+            JOIN outbox_events e ON e.id = d.event_id
+            JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.deleted_at IS NULL
+            WHERE (\(subscription)::uuid IS NULL OR d.subscription_id = \(subscription))
+              AND (\(status?.rawValue)::text IS NULL OR d.status = \(status?.rawValue))
+              AND (\(eventType)::text IS NULL OR e.type = \(eventType))
+              AND (\(before)::bigint IS NULL OR d.id < \(before))
+            ORDER BY d.id DESC LIMIT \(min(max(limit, 1), 10_000))
+            """, logger: logger)
+        var items: [WebhookDeliveryListing] = []
+        for try await (subscriptionID, url, id, eventID, type, status, attempts, next, lastStatus, lastError, deliveredAt, createdAt)
+            in rows.decode((UUID, String, Int64, Int64, String, String, Int, Date?, Int?, String?, Date?, Date).self)
+        {
+            let delivery = Self.delivery(id, eventID, type, status, attempts, next, lastStatus, lastError, deliveredAt, createdAt)
+            items.append(WebhookDeliveryListing(subscriptionId: subscriptionID, url: url, delivery: delivery))
+        }
+        return items
+    }
+
     /// Sends one delivery again (a dead letter, or one the receiver lost): pending, due now,
     /// attempts from 0. One still pending is refused; it is on its way.
     public func replay(subscription: UUID, delivery: Int64) async throws -> WebhookDelivery {
@@ -114,7 +140,14 @@ public struct WebhookDeliveryStore: Sendable {
     static func decode(_ row: PostgresRow) throws -> WebhookDelivery {
         let (id, eventID, type, status, attempts, next, lastStatus, lastError, deliveredAt, createdAt) =
             try row.decode((Int64, Int64, String, String, Int, Date?, Int?, String?, Date?, Date).self)
-        return WebhookDelivery(
+        return delivery(id, eventID, type, status, attempts, next, lastStatus, lastError, deliveredAt, createdAt)
+    }
+
+    static func delivery(
+        _ id: Int64, _ eventID: Int64, _ type: String, _ status: String, _ attempts: Int, _ next: Date?, _ lastStatus: Int?,
+        _ lastError: String?, _ deliveredAt: Date?, _ createdAt: Date
+    ) -> WebhookDelivery {
+        WebhookDelivery(
             id: id, eventId: eventID, eventType: type, status: WebhookDelivery.Status(rawValue: status) ?? .pending,
             attempts: attempts, nextAttemptAt: next, lastStatus: lastStatus, lastError: lastError,
             deliveredAt: deliveredAt, createdAt: createdAt

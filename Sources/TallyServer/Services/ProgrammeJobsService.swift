@@ -29,6 +29,7 @@ struct ProgrammeJobsService: Service {
                         metadata: [
                             "members_expired": "\(report.membersExpired)", "points_expired": "\(report.pointsExpired)",
                             "tiers_reviewed": "\(report.tiersReviewed)", "campaigns_ended": "\(report.campaignsEnded)",
+                            "repeat_claim_days": "\(report.repeatClaimDays)",
                         ])
                 }
             } catch {

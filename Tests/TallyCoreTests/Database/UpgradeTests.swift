@@ -56,7 +56,7 @@ struct UpgradeTests {
         }
         #expect(Set(fresh.parts.keys) == Set(SchemaCatalogue.queries.keys))
         #expect(fresh.parts["functions"]?.count == schema.functions.count)
-        #expect(fresh.parts["triggers"]?.count == 6) // 0014 added the staff audit log's
+        #expect(fresh.parts["triggers"]?.count == 10) // 0014 added one, 0015 the four rollup triggers
         for (part, rows) in fresh.parts.sorted(by: { $0.key < $1.key }) {
             let other = upgraded.parts[part] ?? []
             #expect(

@@ -35,7 +35,7 @@ public enum CampaignStep: String, Sendable, CaseIterable {
     }
 
     /// The refusal of the step from `status`.
-    func refusal(from status: CampaignStatus) -> StoreError {
+    public func refusal(from status: CampaignStatus) -> StoreError {
         let allowed = CampaignStatus.allCases.filter(from.contains).map(\.rawValue).joined(separator: " or ")
         return StoreError(.invalid, .invalidTransition, "a \(status.rawValue) campaign cannot \(rawValue): only a \(allowed) one can")
     }

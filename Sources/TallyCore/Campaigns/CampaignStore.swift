@@ -68,49 +68,76 @@ public struct CampaignStore: Sendable {
     public func update(id: Int64, _ change: CampaignInput, actor: String) async throws -> Campaign {
         let logger = self.logger
         return try await database.transaction(logger: logger) { tx in
-            let before = try await Self.lock(id, on: tx, logger: logger)
-            guard before.status != .ended else {
-                throw StoreError(.invalid, .campaignEnded, "campaign \(id) has ended: an ended campaign cannot change")
-            }
-            let current = try CampaignDefinition(validating: Self.input(of: before))
-            let definition = try CampaignDefinition(validating: change.replacingParts(of: current.input))
-            guard definition != current else { return before }
-            let references = try await CampaignReferences(definition, on: tx, logger: logger)
-            let version = before.version + 1
-            try await CampaignVersionWriter.insert(
-                definition, references, campaign: id, version: version, actor: actor, on: tx, logger: logger)
-            try await tx.query("UPDATE campaigns SET version = \(version), updated_at = now() WHERE id = \(id)", logger: logger)
-            try await CampaignBudgets.apply(definition, campaign: id, on: tx, logger: logger)
-            let after = try await Self.load(id, on: tx, logger: logger)
-            try await Self.record(.updated, before: before, after: after, actor: actor, on: tx, logger: logger)
-            return after
+            try await Self.update(id: id, change, actor: actor, on: tx, logger: logger).after
         }
+    }
+
+    /// `update` on `connection`, inside the caller's transaction (the console records its own
+    /// audit there, so the change and its record commit together); the campaign before and after.
+    public func update(id: Int64, _ change: CampaignInput, actor: String, on connection: PostgresConnection) async throws
+        -> (before: Campaign, after: Campaign)
+    {
+        try await Self.update(id: id, change, actor: actor, on: connection, logger: logger)
+    }
+
+    static func update(id: Int64, _ change: CampaignInput, actor: String, on tx: PostgresConnection, logger: Logger) async throws
+        -> (before: Campaign, after: Campaign)
+    {
+        let before = try await Self.lock(id, on: tx, logger: logger)
+        guard before.status != .ended else {
+            throw StoreError(.invalid, .campaignEnded, "campaign \(id) has ended: an ended campaign cannot change")
+        }
+        let current = try CampaignDefinition(validating: Self.input(of: before))
+        let definition = try CampaignDefinition(validating: change.replacingParts(of: current.input))
+        guard definition != current else { return (before, before) }
+        let references = try await CampaignReferences(definition, on: tx, logger: logger)
+        let version = before.version + 1
+        try await CampaignVersionWriter.insert(
+            definition, references, campaign: id, version: version, actor: actor, on: tx, logger: logger)
+        try await tx.query("UPDATE campaigns SET version = \(version), updated_at = now() WHERE id = \(id)", logger: logger)
+        try await CampaignBudgets.apply(definition, campaign: id, on: tx, logger: logger)
+        let after = try await Self.load(id, on: tx, logger: logger)
+        try await Self.record(.updated, before: before, after: after, actor: actor, on: tx, logger: logger)
+        return (before, after)
     }
 
     /// Takes `step` (schedule, pause, resume, end) if the campaign's status allows it.
     public func take(_ step: CampaignStep, id: Int64, actor: String) async throws -> Campaign {
         let logger = self.logger
         return try await database.transaction(logger: logger) { tx in
-            let before = try await Self.lock(id, on: tx, logger: logger)
-            guard step.from.contains(before.status) else { throw step.refusal(from: before.status) }
-            if step == .schedule {
-                let rows = try await tx.query("SELECT now() >= \(before.endsAt)", logger: logger)
-                for try await passed in rows.decode(Bool.self) where passed {
-                    throw StoreError(
-                        .invalid, .windowPassed,
-                        "campaign \(id) ended at \(RFC3339.string(from: before.endsAt)) by its window: move ends_at before scheduling it")
-                }
-            }
-            try await tx.query(
-                """
-                UPDATE campaigns SET state = \(step.state), updated_at = now(),
-                    ended_at = CASE WHEN \(step.state) = 'ended' THEN now() ELSE ended_at END
-                WHERE id = \(id)
-                """, logger: logger)
-            let after = try await Self.load(id, on: tx, logger: logger)
-            try await Self.record(step.action, before: before, after: after, actor: actor, on: tx, logger: logger)
-            return after
+            try await Self.take(step, id: id, actor: actor, on: tx, logger: logger).after
         }
+    }
+
+    /// `take` on `connection`, inside the caller's transaction; the campaign before and after.
+    public func take(_ step: CampaignStep, id: Int64, actor: String, on connection: PostgresConnection) async throws
+        -> (before: Campaign, after: Campaign)
+    {
+        try await Self.take(step, id: id, actor: actor, on: connection, logger: logger)
+    }
+
+    static func take(_ step: CampaignStep, id: Int64, actor: String, on tx: PostgresConnection, logger: Logger) async throws
+        -> (before: Campaign, after: Campaign)
+    {
+        let before = try await Self.lock(id, on: tx, logger: logger)
+        guard step.from.contains(before.status) else { throw step.refusal(from: before.status) }
+        if step == .schedule {
+            let rows = try await tx.query("SELECT now() >= \(before.endsAt)", logger: logger)
+            for try await passed in rows.decode(Bool.self) where passed {
+                throw StoreError(
+                    .invalid, .windowPassed,
+                    "campaign \(id) ended at \(RFC3339.string(from: before.endsAt)) by its window: move ends_at before scheduling it")
+            }
+        }
+        try await tx.query(
+            """
+            UPDATE campaigns SET state = \(step.state), updated_at = now(),
+                ended_at = CASE WHEN \(step.state) = 'ended' THEN now() ELSE ended_at END
+            WHERE id = \(id)
+            """, logger: logger)
+        let after = try await Self.load(id, on: tx, logger: logger)
+        try await Self.record(step.action, before: before, after: after, actor: actor, on: tx, logger: logger)
+        return (before, after)
     }
 
     /// Ends the campaigns still scheduled or paused whose window has passed (they already show

@@ -529,7 +529,8 @@ def flow_members(tab):
 
 
 def flow_campaign(tab):
-    """Marketing creates a campaign (double points on the rice) and previews it for a code and a member."""
+    """Marketing creates a campaign (double points on the rice), previews it for a code and a
+    member (typed as a person types a phone), and opens its backtest."""
     open_page(tab, "campaigns (marketer)", "/console/campaigns", "zh")
     open_page(tab, "new campaign", "/console/campaigns/new", "zh")
     facts = submit_form(tab, "create campaign", "form.campaign-form", {
@@ -543,7 +544,14 @@ def flow_campaign(tab):
     campaign = match.group(1)
     open_page(tab, "campaign preview form", f"/console/campaigns/{campaign}/preview", "zh")
     facts = submit_form(tab, "campaign preview", f"form[action='/console/campaigns/{campaign}/preview']",
-                        {"code": PREVIEW_CODE, "member": "13800138001"}, "zh", notice=False)
+                        {"code": PREVIEW_CODE, "member": "138 0013 8001"}, "zh", notice=False)
+    # The answer: the code claimable, and the new campaign among the awards (as if live).
+    if facts["alert"]:
+        fail("campaign preview", f"refused: {facts['alert']!r}")
+    elif not tab.js(f"!!document.querySelector('main table a[href=\"/console/campaigns/{campaign}\"]')"):
+        shown = tab.js("document.querySelector('main').innerText")[-400:]
+        fail("campaign preview", f"campaign {campaign} is not among the awards: {shown!r}")
+    open_page(tab, "campaign backtest", f"/console/campaigns/{campaign}/backtest?days=30", "zh")
     counts["flows"] += 1
 
 
@@ -590,6 +598,19 @@ def role_checks(tab):
         sign_out(tab, role)
 
 
+def audit_trail(tab):
+    """The admin signs in again and finds each flow in the audit log, by the staff member who did it."""
+    sign_in(tab, "admin", lang="en")
+    for action, role in (("member.adjust", "service"), ("member.merge", "service"), ("campaign.create", "marketer"),
+                         ("batch.void", "packaging")):
+        where = f"audit log: {action}"
+        facts = open_page(tab, where, f"/console/audit?action={action}", "en")
+        actors = tab.js("[...document.querySelectorAll('main table tbody tr')].map(r => r.cells[1]?.innerText.trim())")
+        if f"staff:{STAFF[role]['name']}" not in actors:
+            fail(where, f"no entry by staff:{STAFF[role]['name']} (found {actors})")
+    sign_out(tab, "admin")
+
+
 tab = Tab(int(os.environ["DEVTOOLS_PORT"]))
 started = time.monotonic()
 try:
@@ -598,6 +619,7 @@ try:
     else:
         admin_pages(tab)
         role_checks(tab)
+        audit_trail(tab)
 except Exception as error:  # a step that could not run at all
     fail(tab.name, f"{type(error).__name__}: {error}")
     try:

@@ -188,7 +188,9 @@ class Tab:
         return self.loads(navigate)
 
     def facts(self):
-        facts = self.js(FACTS_JS)
+        # Widths against the screen's, not innerWidth: a mobile browser zooms out to fit a page
+        # wider than the screen, and innerWidth grows with it.
+        facts = self.js(FACTS_JS.replace("innerWidth", str(self.size[1])))
         if self.document:  # the status and address of the document as received (chromium shows its own page for an empty error)
             facts["status"] = self.document[0]
             facts["path"] = re.sub(r"^https?://[^/]+", "", self.document[1])
@@ -403,19 +405,21 @@ def with_lang(path, lang):
 
 
 def admin_pages(tab):
-    """Every page of the admin's navigation, both languages, both viewports; keyboard and CSV on the laptop."""
+    """Every page of the admin's navigation, and a member's, a campaign's and a batch's page,
+    both languages, both viewports; keyboard and CSV on the laptop."""
     facts = sign_in(tab, "admin")
     nav = facts["nav"]
     if nav != NAV["admin"]:
         fail("admin navigation", f"{nav}, expected {NAV['admin']}")
+    pages = [(href, href) for href in nav] + [(path, re.sub(r"^(/console/[a-z-]+).*", r"\1", path)) for _, path in detail_pages(tab)]
     for size in (LAPTOP, TABLET):
         tab.viewport(size)
         for lang in ("zh", "en"):
-            for href in nav:
-                where = f"{href} ({lang}, {size[0]})"
+            for path, section in pages:
+                where = f"{path} ({lang}, {size[0]})"
                 tab.name = where
-                facts = tab.goto(with_lang(href, lang))
-                ok = check_page(tab, where, facts, lang, current=href)
+                facts = tab.goto(with_lang(path, lang))
+                ok = check_page(tab, where, facts, lang, current=section)
                 if size == LAPTOP and ok:
                     check_keyboard(tab, where, nav)
                     check_csv(tab, where, lang)
@@ -450,7 +454,7 @@ def screens(tab):
             for lang in ("zh", "en"):
                 shot(number, "dashboard-tablet", href, lang, size=TABLET)
         number += 1
-    for name, path in detail_pages(tab):
+    for name, path in detail_pages(tab) + [("campaign-editor", "/console/campaigns/new")]:
         for lang in ("zh", "en"):
             shot(number, name, path, lang)
         number += 1

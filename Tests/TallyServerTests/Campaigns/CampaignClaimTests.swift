@@ -163,7 +163,7 @@ struct CampaignClaimTests {
             #expect(Set(try await app.campaignClaim(batch, 0).awards.map(\.campaignId)) == [new])
             #expect(Set(try await app.campaignClaim(batch, 1).awards.map(\.campaignId)) == [returning])
             // The member's last claim 40 days ago: lapsed (and returning).
-            try await app.sql("UPDATE claims SET claimed_at = now() - interval '40 days'")
+            try await app.backdateClaims("40 days")
             #expect(Set(try await app.campaignClaim(batch, 2).awards.map(\.campaignId)) == [returning, lapsed])
             try await app.expectInvariants()
         }

@@ -103,3 +103,22 @@ struct SQLFailure: Error, CustomStringConvertible {
     let error: String
     var description: String { "\(statement)\n→ \(error)" }
 }
+
+extension TestApp {
+    /// Moves every claim `interval` into the past (a test's way to make history) and rebuilds the
+    /// dashboard rollups from the moved rows, with the backfill of their migration: production
+    /// never moves a claim, so the triggers, which count rows as they are inserted, do not follow.
+    func backdateClaims(_ interval: String, where condition: String = "true") async throws {
+        try await sql("UPDATE claims SET claimed_at = claimed_at - interval '\(interval)' WHERE \(condition)")
+        let migration = try String(contentsOfFile: TestDatabase.schemaDirectory + "/migrations/0015_rollups.sql", encoding: .utf8)
+        guard let start = migration.range(of: "-- Backfill from what is stored") else {
+            throw SQLFailure(statement: "0015", error: "no backfill")
+        }
+        try await sql("TRUNCATE rollup_days, rollup_activity, rollup_products, rollup_channels, rollup_scan_places")
+        for statement in migration[start.lowerBound...].components(separatedBy: ";\n") {
+            let lines = statement.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
+            guard !lines.isEmpty else { continue }
+            try await sql(lines.joined(separator: "\n"))
+        }
+    }
+}

@@ -114,11 +114,11 @@ struct DashboardPage {
         let body: HTML = """
             \(filters)
             <section aria-labelledby="totals"><h2 id="totals" class="sr">\(period.from) – \(period.to)</h2><div class="grid">\(metrics)</div></section>
-            <div class="split">
+            <div class="side">
             <section class="card"><h2>\(lang("领取与扫码", "Claims and scans"))</h2>\(claimsChart)</section>
             <section class="card"><h2>\(lang("积分", "Points"))</h2>\(pointsChart)</section>
             </div>
-            <div class="split">
+            <div class="side">
             <section class="card"><h2>\(lang("新会员", "New members"))</h2>\(membersChart)</section>
             <section class="card"><h2>\(lang("渠道", "Channels"))</h2>\
             \(SVGChart.bars(lang("各渠道领取", "Claims by channel"), items: report.topChannels.map { ($0.key, $0.claims) }))</section>

@@ -585,6 +585,25 @@ def role_checks(tab):
             if refused and (not facts["alert"] or "may not" not in facts["alert"]):
                 fail(f"{role} opens {href} by URL", f"no refusal shown: {facts['alert']!r}")
         if role == "viewer":
+            # By form: the viewer's own session and CSRF token, a form it is never shown, posted
+            # from the page; 403 with the refusal, and nothing changed.
+            member = MEMBERS["regular"]
+            before = api(f"/members/{member}")["balance"]
+            tab.goto("/console/members")
+            for action, fields in ((f"/console/members/{member.lower()}/adjust", {"points": "1000", "reason": "not allowed"}),
+                                   ("/console/api-keys/create", {"name": "not-allowed", "scopes": "admin"})):
+                tab.name = f"viewer posts {action}"
+                facts = tab.loads(lambda: tab.js(f"""(() => {{ const form = document.createElement("form");
+                    form.method = "post"; form.action = {json.dumps(action)};
+                    const fields = Object.assign({{_csrf: document.querySelector("input[name=_csrf]").value}}, {json.dumps(fields)});
+                    for (const [name, value] of Object.entries(fields)) {{ const input = document.createElement("input");
+                        input.type = "hidden"; input.name = name; input.value = value; form.append(input); }}
+                    document.body.append(form); form.submit(); }})()"""))
+                if check_page(tab, tab.name, facts, "en", status=403) and (not facts["alert"] or "may not" not in facts["alert"]):
+                    fail(tab.name, f"no refusal shown: {facts['alert']!r}")
+                tab.goto("/console/members")
+            if api(f"/members/{member}")["balance"] != before:
+                fail("viewer posts an adjustment", "the member's balance changed")
             for href in NAV[role]:
                 tab.name = f"viewer {href}"
                 facts = tab.goto(href)

@@ -4,8 +4,9 @@
 Run by ops/console-check with Debian's python3 (for python3-websocket). That script starts the
 server and chromium and passes, in the environment: DEVTOOLS_PORT, BASE (the server), OUT (where
 screenshots go), MODE (check or screens), STAFF (a file of "role name password totp-secret|-"
-lines), MEMBERS, BATCHES (name=id pairs) and PREVIEW_CODE (an unclaimed code). Every wait has a
-deadline. Exits 1 if any check failed.
+lines), MEMBERS, BATCHES (name=id pairs), PREVIEW_CODE (an unclaimed code) and ADMIN_KEY (an
+admin API key, to see what the flows changed). Every wait has a deadline. Prints what failed and
+a summary; exits 1 if any check failed.
 """
 import base64, csv, hashlib, hmac, io, json, os, re, struct, sys, time, urllib.request
 import websocket  # Debian's python3-websocket

@@ -357,6 +357,19 @@ def check_csv(tab, where, lang):
             fail(f"{where} CSV {export['href']}", problem)
 
 
+def wrong_code(tab, role):
+    """A wrong authenticator code: the sign-in page again, with its message, and no session."""
+    account = STAFF[role]
+    tab.name = f"sign-in {role}, wrong code"
+    tab.goto("/console/sign-in?lang=en")
+    tab.fill("form[action^='/console/sign-in']", {"name": account["name"], "password": account["password"], "code": "12345"})
+    facts = tab.submit("form[action^='/console/sign-in'] button[type=submit]")
+    if facts["status"] != 401 or not facts["alert"] or "Wrong name, password or code" not in facts["alert"]:
+        fail(tab.name, f"status {facts['status']}, alert {facts['alert']!r}")
+    if not tab.goto("/console")["path"].startswith("/console/sign-in"):
+        fail(tab.name, "a session was opened")
+
+
 def sign_in(tab, role, lang="zh"):
     """Through the sign-in page as a person would: name, password, the authenticator's code."""
     account = STAFF[role]
@@ -515,6 +528,15 @@ def flow_members(tab):
     member = MEMBERS["adjusted"]
     before = api(f"/members/{member}")["balance"]
     open_page(tab, "member profile (service)", f"/console/members/{member}", "zh")
+    # A refusal first (more points taken than the member has): its message on the page, nothing changed.
+    tab.name = "adjust points: refused"
+    tab.fill("form[action$='/adjust']", {"points": "-100000", "reason": "console-check: too much"})
+    facts = tab.submit("form[action$='/adjust'] button[type=submit]")
+    if facts["status"] < 400 or not facts["alert"] or "没有做任何更改" not in tab.js("document.querySelector('main').innerText"):
+        fail(tab.name, f"status {facts['status']}, alert {facts['alert']!r}: no refusal that says nothing was changed")
+    if api(f"/members/{member}")["balance"] != before:
+        fail(tab.name, "the balance changed")
+    open_page(tab, "member profile (service)", f"/console/members/{member}", "zh")
     submit_form(tab, "adjust points", "form[action$='/adjust']", {"points": "15", "reason": "console-check 补偿 goodwill"}, "zh")
     after = api(f"/members/{member}")["balance"]
     if after != before + 15:
@@ -575,6 +597,7 @@ def role_checks(tab):
     """Each role sees the navigation its permissions give and gets 403 for the admins' pages by
     URL; a viewer finds no form that changes anything on any page it may open; the others each
     do their flow (above)."""
+    wrong_code(tab, "viewer")
     for role in ("viewer", "service", "marketer", "packaging"):
         facts = sign_in(tab, role, lang="en")
         if facts["nav"] != NAV[role]:

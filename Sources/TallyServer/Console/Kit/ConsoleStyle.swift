@@ -46,7 +46,8 @@ enum ConsoleStyle {
         .legend{display:flex;gap:16px;font-size:13px;color:var(--muted)}.legend i{display:inline-block;width:12px;height:3px;vertical-align:middle;margin-right:4px}
         .split{display:grid;grid-template-columns:2fr 1fr;gap:12px}
         .side{display:grid;grid-template-columns:1fr 1fr;gap:12px}
-        dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}
+        dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}dl.facts dt{color:var(--muted)}dl.facts dd{margin:0;min-width:0;overflow-wrap:anywhere}
+        code{overflow-wrap:anywhere}
         .signin{max-width:380px;margin:10vh auto;background:#fff;border:1px solid var(--line);border-radius:12px;padding:24px}
         .signin form{display:flex;flex-direction:column;gap:12px}
         pre{white-space:pre-wrap;word-break:break-all;background:#f2f4f7;padding:8px;border-radius:6px;font-size:12px;margin:0}

@@ -64,7 +64,9 @@ struct RegionsPage {
         let period = report.period
         let top = report.provinces.filter { $0.claimsByBatchRegion > 0 }.sorted { $0.claimsByBatchRegion > $1.claimsByBatchRegion }.prefix(
             10)
-        let located = report.provinces.filter { $0.scansByLocation > 0 }.sorted { $0.scansByLocation > $1.scansByLocation }.prefix(10)
+        // Where consumers were: their claims and scans together (a claim's own scan counts as the claim).
+        let located = report.provinces.map { ($0, $0.claimsByLocation + $0.scansByLocation) }.filter { $0.1 > 0 }
+            .sorted { $0.1 > $1.1 }.prefix(10)
         let body: HTML = """
             <form class="inline card" method="get" action="/console/regions" aria-label="\(lang("时间段", "Period"))">
             \(ConsoleForm.field(lang("从", "From"), name: "from", value: period.from, type: "date"))
@@ -75,7 +77,7 @@ struct RegionsPage {
             <section class="card"><h2>\(lang("领取最多的省份（按批次地区）", "Most claims by batch region"))</h2>\
             \(SVGChart.bars(lang("各省领取", "Claims by province"), items: top.map { (lang($0.nameZh, $0.nameEn), $0.claimsByBatchRegion) }))</section>
             <section class="card"><h2>\(lang("消费者所在省份（共享位置的扫码）", "Where consumers scanned (shared locations)"))</h2>\
-            \(SVGChart.bars(lang("各省扫码", "Scans by province"), items: located.map { (lang($0.nameZh, $0.nameEn), $0.scansByLocation) }, color: "#17803d"))\
+            \(SVGChart.bars(lang("各省领取与扫码", "Claims and scans by province"), items: located.map { (lang($0.0.nameZh, $0.0.nameEn), $0.1) }, color: "#17803d"))\
             <dl class="facts">
             <dt>\(lang("未共享位置的扫码", "Scans without a location"))</dt><dd>\(ConsoleFormat.number(report.unlocatedScans))</dd>
             <dt>\(lang("未共享位置的领取", "Claims without a location"))</dt><dd>\(ConsoleFormat.number(report.unlocatedClaims))</dd>

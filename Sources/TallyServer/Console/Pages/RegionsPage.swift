@@ -37,7 +37,9 @@ struct RegionsPage {
         let others = ConsoleTable(
             caption: lang("其他批次地区（未对应到省份）", "Other batch regions (naming no province)"),
             columns: [.init(lang("地区", "Region")), .init(lang("领取", "Claims"), numeric: true), .init(lang("扫码", "Scans"), numeric: true)],
-            rows: report.otherRegions.map { [.init($0.region), .init($0.claims), .init($0.scans)] },
+            rows: report.otherRegions.map {
+                [.init($0.region == "unknown" ? lang("（未填写）", "(none)") : $0.region), .init($0.claims), .init($0.scans)]
+            },
             empty: lang("没有。", "None."))
         let diversions = ConsoleTable(
             caption: lang("疑似窜货：在远离批次地区的地方被扫码", "Diversion review: batches scanned far from their region"),

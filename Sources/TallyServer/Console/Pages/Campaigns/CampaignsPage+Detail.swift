@@ -18,8 +18,11 @@ extension CampaignsPage {
 
         var body: HTML = actions(campaign, console)
         body += facts(campaign, lang)
-        body += "<h2>\(lang("每日报表", "Report per day"))</h2>"
-        body += CampaignTables.report(report, lang: lang).html(csvURL: base + "/report?format=csv", lang: lang)
+        // The page shows the last 30 days, newest last; the report page and its CSV have every day.
+        var recent = report
+        recent.days = Array(report.days.suffix(30))
+        body += "<h2>\(lang("每日报表（最近 30 天）", "Report per day (the last 30 days)"))</h2>"
+        body += CampaignTables.report(recent, lang: lang).html(csvURL: base + "/report?format=csv", lang: lang)
         body += "<p><a href=\"\(base)/report\">\(lang("按日期筛选报表", "The report for other days"))</a></p>"
         body += "<h2>\(lang("版本", "Versions"))</h2>"
         body += CampaignTables.versions(versions, lang: lang).html(csvURL: base + "/versions?format=csv", lang: lang)

@@ -198,11 +198,16 @@ FALSE_POSITIVES = [
     (operation, 422, {"duplicate_prize_key"}, None,
      "prize keys must be distinct: uniqueItems compares whole items, not one field of them"),
     (operation, 422, {"probabilities_over_one"}, None, "the prizes' probabilities add up to at most 1: a sum over items"),
-    (operation, 422, {"invalid_probability"}, lambda case: _too_precise(case, ("effect", "prizes", "probability"), 6),
+    (operation, 422, {"invalid_probability"},
+     lambda case: _too_precise(case, ("effect", "prizes", "probability"), 6)
+     or _rounds_to(case, ("effect", "prizes", "probability"), 6, lambda stored: stored <= 0),
      "a probability has at most 6 decimals: multipleOf on binary floating-point numbers is not exact, so the contract says it "
-     "in words. Other invalid_probability refusals still fail"),
-    (operation, 422, {"invalid_multiplier"}, lambda case: _too_precise(case, ("effect", "factor"), 2),
-     "a multiplier has at most 2 decimals: multipleOf on binary floating-point numbers is not exact. Other refusals still fail"),
+     "in words; one that is above 0 only below a millionth (5e-324) is 0 as stored. Other invalid_probability refusals still fail"),
+    (operation, 422, {"invalid_multiplier"},
+     lambda case: _too_precise(case, ("effect", "factor"), 2)
+     or _rounds_to(case, ("effect", "factor"), 2, lambda stored: stored <= 100),
+     "a multiplier has at most 2 decimals: multipleOf on binary floating-point numbers is not exact; one above 1 only in its "
+     "15th decimal (1.0000000000000002) is 1.00 as stored, not above 1. Other refusals still fail"),
     (operation, 422, {"invalid_hours"}, lambda case: _same_hours(case),
      "hours.from and hours.to must differ: two values together. Other invalid_hours refusals still fail"),
     (operation, 400, {"invalid_json"}, lambda case: _bad_dates(case, ("starts_at", "ends_at"), RFC3339),
@@ -217,8 +222,8 @@ FALSE_POSITIVES = [
 ]
 
 
-def _too_precise(case, path, places):
-    """Whether a number at path (a list level is every item) has more than `places` decimals."""
+def _numbers(case, path):
+    """The numbers at path in the case's body (a list level is every item)."""
     def numbers(value, keys):
         if not keys:
             return [value]
@@ -227,10 +232,18 @@ def _too_precise(case, path, places):
         if isinstance(value, dict) and keys[0] in value:
             return numbers(value[keys[0]], keys[1:])
         return []
-    found = numbers(case.body, list(path))
+    return [n for n in numbers(case.body, list(path)) if isinstance(n, (int, float)) and not isinstance(n, bool)]
+
+
+def _too_precise(case, path, places):
+    """Whether a number at path has more than `places` decimals."""
     scale = 10 ** places
-    return any(isinstance(n, (int, float)) and not isinstance(n, bool) and abs(n * scale - round(n * scale)) > 1e-6
-               for n in found)
+    return any(abs(n * scale - round(n * scale)) > 1e-6 for n in _numbers(case, path))
+
+
+def _rounds_to(case, path, places, refused):
+    """Whether a number at path, as stored in units of 10^-places, is one the server refuses (`refused(units)`)."""
+    return any(refused(round(n * 10 ** places)) for n in _numbers(case, path))
 
 
 def _same_hours(case):

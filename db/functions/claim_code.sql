@@ -18,6 +18,7 @@ CREATE OR REPLACE FUNCTION claim_code(
 DECLARE
     v_batch batches%ROWTYPE;
     v_state text;
+    v_claim claims%ROWTYPE;
     v_member uuid;
     v_entry bigint;
     v_balance bigint;
@@ -34,11 +35,16 @@ BEGIN
         WHERE c.kid = p_kid AND c.serials @> p_serial ORDER BY c.id DESC LIMIT 1;
     v_state := coalesce(v_state, 'created');
 
-    -- Already claimed wins over every other answer: the person sees who holds it.
-    RETURN QUERY SELECT 'already_claimed', c.batch_id, c.points, NULL::bigint,
-                        coalesce(m.merged_into, c.member_id), c.claimed_at, NULL::jsonb
-        FROM claims c JOIN members m ON m.id = c.member_id WHERE c.kid = p_kid AND c.serial = p_serial;
-    IF FOUND THEN RETURN; END IF;
+    -- Already claimed wins over every other answer: the person sees who holds it (its
+    -- survivor, if merged). Two look-ups, not a join: on Citus the claim and the member are
+    -- in different shards (docs/scale.md).
+    SELECT * INTO v_claim FROM claims c WHERE c.kid = p_kid AND c.serial = p_serial;
+    IF FOUND THEN
+        RETURN QUERY SELECT 'already_claimed', v_claim.batch_id, v_claim.points, NULL::bigint,
+                            coalesce(m.merged_into, v_claim.member_id), v_claim.claimed_at, NULL::jsonb
+            FROM members m WHERE m.id = v_claim.member_id;
+        RETURN;
+    END IF;
 
     IF v_state <> 'active' THEN
         RETURN QUERY SELECT CASE v_state WHEN 'voided' THEN 'voided' ELSE 'not_active' END,

@@ -68,6 +68,140 @@ apt_install() {
     fi
 }
 
+# --- Private PostgreSQL servers (ops/db, ops/citus) ---
+# Loopback only, trust auth, data owned by and run as the server user.
+
+# PostgreSQL refuses to run as root, so root runs the server as `postgres`.
+if ((EUID == 0)); then
+    server_user=postgres
+else
+    server_user="$(id -un)"
+fi
+
+# Run a server-side command as the server user. fd 9 is our lock; close it
+# so the postmaster does not inherit it and hold the lock forever.
+as_server() {
+    if ((EUID == 0)); then
+        # cd /: the caller's cwd may be unreadable for postgres (e.g. under /root).
+        (cd / && runuser -u postgres -- "$@" 9>&-)
+    else
+        "$@" 9>&-
+    fi
+}
+
+# server_location DIR IS_DEFAULT ENV_NAME FALLBACK_NAME [quiet]: sets server_dir, where the
+# servers of DIR (the value of ENV_NAME) live. When root runs them, user postgres must be able
+# to reach DIR; if it cannot and DIR is our default (IS_DEFAULT 1), they live in
+# /var/tmp/FALLBACK_NAME-HASH instead (one per checkout), mentioned unless "quiet".
+server_location() {
+    local dir="$1" is_default="$2" env_name="$3" fallback_name="$4" quiet="${5:-}"
+    server_dir="$dir"
+    ((EUID == 0)) || return 0
+    id postgres >/dev/null 2>&1 || die "user postgres does not exist (run ops/setup)"
+    # postgres must be able to reach the directory; we create missing parts with
+    # mode 755, so check the nearest existing ancestor.
+    local anc
+    anc="$(dirname "$dir")"
+    while [[ ! -d "$anc" ]]; do anc="$(dirname "$anc")"; done
+    if ! runuser -u postgres -- test -x "$anc"; then
+        ((is_default)) || die "user postgres cannot traverse to $anc, so it cannot use $env_name=$dir"
+        # Same TALLY_ROOT -> same directory, so start/stop/status agree.
+        server_dir="/var/tmp/$fallback_name-$(printf '%s' "$TALLY_ROOT" | sha256sum | cut -c1-12)"
+        # /var/tmp is world-writable: only trust a directory we created.
+        if [[ -e "$server_dir" ]] && [[ "$(stat -c %U "$server_dir")" != postgres ]]; then
+            die "$server_dir exists but is not owned by postgres; remove it"
+        fi
+        [[ "$quiet" == quiet ]] ||
+            log "notice: user postgres cannot traverse to $anc; using $server_dir instead of $dir"
+    fi
+}
+
+# check_data_owner DATA: fails unless DATA (if it exists) belongs to the server user.
+check_data_owner() {
+    local owner
+    [[ -e "$1" ]] || return 0
+    owner="$(stat -c %U "$1")"
+    [[ "$owner" == "$server_user" ]] ||
+        die "$1 belongs to $owner but the server would run as $server_user; run ops/${0##*/} as $owner (root uses postgres)"
+}
+
+# take_lock FILE: serializes start/stop/reset (e.g. parallel test jobs all calling start).
+take_lock() {
+    mkdir -p "$(dirname "$1")"
+    exec 9>>"$1"
+    flock 9
+}
+
+# postmaster_pid DATA: PID of the postmaster serving DATA, or failure. A leftover
+# postmaster.pid after a reboot may name a PID now used by an unrelated process, so check
+# that the process really is a postmaster sitting in our data dir.
+postmaster_pid() {
+    local pid
+    [[ -f "$1/postmaster.pid" ]] || return 1
+    pid="$(head -n 1 "$1/postmaster.pid")"
+    [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+    [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == postgres ]] || return 1
+    [[ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" == "$(realpath "$1")" ]] || return 1
+    echo "$pid"
+}
+
+# postmaster_port DATA: port the running server listens on (line 4 of postmaster.pid).
+postmaster_port() {
+    sed -n 4p "$1/postmaster.pid"
+}
+
+# make_server_dirs DATA DIR...: creates DATA (mode 700) and the DIRs, owned by the server user.
+make_server_dirs() {
+    mkdir -p "$@"
+    chmod 700 "$1"
+    if ((EUID == 0)); then
+        chown postgres: "$@"
+    fi
+}
+
+# init_server BIN DATA LOG_DIR: initdb (superuser $TALLY_DB_USER, trust auth) into DATA, its
+# output in LOG_DIR/initdb.log. Our settings go to DATA/tally.conf (rewritten on every start).
+init_server() {
+    local bin="$1" data="$2" log_dir="$3" locale=C.UTF-8
+    locale -a 2>/dev/null | grep -qiE '^c\.utf-?8$' || locale=C
+    log "initializing cluster in $data (locale $locale)"
+    if ! as_server "$bin/initdb" -D "$data" --username="$TALLY_DB_USER" --auth=trust \
+        --encoding=UTF8 --locale="$locale" >"$log_dir/initdb.log" 2>&1; then
+        cat "$log_dir/initdb.log" >&2
+        die "initdb failed"
+    fi
+    echo "include_if_exists = 'tally.conf'" | as_server tee -a "$data/postgresql.conf" >/dev/null
+}
+
+# write_loopback_hba DATA: pg_hba.conf trusting every local user, loopback only.
+write_loopback_hba() {
+    as_server tee "$1/pg_hba.conf" >/dev/null <<EOF
+# Managed by ops/${0##*/}; rewritten on every start.
+# Loopback-only development cluster: any local user may connect as any role
+# without a password. Never make it listen on a non-loopback address.
+# TYPE  DATABASE  USER  ADDRESS        METHOD
+local   all       all                  trust
+host    all       all   127.0.0.1/32   trust
+host    all       all   ::1/128        trust
+EOF
+}
+
+# start_server BIN DATA RUN_DIR LOG_FILE PORT [WHAT]: starts the stopped server of DATA (after
+# removing a stale postmaster.pid); on failure shows the log's tail.
+start_server() {
+    local bin="$1" data="$2" run_dir="$3" log_file="$4" port="$5"
+    local what="${6:-PostgreSQL $(cat "$2/PG_VERSION")}"
+    if [[ -f "$data/postmaster.pid" ]]; then
+        log "removing stale postmaster.pid (server is not running)"
+        rm -f "$data/postmaster.pid" "$run_dir"/.s.PGSQL.*.lock
+    fi
+    log "starting $what on 127.0.0.1:$port (log: $log_file)"
+    if ! as_server "$bin/pg_ctl" -D "$data" -l "$log_file" -w -t 60 start >&2; then
+        tail -n 20 "$log_file" >&2 || true
+        die "$what failed to start (log: $log_file)"
+    fi
+}
+
 # --- Benchmarks (ops/load-claims, ops/bench-http) ---
 
 # tally_binary VAR [CONFIGURATION]: the tally binary a benchmark runs: the file the environment

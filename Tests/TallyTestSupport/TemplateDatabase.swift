@@ -11,7 +11,8 @@ import TallyCore
 /// other migrations: an advisory lock on the maintenance database lets one of them build
 /// while the others wait, and a template is built under a temporary name and renamed when
 /// complete, so no one copies a half-migrated database. Nobody may connect to a template
-/// (a database being copied must have no connections).
+/// (a database being copied must have no connections). On Citus the template is made, and each
+/// copy, on every node (see `CitusTestCluster`).
 enum TemplateDatabase {
     static let prefix = "tally_template_"
 
@@ -39,7 +40,7 @@ enum TemplateDatabase {
                 if droppingOthers {
                     // Tidying only: a template that cannot be dropped now is dropped next time.
                     for other in try await templates(on: connection) where other != name {
-                        try? await run("DROP DATABASE IF EXISTS \(other)", on: connection)
+                        try? await TestDatabase.onEveryNode("DROP DATABASE IF EXISTS \(other)")
                     }
                 }
                 if try await !templates(on: connection).contains(name) {
@@ -55,12 +56,21 @@ enum TemplateDatabase {
     private static func build(_ name: String, on connection: PostgresConnection) async throws {
         let building = name + "_new"
         // Left behind by a process that stopped while building (we hold the lock).
-        try await run("DROP DATABASE IF EXISTS \(building) WITH (FORCE)", on: connection)
-        try await run("CREATE DATABASE \(building)", on: connection)
+        try await TestDatabase.onEveryNode("DROP DATABASE IF EXISTS \(building) WITH (FORCE)")
+        if let cluster = CitusTestCluster.fromEnvironment {
+            try await cluster.create(building)
+        } else {
+            try await run("CREATE DATABASE \(building)", on: connection)
+        }
         let client = PostgresClient(
             configuration: try DatabaseURL.configuration(TestDatabase.url(database: building), maximumConnections: 1))
         try await client.whileRunning { try await TestDatabase.migrate($0) }
-        try await run("ALTER DATABASE \(building) ALLOW_CONNECTIONS false", on: connection)
+        try await TestDatabase.onEveryNode("ALTER DATABASE \(building) ALLOW_CONNECTIONS false")
+        // Citus's maintenance daemons keep sessions in every node's copy; refused from now on, they go.
+        if CitusTestCluster.fromEnvironment != nil {
+            try await TestDatabase.onEveryNode(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(building)'")
+        }
         // The migrating client has closed its connection; its server process may take a moment to go.
         let deadline = ContinuousClock.now + .seconds(30)
         while try await count("SELECT count(*)::int FROM pg_stat_activity WHERE datname = '\(building)'", on: connection) > 0,
@@ -68,7 +78,7 @@ enum TemplateDatabase {
         {
             try await Task.sleep(for: .milliseconds(20))
         }
-        try await run("ALTER DATABASE \(building) RENAME TO \(name)", on: connection)
+        try await TestDatabase.onEveryNode("ALTER DATABASE \(building) RENAME TO \(name)")
     }
 
     /// Every template on the cluster, this checkout's or not, and any left half built.
@@ -80,10 +90,10 @@ enum TemplateDatabase {
         return names
     }
 
-    /// SHA-256 of every file in db/migrations and db/functions (names and contents), 16 hex digits.
+    /// SHA-256 of every file in db/migrations, db/functions and db/citus (names and contents), 16 hex digits.
     static func fingerprint() -> String {
         var hash = SHA256()
-        for folder in ["migrations", "functions"] {
+        for folder in ["migrations", "functions", "citus"] {
             let directory = TestDatabase.schemaDirectory + "/" + folder
             let files = (try? FileManager.default.subpathsOfDirectory(atPath: directory)) ?? []
             for file in files.sorted() {

@@ -7,7 +7,9 @@ import TallyCore
 /// template (see `TemplateDatabase`), or empty.
 ///
 /// Connects to the cluster named by `TALLY_TEST_DATABASE_URL` (default: the local
-/// cluster that `ops/db start` runs on port 54329).
+/// cluster that `ops/db start` runs on port 54329). With `TALLY_TEST_CITUS_WORKERS`, that is a
+/// Citus coordinator and each test's database is made on every node and distributed (see
+/// `CitusTestCluster`): every node has its copy of each test database.
 public enum TestDatabase {
     public static let logger = Logger(label: "tally.test")
 
@@ -35,22 +37,38 @@ public enum TestDatabase {
         _ body: @Sendable (_ client: PostgresClient, _ url: String) async throws -> T
     ) async throws -> T {
         let name = "tally_t_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
+        let url = url(database: name)
         if migrated {
             try await createCopy(name)
+        } else if let cluster = CitusTestCluster.fromEnvironment {
+            try await cluster.create(name)
         } else {
             try await admin("CREATE DATABASE \(name)")
         }
-        let url = url(database: name)
         do {
             let client = PostgresClient(configuration: try DatabaseURL.configuration(url, maximumConnections: 10))
             let result = try await client.whileRunning { client in
                 try await body(client, url)
             }
-            try await admin("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            try await drop(name)
             return result
         } catch {
-            try? await admin("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            try? await drop(name)
             throw error
+        }
+    }
+
+    private static func drop(_ name: String) async throws {
+        try await onEveryNode("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    }
+
+    /// Runs one statement on the maintenance database of the cluster's one node, or of every
+    /// node of a Citus cluster (where each node has its own copy of each database).
+    static func onEveryNode(_ sql: String) async throws {
+        if let cluster = CitusTestCluster.fromEnvironment {
+            try await cluster.onEveryNode(sql)
+        } else {
+            try await admin(sql)
         }
     }
 
@@ -63,17 +81,19 @@ public enum TestDatabase {
     private static func createCopy(_ name: String) async throws {
         let template = try await TemplateDatabase.name()
         do {
-            try await admin("CREATE DATABASE \(name) TEMPLATE \(template)")
-        } catch  where DatabaseError(error)?.sqlState == "3D000" {
+            try await onEveryNode("CREATE DATABASE \(name) TEMPLATE \(template)")
+        } catch where DatabaseError(error)?.sqlState == "3D000" {
             // Dropped as stale by a test process of other migrations: build it again.
+            try? await onEveryNode("DROP DATABASE IF EXISTS \(name)")
             try await TemplateDatabase.ensure()
-            try await admin("CREATE DATABASE \(name) TEMPLATE \(template)")
+            try await onEveryNode("CREATE DATABASE \(name) TEMPLATE \(template)")
         }
     }
 
-    /// Runs one statement on the cluster's maintenance database (a client runs only once).
-    private static func admin(_ sql: String) async throws {
-        let admin = PostgresClient(configuration: try DatabaseURL.configuration(adminURL, maximumConnections: 1))
+    /// Runs one statement on the cluster's maintenance database (a client runs only once), or
+    /// on another node's.
+    static func admin(_ sql: String, url: String = adminURL) async throws {
+        let admin = PostgresClient(configuration: try DatabaseURL.configuration(url, maximumConnections: 1))
         try await admin.whileRunning { admin in
             try await admin.query(PostgresQuery(unsafeSQL: sql), logger: logger)
         }

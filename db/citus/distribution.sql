@@ -10,10 +10,8 @@
 -- Tally's triggers run where the rows are (on the shards): the ledger's append-only guard,
 -- the events, the rollups. Citus calls triggers on distributed tables unsafe because a trigger
 -- could reach rows in other shards; Tally's touch only their own node's tables (co-located
--- shards, reference tables, node-local rollups). For this session and every later one (so
--- that a later migrate may replace a trigger):
+-- shards, reference tables, node-local rollups). The migrator allows them in its session.
 SET citus.enable_unsafe_triggers = on;
-DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET citus.enable_unsafe_triggers = on', current_database()); END $$;
 
 -- The helpers live in pg_temp: this session's only, never propagated to the workers.
 CREATE FUNCTION pg_temp.reference_table(p_table regclass) RETURNS void LANGUAGE plpgsql AS $$

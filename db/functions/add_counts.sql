@@ -1,6 +1,6 @@
 -- Two JSON objects of counts added up, key by key (a merge folds the absorbed member's claim
 -- counts into the survivor's).
-CREATE OR REPLACE FUNCTION add_counts(p_counts jsonb, p_more jsonb) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+CREATE OR REPLACE FUNCTION add_counts(p_counts jsonb, p_more jsonb) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
     v_key text;
     v_n bigint;

@@ -43,15 +43,13 @@ BEGIN
     -- holding a member the other needs (a deadlock, broken only after deadlock_timeout).
     -- A lone claim skips this (see above).
     IF cardinality(p_key) > 1 THEN
-        SELECT array_agg(x.member_id) INTO v_members FROM (
-            SELECT (SELECT i.member_id FROM member_identities i
-                    WHERE i.channel = c.channel AND i.external_id = c.external_id) AS member_id
-                FROM unnest(p_channel, p_external_id) AS c(channel, external_id)
-            UNION ALL
-            SELECT (SELECT i.member_id FROM member_identities i
-                    WHERE i.channel = 'phone' AND i.external_id = c.phone) AS member_id
-                FROM unnest(p_phone) AS c(phone) WHERE c.phone <> '') x
-            WHERE x.member_id IS NOT NULL;
+        -- (A semi-join, not a subquery per identity: Citus cannot correlate one with unnest.)
+        SELECT array_agg(i.member_id) INTO v_members FROM member_identities i
+            WHERE i.external_id = ANY (p_external_id || p_phone)
+              AND (i.channel, i.external_id) IN (
+                  SELECT c.channel, c.external_id FROM unnest(p_channel, p_external_id) AS c(channel, external_id)
+                  UNION ALL
+                  SELECT 'phone', c.phone FROM unnest(p_phone) AS c(phone) WHERE c.phone <> '');
     END IF;
     IF v_members IS NOT NULL THEN
         PERFORM FROM members m

@@ -58,6 +58,7 @@ public struct Migrator: Sendable {
             try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
             do {
                 let applied = try await apply(schema, on: connection)
+                try await distribute(schema, on: connection)
                 try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
                 return applied
             } catch {
@@ -79,6 +80,11 @@ public struct Migrator: Sendable {
     }
 
     private func apply(_ schema: Schema, on connection: PostgresConnection) async throws -> Applied {
+        if try await isCitus(connection) {
+            // Tally's triggers run on the shards and touch only their own node's tables (see
+            // db/citus/distribution.sql); Citus wants them allowed before a file replaces one.
+            try await connection.query("SET citus.enable_unsafe_triggers = on", logger: logger)
+        }
         let versions = try await records(of: "schema_migrations", by: "version", as: Int.self, on: connection)
         let functions = try await records(of: "schema_functions", by: "name", as: String.self, on: connection)
         var plan = Applied()
@@ -142,6 +148,29 @@ public struct Migrator: Sendable {
             throw Refused(description: "migrate failed and was rolled back: \(cause.databaseDescription)")
         }
         return plan
+    }
+
+    /// On a Citus coordinator (the database has the citus extension), spreads the tables over
+    /// the cluster as db/citus/distribution.sql says: after the migrations' transaction, each
+    /// statement in a transaction of its own, as Citus requires. Every statement is idempotent,
+    /// so this runs on every migrate, and one that stopped half-way is finished by the next.
+    private func distribute(_ schema: Schema, on connection: PostgresConnection) async throws {
+        guard try await isCitus(connection) else { return }
+        logger.info("distributing the tables over the Citus cluster")
+        do {
+            for statement in schema.distribution {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+        } catch {
+            throw Refused(description: "db/citus/distribution.sql failed (the migrations are applied; migrate again to finish): \(error.databaseDescription)")
+        }
+    }
+
+    /// Whether the database is a Citus coordinator's (it has the citus extension).
+    private func isCitus(_ connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')", logger: logger)
+        for try await (present) in rows.decode(Bool.self) { return present }
+        return false
     }
 
     /// Runs a file's statements one by one (the extended protocol takes one at a time).

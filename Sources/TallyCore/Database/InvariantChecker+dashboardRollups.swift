@@ -1,10 +1,10 @@
 import PostgresNIO
 
 extension InvariantChecker {
-    /// I10: the console's rollups (db/migrations/0015_rollups.sql), their slots summed, as a
-    /// recomputation from scans, claims, members and the ledger finds them; and each stored
-    /// repeat-claim day as `repeat_claims_between` computes it again. Zero counts and missing
-    /// rows are the same thing.
+    /// I10: the console's rollups (db/migrations/0015_rollups.sql; every node's on Citus, by
+    /// `rollup_rows`), their slots summed, as a recomputation from scans, claims, members and
+    /// the ledger finds them; and each stored repeat-claim day as `repeat_claims_between`
+    /// computes it again. Zero counts and missing rows are the same thing.
     func dashboardRollups() async throws -> Finding {
         let sql = """
             WITH z AS (SELECT rollup_time_zone AS tz FROM programme_settings),
@@ -35,7 +35,8 @@ extension InvariantChecker {
                 SELECT day, sum(scans) AS scans, sum(genuine_scans) AS genuine, sum(forged_scans) AS forged, sum(claims) AS claims,
                        sum(new_members) AS members, sum(points_issued) AS issued, sum(points_redeemed) AS redeemed,
                        sum(points_expired) AS expired, sum(points_adjusted_out) AS adjusted_out, sum(points_net) AS net
-                FROM rollup_days GROUP BY day),
+                FROM rollup_rows('rollup_days', NULL, NULL) j, jsonb_populate_record(NULL::rollup_days, j) r
+                GROUP BY day),
             claimed AS (
                 SELECT (c.claimed_at AT TIME ZONE z.tz)::date AS day, b.product_id, coalesce(b.region, 'unknown') AS region, c.channel,
                        count(*) AS claims, sum(c.points) AS points
@@ -53,13 +54,18 @@ extension InvariantChecker {
             activity_stored AS (
                 SELECT day, product_id, region, channel, sum(scans) AS scans, sum(genuine_scans) AS genuine,
                        sum(forged_scans) AS forged, sum(claims) AS claims, sum(claim_points) AS points
-                FROM rollup_activity GROUP BY 1, 2, 3, 4),
+                FROM rollup_rows('rollup_activity', NULL, NULL) j, jsonb_populate_record(NULL::rollup_activity, j) r
+                GROUP BY 1, 2, 3, 4),
             products_expected AS (SELECT day, product_id, sum(claims) AS claims, sum(points) AS points FROM claimed GROUP BY 1, 2),
             products_stored AS (
-                SELECT day, product_id, sum(claims) AS claims, sum(claim_points) AS points FROM rollup_products GROUP BY 1, 2),
+                SELECT day, product_id, sum(claims) AS claims, sum(claim_points) AS points
+                FROM rollup_rows('rollup_products', NULL, NULL) j, jsonb_populate_record(NULL::rollup_products, j) r
+                GROUP BY 1, 2),
             channels_expected AS (SELECT day, channel, sum(claims) AS claims, sum(points) AS points FROM claimed GROUP BY 1, 2),
             channels_stored AS (
-                SELECT day, channel, sum(claims) AS claims, sum(claim_points) AS points FROM rollup_channels GROUP BY 1, 2),
+                SELECT day, channel, sum(claims) AS claims, sum(claim_points) AS points
+                FROM rollup_rows('rollup_channels', NULL, NULL) j, jsonb_populate_record(NULL::rollup_channels, j) r
+                GROUP BY 1, 2),
             places_expected AS (
                 SELECT f.day, coalesce(f.batch_id, 0) AS batch_id, province_at(f.latitude, f.longitude) AS province,
                        count(*) FILTER (WHERE f.result <> 'claimed') AS scans,
@@ -69,7 +75,8 @@ extension InvariantChecker {
                 WHERE f.latitude IS NOT NULL AND f.longitude IS NOT NULL GROUP BY 1, 2, 3),
             places_stored AS (
                 SELECT day, batch_id, province, sum(scans) AS scans, sum(claims) AS claims, max(max_km) AS max_km
-                FROM rollup_scan_places GROUP BY 1, 2, 3),
+                FROM rollup_rows('rollup_scan_places', NULL, NULL) j, jsonb_populate_record(NULL::rollup_scan_places, j) r
+                GROUP BY 1, 2, 3),
             repeat_expected AS (
                 SELECT e.* FROM (SELECT min(day) AS first, max(day) AS last FROM rollup_repeat_claims) x,
                        repeat_claims_between(x.first, x.last) e)
@@ -93,7 +100,7 @@ extension InvariantChecker {
                     OR abs(coalesce(e.max_km, -1) - coalesce(s.max_km, -1)) > 1e-6),
                 (SELECT count(*) FROM rollup_repeat_claims r LEFT JOIN repeat_expected e ON e.day = r.day
                  WHERE (r.claimers, r.repeaters) IS DISTINCT FROM (e.claimers, e.repeaters)),
-                (SELECT count(*) FROM rollup_days)
+                (SELECT count(*) FROM rollup_rows('rollup_days', NULL, NULL))
             """
         let rows = try await database.query(PostgresQuery(unsafeSQL: sql), logger: logger)
         var wrong: (days: Int, activity: Int, lists: Int, places: Int, repeat: Int, rows: Int) = (0, 0, 0, 0, 0, 0)

@@ -21,8 +21,10 @@ extension DashboardStore {
         let regions = try await database.query(
             """
             SELECT r.region, province_of_region(r.region), r.claims::int8, r.scans::int8 FROM (
-                SELECT region, sum(claims) AS claims, sum(scans) AS scans FROM rollup_activity
-                WHERE day BETWEEN \(period.from)::date AND \(period.to)::date GROUP BY region) r
+                SELECT d.region, sum(d.claims) AS claims, sum(d.scans) AS scans
+                FROM rollup_rows('rollup_activity', \(period.from)::date, \(period.to)::date) j,
+                     jsonb_populate_record(NULL::rollup_activity, j) d
+                GROUP BY d.region) r
             WHERE r.claims > 0 OR r.scans > 0
             ORDER BY r.claims DESC, r.region
             """, logger: logger)
@@ -39,8 +41,10 @@ extension DashboardStore {
         var byPlace: [String: (claims: Int64, scans: Int64)] = [:]
         let places = try await database.query(
             """
-            SELECT province, sum(claims)::int8, sum(scans)::int8 FROM rollup_scan_places
-            WHERE day BETWEEN \(period.from)::date AND \(period.to)::date GROUP BY province
+            SELECT d.province, sum(d.claims)::int8, sum(d.scans)::int8
+            FROM rollup_rows('rollup_scan_places', \(period.from)::date, \(period.to)::date) j,
+                 jsonb_populate_record(NULL::rollup_scan_places, j) d
+            GROUP BY d.province
             """, logger: logger)
         for try await (province, claims, scans) in places.decode((String, Int64, Int64).self) {
             byPlace[province] = (claims, scans)
@@ -59,8 +63,9 @@ extension DashboardStore {
         var totals: (claims: Int64, scans: Int64) = (0, 0)
         let sums = try await database.query(
             """
-            SELECT coalesce(sum(claims), 0)::int8, coalesce(sum(scans), 0)::int8 FROM rollup_days
-            WHERE day BETWEEN \(period.from)::date AND \(period.to)::date
+            SELECT coalesce(sum(d.claims), 0)::int8, coalesce(sum(d.scans), 0)::int8
+            FROM rollup_rows('rollup_days', \(period.from)::date, \(period.to)::date) j,
+                 jsonb_populate_record(NULL::rollup_days, j) d
             """, logger: logger)
         for try await row in sums.decode((Int64, Int64).self) { totals = row }
         let located = byPlace.values.reduce((claims: Int64(0), scans: Int64(0))) { ($0.claims + $1.claims, $0.scans + $1.scans) }
@@ -70,9 +75,11 @@ extension DashboardStore {
             """
             SELECT f.batch_id, p.sku, p.name, b.region, province_of_region(b.region), f.province, f.km, f.scans::int8, f.claims::int8
             FROM (
-                SELECT batch_id, province, max(max_km) AS km, sum(scans) AS scans, sum(claims) AS claims FROM rollup_scan_places
-                WHERE day BETWEEN \(period.from)::date AND \(period.to)::date AND batch_id <> 0 AND max_km > \(settings.diversionKm)
-                GROUP BY batch_id, province) f
+                SELECT d.batch_id, d.province, max(d.max_km) AS km, sum(d.scans) AS scans, sum(d.claims) AS claims
+                FROM rollup_rows('rollup_scan_places', \(period.from)::date, \(period.to)::date) j,
+                     jsonb_populate_record(NULL::rollup_scan_places, j) d
+                WHERE d.batch_id <> 0 AND d.max_km > \(settings.diversionKm)
+                GROUP BY d.batch_id, d.province) f
             JOIN batches b ON b.id = f.batch_id JOIN products p ON p.id = b.product_id
             ORDER BY f.km DESC, f.batch_id, f.province LIMIT \(limit)
             """, logger: logger)

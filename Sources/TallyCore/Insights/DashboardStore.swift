@@ -3,9 +3,10 @@ import Logging
 import PostgresNIO
 
 /// Reads the console's dashboard and regions figures from the rollup tables
-/// (db/migrations/0015_rollups.sql) and the small reference tables (products, batches,
-/// provinces), never from claims, scans, members or the ledger: each read costs a few rows per
-/// day of the period (and one per day of history for the liability), whatever the history.
+/// (db/migrations/0015_rollups.sql), through `rollup_rows`, which on Citus adds up every node's
+/// copy, and the small reference tables (products, batches, provinces), never from claims, scans,
+/// members or the ledger: each read costs a few rows per day of the period (and one per day of
+/// history for the liability), whatever the history.
 public struct DashboardStore: Sendable {
     /// The longest top lists asked for.
     public static let maxTop = 100
@@ -58,7 +59,8 @@ public struct DashboardStore: Sendable {
                        sum(d.claims) AS claims, sum(d.new_members) AS members, sum(d.points_issued) AS issued,
                        sum(d.points_redeemed) AS redeemed, sum(d.points_expired) AS expired,
                        sum(d.points_adjusted_out) AS adjusted_out
-                FROM rollup_days d WHERE d.day BETWEEN \(period.previousFrom)::date AND \(period.to)::date
+                FROM rollup_rows('rollup_days', \(period.previousFrom)::date, \(period.to)::date) j,
+                     jsonb_populate_record(NULL::rollup_days, j) d
                 GROUP BY d.day) r ON r.day = g.day::date
             ORDER BY g.day
             """, logger: logger)
@@ -77,10 +79,10 @@ public struct DashboardStore: Sendable {
         var liability: (current: Int64, previous: Int64, now: Int64) = (0, 0, 0)
         let sums = try await database.query(
             """
-            SELECT coalesce(sum(points_net) FILTER (WHERE day <= \(period.to)::date), 0)::int8,
-                   coalesce(sum(points_net) FILTER (WHERE day <= \(period.previousTo)::date), 0)::int8,
-                   coalesce(sum(points_net), 0)::int8
-            FROM rollup_days
+            SELECT coalesce(sum(d.points_net) FILTER (WHERE d.day <= \(period.to)::date), 0)::int8,
+                   coalesce(sum(d.points_net) FILTER (WHERE d.day <= \(period.previousTo)::date), 0)::int8,
+                   coalesce(sum(d.points_net), 0)::int8
+            FROM rollup_rows('rollup_days', NULL, NULL) j, jsonb_populate_record(NULL::rollup_days, j) d
             """, logger: logger)
         for try await row in sums.decode((Int64, Int64, Int64).self) { liability = row }
 
@@ -125,8 +127,10 @@ public struct DashboardStore: Sendable {
         let rows = try await database.query(
             """
             SELECT p.sku, p.name, r.claims::int8, r.points::int8 FROM (
-                SELECT product_id, sum(claims) AS claims, sum(claim_points) AS points FROM rollup_products
-                WHERE day BETWEEN \(period.from)::date AND \(period.to)::date GROUP BY product_id) r
+                SELECT d.product_id, sum(d.claims) AS claims, sum(d.claim_points) AS points
+                FROM rollup_rows('rollup_products', \(period.from)::date, \(period.to)::date) j,
+                     jsonb_populate_record(NULL::rollup_products, j) d
+                GROUP BY d.product_id) r
             JOIN products p ON p.id = r.product_id
             WHERE r.claims > 0 ORDER BY r.claims DESC, p.sku LIMIT \(top)
             """, logger: logger)
@@ -140,9 +144,10 @@ public struct DashboardStore: Sendable {
     private func topChannels(_ period: DashboardPeriod, top: Int) async throws -> [DashboardReport.Ranked] {
         let rows = try await database.query(
             """
-            SELECT channel, sum(claims)::int8 AS claims, sum(claim_points)::int8 FROM rollup_channels
-            WHERE day BETWEEN \(period.from)::date AND \(period.to)::date
-            GROUP BY channel HAVING sum(claims) > 0 ORDER BY claims DESC, channel LIMIT \(top)
+            SELECT d.channel, sum(d.claims)::int8 AS claims, sum(d.claim_points)::int8
+            FROM rollup_rows('rollup_channels', \(period.from)::date, \(period.to)::date) j,
+                 jsonb_populate_record(NULL::rollup_channels, j) d
+            GROUP BY d.channel HAVING sum(claims) > 0 ORDER BY claims DESC, channel LIMIT \(top)
             """, logger: logger)
         var ranked: [DashboardReport.Ranked] = []
         for try await (channel, claims, points) in rows.decode((String, Int64, Int64).self) {

@@ -125,6 +125,39 @@ struct DashboardRollupTests {
         }
     }
 
+    @Test("rollup_rows: a rollup table's rows of a day range, as stored (plain PostgreSQL); any other table refused")
+    func rows() async throws {
+        try await TestDatabase.withFresh { client, _ in
+            let f = try await InsightsFixture.make(client)
+            _ = try await Self.programme(f)
+            for table in ["rollup_days", "rollup_activity", "rollup_products", "rollup_channels", "rollup_scan_places"] {
+                let stored = try await f.scalar("SELECT count(*)::int8 FROM \(table)")
+                #expect(stored > 0, "\(table)")
+                #expect(try await f.scalar("SELECT count(*)::int8 FROM rollup_rows('\(table)', NULL, NULL)") == stored, "\(table)")
+                let differing = try await f.scalar(
+                    """
+                    SELECT count(*)::int8 FROM (
+                        (SELECT (jsonb_populate_record(NULL::\(table), j)).* FROM rollup_rows('\(table)', NULL, NULL) j
+                         EXCEPT ALL SELECT * FROM \(table))
+                        UNION ALL
+                        (SELECT * FROM \(table)
+                         EXCEPT ALL SELECT (jsonb_populate_record(NULL::\(table), j)).* FROM rollup_rows('\(table)', NULL, NULL) j)) d
+                    """)
+                #expect(differing == 0, "\(table)")
+                let day = "(SELECT min(day) FROM \(table))"
+                #expect(try await f.scalar("SELECT count(*)::int8 FROM rollup_rows('\(table)', \(day), \(day))") == stored)
+                #expect(try await f.scalar("SELECT count(*)::int8 FROM rollup_rows('\(table)', \(day) + 1, NULL)") == 0)
+                #expect(try await f.scalar("SELECT count(*)::int8 FROM rollup_rows('\(table)', NULL, \(day) - 1)") == 0)
+            }
+            for table in ["members", "rollup_repeat_claims", "rollup_days; DROP TABLE members"] {
+                await #expect(throws: (any Error).self, "\(table)") {
+                    _ = try await f.scalar("SELECT count(*)::int8 FROM rollup_rows('\(table)', NULL, NULL)")
+                }
+            }
+            #expect(try await f.scalar("SELECT count(*)::int8 FROM members") > 0)
+        }
+    }
+
     @Test("stripes: claims from several connections land in several slots and add up")
     func slots() async throws {
         try await TestDatabase.withFresh { client, _ in

@@ -13,6 +13,13 @@
 -- shards, reference tables, node-local rollups). The migrator allows them in its session.
 SET citus.enable_unsafe_triggers = on;
 
+-- A statement that writes many shards (a batch of scans) uses one connection per worker: two
+-- backends of one transaction on one worker could otherwise wait on each other's rollup rows
+-- (db/functions/rollup_slot.sql), a deadlock Citus can only break by cancelling. And a stopped
+-- worker is reported within 2 s, so that the server answers 503 fast.
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET citus.multi_shard_modify_mode = %L', current_database(), 'sequential'); END $$;
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET citus.node_connection_timeout = %L', current_database(), '2000'); END $$;
+
 -- The helpers live in pg_temp: this session's only, never propagated to the workers.
 CREATE FUNCTION pg_temp.reference_table(p_table regclass) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN

@@ -34,6 +34,7 @@ CREATE OR REPLACE PROCEDURE api_claim_batch(
 LANGUAGE plpgsql AS $$
 DECLARE
     v_members uuid[];
+    v_lock uuid;
     v_answer record;
     v_refusal text;
     v_detail text;
@@ -52,10 +53,15 @@ BEGIN
                   SELECT 'phone', c.phone FROM unnest(p_phone) AS c(phone) WHERE c.phone <> '');
     END IF;
     IF v_members IS NOT NULL THEN
-        PERFORM FROM members m
-            WHERE m.id = ANY (v_members || ARRAY(
-                SELECT k.merged_into FROM members k WHERE k.id = ANY (v_members) AND k.merged_into IS NOT NULL))
-            ORDER BY m.id FOR UPDATE;
+        -- One member at a time, in id order: on Citus the members are in several shards, and
+        -- a SELECT ... FOR UPDATE may touch only one.
+        FOREACH v_lock IN ARRAY ARRAY(
+            SELECT DISTINCT x.id FROM unnest(v_members || ARRAY(
+                SELECT k.merged_into FROM members k WHERE k.id = ANY (v_members) AND k.merged_into IS NOT NULL)) AS x(id)
+            ORDER BY x.id)
+        LOOP
+            PERFORM FROM members m WHERE m.id = v_lock FOR UPDATE;
+        END LOOP;
     END IF;
 
     outcomes := '{}'; member_ids := '{}'; points := '{}'; balances := '{}';

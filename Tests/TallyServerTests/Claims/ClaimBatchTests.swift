@@ -107,8 +107,12 @@ struct ClaimBatchTests {
             try await app.database.query(
                 PostgresQuery(
                     unsafeSQL: """
-                        CREATE TRIGGER refuse_poisoned BEFORE INSERT ON claims FOR EACH ROW
-                        WHEN (NEW.serial = \(poisoned.serial)) EXECUTE FUNCTION refuse_poisoned()
+                        DO $$ BEGIN
+                            -- On Citus a trigger on a distributed table must be allowed first (see db/citus).
+                            PERFORM set_config('citus.enable_unsafe_triggers', 'on', true);
+                            CREATE TRIGGER refuse_poisoned BEFORE INSERT ON claims FOR EACH ROW
+                            WHEN (NEW.serial = \(poisoned.serial)) EXECUTE FUNCTION refuse_poisoned();
+                        END $$
                         """), logger: TestDatabase.logger)
 
             let answers = try await withThrowingTaskGroup(of: (Int64, API.Answer).self) { group in

@@ -20,25 +20,35 @@ SET citus.enable_unsafe_triggers = on;
 DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET citus.multi_shard_modify_mode = %L', current_database(), 'sequential'); END $$;
 DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET citus.node_connection_timeout = %L', current_database(), '2000'); END $$;
 
--- The helpers live in pg_temp: this session's only, never propagated to the workers.
-CREATE FUNCTION pg_temp.reference_table(p_table regclass) RETURNS void LANGUAGE plpgsql AS $$
+-- The helpers live in pg_temp: this session's only, never propagated to the workers. A table
+-- with rows (a database moved onto Citus) has them copied into its shards with its triggers
+-- off: the rows were counted in the rollups and sent as events when they were written.
+CREATE OR REPLACE FUNCTION pg_temp.reference_table(p_table regclass) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    v_name text := p_table::text; -- Citus may make the table anew, under another oid
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM citus_tables t WHERE t.table_name = p_table AND t.citus_table_type = 'reference') THEN
+        EXECUTE format('ALTER TABLE %s DISABLE TRIGGER USER', v_name);
         PERFORM create_reference_table(p_table);
+        EXECUTE format('ALTER TABLE %s ENABLE TRIGGER USER', v_name);
     END IF;
 END;
 $$;
 
-CREATE FUNCTION pg_temp.distributed_table(p_table regclass, p_column text, p_colocate_with text) RETURNS void
+CREATE OR REPLACE FUNCTION pg_temp.distributed_table(p_table regclass, p_column text, p_colocate_with text) RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+    v_name text := p_table::text; -- Citus may make the table anew, under another oid
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM citus_tables t WHERE t.table_name = p_table AND t.citus_table_type = 'distributed') THEN
+        EXECUTE format('ALTER TABLE %s DISABLE TRIGGER USER', v_name);
         PERFORM create_distributed_table(p_table, p_column, colocate_with => p_colocate_with);
+        EXECUTE format('ALTER TABLE %s ENABLE TRIGGER USER', v_name);
     END IF;
 END;
 $$;
 
-CREATE FUNCTION pg_temp.foreign_key(p_table regclass, p_name text, p_definition text) RETURNS void
+CREATE OR REPLACE FUNCTION pg_temp.foreign_key(p_table regclass, p_name text, p_definition text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = p_table AND c.conname = p_name) THEN
@@ -49,7 +59,7 @@ $$;
 
 -- Makes each worker's own copy of a table (its definition as on the coordinator) where it is
 -- missing: the dashboard rollups, which every node keeps for the rows it stores.
-CREATE FUNCTION pg_temp.node_local_table(p_table regclass) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION pg_temp.node_local_table(p_table regclass) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     v_ddl text;
 BEGIN
@@ -78,6 +88,17 @@ ALTER TABLE ledger_entries DROP CONSTRAINT IF EXISTS ledger_entries_member_id_fk
 ALTER TABLE point_lots DROP CONSTRAINT IF EXISTS point_lots_member_id_fkey;
 ALTER TABLE redemptions DROP CONSTRAINT IF EXISTS redemptions_member_id_fkey;
 ALTER TABLE member_merges DROP CONSTRAINT IF EXISTS member_merges_absorbed_id_fkey;
+
+-- The dashboard rollups: kept by statement triggers on claims, scans, members and the ledger
+-- (db/functions/rollup_*.sql), which run on the node that stores the rows. Each node keeps
+-- its own counts in plain tables of its own, in the same transaction as the rows; a reader
+-- adds up every node's (see rollup_rows.sql). The coordinator's copies are the migrations'.
+-- Made first: the triggers go onto the shards with their tables.
+SELECT pg_temp.node_local_table('rollup_days');
+SELECT pg_temp.node_local_table('rollup_activity');
+SELECT pg_temp.node_local_table('rollup_products');
+SELECT pg_temp.node_local_table('rollup_channels');
+SELECT pg_temp.node_local_table('rollup_scan_places');
 
 -- Reference tables: small, read by every claim, written rarely; a copy on every node.
 SELECT pg_temp.reference_table('products');
@@ -115,16 +136,6 @@ SELECT pg_temp.foreign_key('ledger_entries', 'ledger_entries_member_id_fkey', 'F
 SELECT pg_temp.foreign_key('point_lots', 'point_lots_member_id_fkey', 'FOREIGN KEY (member_id) REFERENCES members (id)');
 SELECT pg_temp.foreign_key('redemptions', 'redemptions_member_id_fkey', 'FOREIGN KEY (member_id) REFERENCES members (id)');
 SELECT pg_temp.foreign_key('member_merges', 'member_merges_absorbed_id_fkey', 'FOREIGN KEY (absorbed_id) REFERENCES members (id)');
-
--- The dashboard rollups: kept by statement triggers on claims, scans, members and the ledger
--- (db/functions/rollup_*.sql), which run on the node that stores the rows. Each node keeps
--- its own counts in plain tables of its own, in the same transaction as the rows; a reader
--- adds up every node's (see rollup_rows.sql). The coordinator's copies are the migrations'.
-SELECT pg_temp.node_local_table('rollup_days');
-SELECT pg_temp.node_local_table('rollup_activity');
-SELECT pg_temp.node_local_table('rollup_products');
-SELECT pg_temp.node_local_table('rollup_channels');
-SELECT pg_temp.node_local_table('rollup_scan_places');
 
 -- Everything else stays on the coordinator: written by staff, the jobs and the webhook
 -- dispatcher, or per campaign (idempotency_keys, export_audit, otp_challenges, outbox_events,

@@ -18,7 +18,17 @@ public struct DatabaseError: Sendable {
         guard let psql = error as? PSQLError, let info = psql.serverInfo else { return nil }
         sqlState = info[.sqlState]
         message = info[.message]
-        constraint = info[.constraintName]
+        constraint = info[.constraintName].map(Self.withoutShardSuffix)
+    }
+
+    /// A constraint as the schema names it. On Citus the error comes from a shard, whose
+    /// constraints carry the shard's id (`batches_serials_do_not_overlap_102009`); shard ids
+    /// start at 102008, and no constraint of Tally's ends in `_` and six digits or more.
+    static func withoutShardSuffix(_ name: String) -> String {
+        guard let underscore = name.lastIndex(of: "_") else { return name }
+        let digits = name[name.index(after: underscore)...]
+        guard digits.count >= 6, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return name }
+        return String(name[..<underscore])
     }
 
     public static let uniqueViolation = "23505"

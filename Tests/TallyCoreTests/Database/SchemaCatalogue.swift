@@ -26,7 +26,10 @@ struct SchemaCatalogue: Equatable {
         "indexes":
             "SELECT pg_get_indexdef(indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relnamespace = 'public'::regnamespace",
         "sequences": "SELECT relname::text FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'S'",
-        "triggers": "SELECT pg_get_triggerdef(oid) || ' enabled=' || tgenabled::text FROM pg_trigger WHERE NOT tgisinternal",
+        "triggers": """
+        SELECT pg_get_triggerdef(t.oid) || ' enabled=' || t.tgenabled::text FROM pg_trigger t
+        WHERE NOT t.tgisinternal AND t.tgfoid::regproc::text NOT LIKE 'citus%' -- Citus's own, on its tables
+        """,
         "functions": """
         SELECT pg_get_functiondef(p.oid) FROM pg_proc p
         WHERE p.pronamespace = 'public'::regnamespace

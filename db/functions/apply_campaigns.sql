@@ -180,8 +180,9 @@ BEGIN
             END IF;
         END IF;
         IF v_outcome = 'awarded' AND v_reward_id IS NOT NULL THEN
-            -- Held shared, as a redemption holds it: a change of its stock waits for this.
-            PERFORM FROM rewards r WHERE r.id = v_reward_id AND r.initial_stock IS NOT NULL FOR KEY SHARE;
+            -- Held shared, as a redemption holds it (hold_reward): a change of its stock waits for this.
+            PERFORM hold_reward(v_reward_id, false);
+            PERFORM FROM rewards r WHERE r.id = v_reward_id AND r.initial_stock IS NOT NULL;
             IF FOUND THEN
                 IF take_reward_stock(v_reward_id, 1) THEN
                     v_taken := v_taken || 'reward'::text;

@@ -18,7 +18,8 @@ BEGIN
     -- Lock the member first (as every points change does), then read the redemption again:
     -- a merge may have moved it to the survivor meanwhile.
     SELECT l.member_id, l.balance INTO v_member, v_balance FROM lock_member(v_owner) l;
-    SELECT * INTO v_redemption FROM redemptions r WHERE r.id = p_redemption;
+    SELECT * INTO v_redemption FROM redemptions r WHERE r.member_id = v_member AND r.id = p_redemption;
+    IF NOT FOUND THEN outcome := 'unknown_redemption'; RETURN; END IF;
     member_id := v_redemption.member_id;
     balance := v_balance;
     points := v_redemption.points;
@@ -28,13 +29,14 @@ BEGIN
     END IF;
 
     -- Units back to one slice of a stocked reward (none: it is unlimited now), with the reward
-    -- held shared as redemptions hold it, so a change of its stock waits for this.
-    PERFORM 1 FROM rewards r WHERE r.id = v_redemption.reward_id FOR KEY SHARE;
+    -- held shared as redemptions hold it (hold_reward), so a change of its stock waits for this.
+    PERFORM hold_reward(v_redemption.reward_id, false);
     UPDATE reward_stock s SET units = s.units + v_redemption.quantity
         WHERE s.reward_id = v_redemption.reward_id AND s.slice = v_slice;
     -- A campaign's voucher cost no points: only its unit goes back.
     IF v_redemption.points = 0 THEN
-        UPDATE redemptions SET status = 'cancelled', cancelled_at = now() WHERE id = p_redemption;
+        UPDATE redemptions r SET status = 'cancelled', cancelled_at = now()
+            WHERE r.member_id = v_redemption.member_id AND r.id = p_redemption;
         outcome := 'cancelled';
         RETURN;
     END IF;
@@ -50,8 +52,8 @@ BEGIN
     INSERT INTO ledger_entries (member_id, id, kind, points, balance_after, reason, actor)
         OVERRIDING SYSTEM VALUE
         VALUES (v_member, v_entry, 'redemption_cancel', v_redemption.points, balance, p_reason, p_actor);
-    UPDATE redemptions SET status = 'cancelled', cancelled_at = now(), cancel_entry_id = v_entry
-        WHERE id = p_redemption;
+    UPDATE redemptions r SET status = 'cancelled', cancelled_at = now(), cancel_entry_id = v_entry
+        WHERE r.member_id = v_redemption.member_id AND r.id = p_redemption;
     outcome := 'cancelled';
 END;
 $$;

@@ -11,10 +11,11 @@ DECLARE
     v_absorbed members%ROWTYPE;
 BEGIN
     IF p_survivor = p_absorbed THEN outcome := 'same_member'; RETURN; END IF;
-    -- The pair, and members merged into the absorbed one earlier (they will point at the
-    -- survivor), locked in id order.
-    PERFORM 1 FROM members m WHERE m.id IN (p_survivor, p_absorbed) OR m.merged_into = p_absorbed
-        ORDER BY m.id FOR UPDATE;
+    -- The pair, locked one at a time in id order (Citus locks rows of one shard a statement).
+    -- Members merged into the absorbed one earlier change only in a merge of the absorbed one,
+    -- which waits for its lock: the UPDATE below locks them.
+    PERFORM 1 FROM members m WHERE m.id = least(p_survivor, p_absorbed) FOR UPDATE;
+    PERFORM 1 FROM members m WHERE m.id = greatest(p_survivor, p_absorbed) FOR UPDATE;
     SELECT * INTO v_survivor FROM members m WHERE m.id = p_survivor;
     SELECT * INTO v_absorbed FROM members m WHERE m.id = p_absorbed;
     IF v_survivor.id IS NULL OR v_absorbed.id IS NULL THEN outcome := 'unknown_member'; RETURN; END IF;
@@ -30,8 +31,7 @@ BEGIN
             VALUES (p_survivor, 'merge_in', points_moved, v_survivor.balance + points_moved, p_reason, p_actor);
     END IF;
     -- The absorbed member's rollups (its claims and scans, with those of members merged into it
-    -- earlier) become the survivor's; its points expiring by day move with its lots (below, by
-    -- the trigger of point_lots_expiring).
+    -- earlier) become the survivor's; its points expiring by day move with its lots (below).
     UPDATE members SET balance = 0, lifetime_earned = 0, lifetime_redeemed = 0, lifetime_expired = 0,
                        claims_by_channel = '{}', claims_by_region = '{}', claims_by_product = '{}',
                        first_scan_at = NULL, last_scan_at = NULL,
@@ -52,9 +52,31 @@ BEGIN
     UPDATE members SET merged_into = p_survivor WHERE merged_into = p_absorbed;
     UPDATE member_identities SET member_id = p_survivor WHERE member_id = p_absorbed;
     GET DIAGNOSTICS identities_moved = ROW_COUNT;
-    UPDATE point_lots SET member_id = p_survivor WHERE member_id = p_absorbed;
-    UPDATE lot_debits SET member_id = p_survivor WHERE member_id = p_absorbed;
-    UPDATE redemptions SET member_id = p_survivor WHERE member_id = p_absorbed;
+    -- Lots, their debits, the points expiring by day and redemptions move to the survivor's rows:
+    -- copied and deleted, as Citus keeps a member's rows in its shard and cannot change the key.
+    INSERT INTO point_lots (member_id, id, ledger_entry_id, source, points, remaining, earned_at, expires_at)
+        OVERRIDING SYSTEM VALUE
+        SELECT p_survivor, l.id, l.ledger_entry_id, l.source, l.points, l.remaining, l.earned_at, l.expires_at
+        FROM point_lots l WHERE l.member_id = p_absorbed;
+    DELETE FROM point_lots WHERE member_id = p_absorbed;
+    INSERT INTO lot_debits (member_id, ledger_entry_id, lot_id, points)
+        SELECT p_survivor, d.ledger_entry_id, d.lot_id, d.points FROM lot_debits d WHERE d.member_id = p_absorbed;
+    DELETE FROM lot_debits WHERE member_id = p_absorbed;
+    INSERT INTO member_points_expiring AS e (member_id, expires_on, points)
+        SELECT p_survivor, x.expires_on, x.points FROM member_points_expiring x
+        WHERE x.member_id = p_absorbed ORDER BY x.expires_on
+        ON CONFLICT (member_id, expires_on) DO UPDATE SET points = e.points + excluded.points;
+    DELETE FROM member_points_expiring WHERE member_id = p_absorbed;
+    -- Redemptions (ids and vouchers unique) leave in the statement that brings them back; the
+    -- setting tells their trigger (redemption_event) that these are no new redemptions.
+    PERFORM set_config('tally.moving_redemptions', 'on', true);
+    WITH gone AS (DELETE FROM redemptions r WHERE r.member_id = p_absorbed RETURNING r.*)
+    INSERT INTO redemptions (member_id, id, reward_id, quantity, points, voucher, status, channel, actor,
+                             ledger_entry_id, created_at, cancelled_at, cancel_entry_id)
+        SELECT p_survivor, g.id, g.reward_id, g.quantity, g.points, g.voucher, g.status, g.channel, g.actor,
+               g.ledger_entry_id, g.created_at, g.cancelled_at, g.cancel_entry_id
+        FROM gone g;
+    PERFORM set_config('tally.moving_redemptions', 'off', true);
     -- Campaign awards too, so the survivor's per-member budgets and limits count them.
     UPDATE campaign_awards SET member_id = p_survivor WHERE member_id = p_absorbed;
     INSERT INTO member_merges (survivor_id, absorbed_id, points_moved, identities_moved, reason, actor)

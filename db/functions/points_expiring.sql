@@ -6,14 +6,19 @@
 -- point_lots (as many as the member earned on one day). Days are UTC days, as
 -- point_lots.expires_on.
 --
--- A set-returning SQL function of one SELECT, so PostgreSQL inlines it into the statement that
--- uses it (FROM points_expiring(m.id, interval '30 days')) and plans it with that statement.
+-- plpgsql, not an inlined SQL function: Citus cannot plan a SQL function that reads its tables
+-- with parameters; each statement here goes to the member's shard.
 CREATE OR REPLACE FUNCTION points_expiring(p_member uuid, p_within interval) RETURNS TABLE (points bigint)
-LANGUAGE sql STABLE AS $$
-    SELECT (coalesce((SELECT sum(e.points) FROM member_points_expiring e
-                      WHERE e.member_id = p_member AND e.expires_on < t.day), 0)
-          + coalesce((SELECT sum(l.remaining) FROM point_lots l
-                      WHERE l.member_id = p_member AND l.remaining > 0
-                        AND l.expires_at >= t.day::timestamp AT TIME ZONE 'UTC' AND l.expires_at <= t.until), 0))::bigint
-    FROM (SELECT now() + p_within AS until, ((now() + p_within) AT TIME ZONE 'UTC')::date AS day) t
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_until timestamptz := now() + p_within;
+    v_day date := (v_until AT TIME ZONE 'UTC')::date;
+BEGIN
+    points := coalesce((SELECT sum(e.points) FROM member_points_expiring e
+                        WHERE e.member_id = p_member AND e.expires_on < v_day), 0)
+            + coalesce((SELECT sum(l.remaining) FROM point_lots l
+                        WHERE l.member_id = p_member AND l.remaining > 0
+                          AND l.expires_at >= v_day::timestamp AT TIME ZONE 'UTC' AND l.expires_at <= v_until), 0);
+    RETURN NEXT;
+END;
 $$;

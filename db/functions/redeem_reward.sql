@@ -1,9 +1,9 @@
 -- Redeems a reward: points, stock and the per-member limit checked and changed together.
 -- Outcomes: redeemed, unknown_reward, inactive, wrong_channel, out_of_stock, limit_reached,
--- insufficient_points. The member is locked first, then the reward's row is held shared (FOR
--- KEY SHARE, as the redemption's foreign key would anyway): redemptions of one reward do not
--- wait for each other, and a change of the reward (RewardStore.update, FOR UPDATE) waits for
--- them. Units come from a stock slice (take_reward_stock), not from one row they all update.
+-- insufficient_points. The member is locked first, then the reward is held shared (hold_reward):
+-- redemptions of one reward do not wait for each other, and a change of the reward
+-- (RewardStore.update) waits for them. Units come from a stock slice (take_reward_stock), not
+-- from one row they all update.
 CREATE OR REPLACE FUNCTION redeem_reward(
     p_member uuid, p_reward bigint, p_quantity integer, p_channel text, p_actor text, p_voucher text,
     OUT outcome text, OUT member_id uuid, OUT redemption_id uuid, OUT points bigint, OUT balance bigint
@@ -18,7 +18,8 @@ BEGIN
     SELECT l.member_id, l.balance INTO v_member, v_balance FROM lock_member(p_member) l;
     member_id := v_member;
     balance := v_balance;
-    SELECT * INTO v_reward FROM rewards r WHERE r.id = p_reward FOR KEY SHARE;
+    PERFORM hold_reward(p_reward, false);
+    SELECT * INTO v_reward FROM rewards r WHERE r.id = p_reward;
     IF NOT FOUND THEN outcome := 'unknown_reward'; RETURN; END IF;
     IF (v_reward.active_from IS NOT NULL AND now() < v_reward.active_from)
        OR (v_reward.active_until IS NOT NULL AND now() >= v_reward.active_until) THEN

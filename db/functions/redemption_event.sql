@@ -1,5 +1,7 @@
 CREATE OR REPLACE FUNCTION redemption_event() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- A merge moving the absorbed member's redemptions to the survivor (merge_members.sql).
+    IF current_setting('tally.moving_redemptions', true) = 'on' THEN RETURN NULL; END IF;
     IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status THEN
         PERFORM emit_event(
             CASE WHEN NEW.status = 'cancelled' THEN 'redemption.cancelled' ELSE 'redemption.created' END,

@@ -46,7 +46,8 @@ public struct RewardStore: Sendable {
     }
 
     /// Changes what `patch` sends, on the locked reward: redemptions and cancellations of it
-    /// (which hold it shared) wait, so the stock arithmetic sees every live redemption.
+    /// (which hold it shared, db/functions/hold_reward.sql) wait, so the stock arithmetic sees
+    /// every live redemption.
     public func update(sku: String, _ patch: RewardPatch) async throws -> Reward {
         if let newSKU = patch.sku, newSKU != sku {
             throw StoreError(.invalid, .skuImmutable, "a reward's sku cannot change")
@@ -57,6 +58,12 @@ public struct RewardStore: Sendable {
         }
         let logger = self.logger
         return try await database.transaction(logger: logger) { tx in
+            // Held before its row is read: a redemption reads the terms it checks after its hold.
+            let ids = try await tx.query("SELECT id FROM rewards WHERE sku = \(sku)", logger: logger)
+            var heldID: Int64?
+            for try await id in ids.decode(Int64.self) { heldID = id }
+            guard let heldID else { throw Self.notFound(sku) }
+            try await tx.query("SELECT hold_reward(\(heldID), true)", logger: logger)
             let rows = try await tx.query(
                 """
                 SELECT id, name, description, image_url, cost_points, initial_stock, \(unescaped: Self.stock), per_member_limit,

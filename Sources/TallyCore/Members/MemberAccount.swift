@@ -35,16 +35,20 @@ public struct MemberAccountStore: Sendable {
     /// The account of `member` (followed to its survivor if merged), with points expiring within
     /// `expiringWithinDays` and the `entries` most recent ledger entries.
     public func account(of member: UUID, expiringWithinDays days: Int = 30, entries: Int = 20) async throws -> MemberAccount {
-        let rows = try await database.query(
-            """
-            SELECT m.id, m.balance, expiring.points
-            FROM members m CROSS JOIN LATERAL points_expiring(m.id, make_interval(days => \(days)::int4)) AS expiring
-            WHERE m.id = (SELECT coalesce(x.merged_into, x.id) FROM members x WHERE x.id = \(member))
-            """, logger: logger)
-        var found: (UUID, Int64, Int64)?
-        for try await row in rows.decode((UUID, Int64, Int64).self) { found = row }
-        guard let found else { throw RedemptionStore.memberNotFound(member) }
-        let (holder, balance, expiring) = found
+        // The holder, its balance and its points expiring, each a look-up of its own: on Citus a
+        // statement that joins a member's row with a function reading its lots cannot be planned.
+        var holder: UUID?
+        let holders = try await database.query(
+            "SELECT coalesce(merged_into, id) FROM members WHERE id = \(member)", logger: logger)
+        for try await id in holders.decode(UUID.self) { holder = id }
+        guard let holder else { throw RedemptionStore.memberNotFound(member) }
+        var balance: Int64 = 0
+        let balances = try await database.query("SELECT balance FROM members WHERE id = \(holder)", logger: logger)
+        for try await points in balances.decode(Int64.self) { balance = points }
+        let expiringRows = try await database.query(
+            "SELECT points FROM points_expiring(\(holder), make_interval(days => \(days)::int4))", logger: logger)
+        var expiring: Int64 = 0
+        for try await points in expiringRows.decode(Int64.self) { expiring = points }
         let history = try await database.query(
             """
             SELECT kind, points, balance_after, created_at FROM ledger_entries

@@ -74,22 +74,8 @@ public struct MemberLedger: Sendable {
         // One row for the member even when no entry matches (its entry columns NULL).
         let rows = try await database.query(
             """
-            SELECT (\(key)::uuid IS NULL OR api_key_is_live(\(key)::uuid)), m.merged_into,
-                   l.id, l.member_id, l.kind, l.points, l.balance_after, l.kid, l.serial, l.reason, l.actor, l.created_at,
-                   l.campaign_id, l.campaign_version
-            FROM members m
-            LEFT JOIN LATERAL (
-                SELECT e.id, e.member_id, e.kind, e.points, e.balance_after, e.kid, e.serial, e.reason, e.actor, e.created_at,
-                       e.campaign_id, e.campaign_version
-                FROM ledger_entries e
-                WHERE e.member_id IN (SELECT m.id UNION ALL SELECT x.id FROM members x WHERE x.merged_into = m.id)
-                  AND (\(filter.before)::int8 IS NULL OR e.id < \(filter.before)::int8)
-                  AND (\(filter.kind)::text IS NULL OR e.kind = \(filter.kind)::text)
-                  AND (\(filter.from)::timestamptz IS NULL OR e.created_at >= \(filter.from)::timestamptz)
-                  AND (\(filter.until)::timestamptz IS NULL OR e.created_at < \(filter.until)::timestamptz)
-                ORDER BY e.id DESC LIMIT \(filter.limit)) l ON m.merged_into IS NULL
-            WHERE m.id = \(member)
-            ORDER BY l.id DESC
+            SELECT * FROM member_ledger(\(key)::uuid, \(member), \(filter.before)::int8, \(filter.kind)::text,
+                                        \(filter.from)::timestamptz, \(filter.until)::timestamptz, \(filter.limit)::int8)
             """, logger: logger)
         var memberFound = false
         var entries: [LedgerEntry] = []

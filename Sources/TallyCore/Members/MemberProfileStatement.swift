@@ -3,7 +3,7 @@ import Logging
 import PostgresNIO
 
 /// The statement that reads a member's profile, by id or by identity, in one round trip,
-/// prepared once per connection (the statement is long, and planning it was most of its cost).
+/// prepared once per connection (PL/pgSQL keeps the plans of the function's statements).
 ///
 /// It checks the API key again (`$1`): a key revoked or expired at that instant gets
 /// `APIKeyRejected`, whatever the server's cache of keys believes (see `APIKeyCache`). Without a
@@ -14,38 +14,12 @@ struct MemberProfileStatement: PostgresPreparedStatement {
     // A fixed name: the default, String(reflecting:), is computed again on every call.
     static let name = "tally_member_profile"
     /// The member with id `$2`, or else the one holding the identity (`$3`, `$4`); then its
-    /// profile, unless it was merged away (`merged_into` is then all it needs).
+    /// profile, unless it was merged away (`merged_into` is then all it needs). One function
+    /// (db/functions/member_profile.sql), whose statements each go to one member's rows on Citus.
     ///
-    /// The claim counts come as arrays of keys and counts: two aggregates over one scan take the
-    /// rows in the same order. (Decoding the JSON objects cost the server a twentieth of its time
-    /// per profile.)
-    static let sql = """
-        SELECT ($1::uuid IS NULL OR api_key_is_live($1)), m.merged_into,
-               m.id, m.balance, m.lifetime_earned, m.lifetime_redeemed, m.lifetime_expired, m.tier, m.created_at,
-               in30.points, in60.points, in90.points, m.first_scan_at, m.last_scan_at,
-               ARRAY(SELECT x.id FROM members x WHERE x.merged_into = m.id),
-               channels.keys, channels.claims, regions.keys, regions.claims, products.skus, products.names, products.claims,
-               ids.channels, ids.external_ids, ids.linked_at
-        FROM members m
-        CROSS JOIN LATERAL points_expiring(m.id, interval '30 days') AS in30
-        CROSS JOIN LATERAL points_expiring(m.id, interval '60 days') AS in60
-        CROSS JOIN LATERAL points_expiring(m.id, interval '90 days') AS in90
-        CROSS JOIN LATERAL (
-            SELECT array_agg(c.key) AS keys, array_agg(c.value::int8) AS claims
-            FROM jsonb_each_text(m.claims_by_channel) c) AS channels
-        CROSS JOIN LATERAL (
-            SELECT array_agg(c.key) AS keys, array_agg(c.value::int8) AS claims
-            FROM jsonb_each_text(m.claims_by_region) c) AS regions
-        CROSS JOIN LATERAL (
-            SELECT array_agg(p.sku) AS skus, array_agg(p.name) AS names, array_agg(c.value::int8) AS claims
-            FROM jsonb_each_text(m.claims_by_product) c JOIN products p ON p.id = c.key::int8) AS products
-        CROSS JOIN LATERAL (
-            SELECT array_agg(i.channel ORDER BY i.created_at, i.channel, i.external_id) AS channels,
-                   array_agg(i.external_id ORDER BY i.created_at, i.channel, i.external_id) AS external_ids,
-                   array_agg(i.created_at ORDER BY i.created_at, i.channel, i.external_id) AS linked_at
-            FROM member_identities i WHERE i.member_id = m.id) AS ids
-        WHERE m.id = coalesce($2, (SELECT f.member_id FROM member_identities f WHERE f.channel = $3 AND f.external_id = $4))
-        """
+    /// The claim counts come as arrays of keys and counts. (Decoding the JSON objects cost the
+    /// server a twentieth of its time per profile.)
+    static let sql = "SELECT * FROM member_profile($1, $2, $3, $4)"
     static let bindingDataTypes: [PostgresDataType] = [.uuid, .uuid, .text, .text]
     typealias Row = Lookup<MemberProfile>
 

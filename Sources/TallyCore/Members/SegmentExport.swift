@@ -47,16 +47,22 @@ public struct SegmentExport: Sendable {
             throw StoreError(.invalid, .invalidDays, "days and lapsed_days are 1 to 3650")
         }
         // A member's claims include those of members merged into it (counted under the survivor).
+        // Claims (by code), members (by id) and identities (by their own key) are each read in a
+        // CTE of their own and joined by id afterwards: Citus joins tables on one key only.
         let rows = try await database.query(
             """
-            WITH activity AS (
-                SELECT coalesce(m.merged_into, m.id) AS member_id, count(*) AS claims,
-                       min(c.claimed_at) AS first_at, max(c.claimed_at) AS last_at
-                FROM claims c JOIN members m ON m.id = c.member_id
-                GROUP BY 1)
-            SELECT m.id, (SELECT min(i.external_id) FROM member_identities i WHERE i.member_id = m.id AND i.channel = 'phone'),
-                   m.tier, m.balance, m.lifetime_earned, coalesce(a.claims, 0), a.first_at, a.last_at
-            FROM members m LEFT JOIN activity a ON a.member_id = m.id
+            WITH holders AS MATERIALIZED (
+                SELECT m.id, coalesce(m.merged_into, m.id) AS member_id FROM members m),
+            claimed AS MATERIALIZED (
+                SELECT c.member_id, count(*) AS claims, min(c.claimed_at) AS first_at, max(c.claimed_at) AS last_at
+                FROM claims c WHERE c.member_id IS NOT NULL GROUP BY 1),
+            activity AS MATERIALIZED (
+                SELECT h.member_id, sum(c.claims)::int8 AS claims, min(c.first_at) AS first_at, max(c.last_at) AS last_at
+                FROM claimed c JOIN holders h ON h.id = c.member_id GROUP BY 1),
+            phones AS MATERIALIZED (
+                SELECT i.member_id, min(i.external_id) AS phone FROM member_identities i WHERE i.channel = 'phone' GROUP BY 1)
+            SELECT m.id, p.phone, m.tier, m.balance, m.lifetime_earned, coalesce(a.claims, 0), a.first_at, a.last_at
+            FROM members m LEFT JOIN activity a ON a.member_id = m.id LEFT JOIN phones p ON p.member_id = m.id
             WHERE m.merged_into IS NULL
               AND (\(segment.tier)::text IS NULL OR m.tier = \(segment.tier)::text)
               AND CASE \(segment.kind.rawValue)::text

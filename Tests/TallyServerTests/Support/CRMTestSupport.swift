@@ -46,13 +46,22 @@ extension TestApp {
 
     /// The backends of this test's database waiting on a lock (only those running a statement
     /// that starts with `statement`, if given), read every 25 ms until at least `count` wait or
-    /// 5 s have passed.
+    /// 5 s have passed. On Citus a statement waits where the row is, in a worker's backend that
+    /// carries its coordinator backend's global_pid.
     func lockWaiters(atLeast count: Int64, statement: String? = nil) async throws -> Int64 {
         let only = statement.map { " AND starts_with(query, '\($0)')" } ?? ""
+        let waiters =
+            ProcessInfo.processInfo.environment["TALLY_TEST_CITUS_WORKERS", default: ""].isEmpty
+            ? "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            : """
+            SELECT count(*) FROM citus_stat_activity a
+            WHERE a.datname = current_database() AND NOT a.is_worker_query
+              AND (a.wait_event_type = 'Lock' OR a.global_pid IN (
+                  SELECT w.global_pid FROM citus_stat_activity w WHERE w.is_worker_query AND w.wait_event_type = 'Lock'))
+            """
         var waiting: Int64 = 0
         for _ in 0..<200 {
-            waiting = try await int64(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'" + only)
+            waiting = try await int64(waiters + only)
             if waiting >= count { break }
             try await Task.sleep(for: .milliseconds(25))
         }

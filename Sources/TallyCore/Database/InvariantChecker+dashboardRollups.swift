@@ -5,31 +5,39 @@ extension InvariantChecker {
     /// `rollup_rows`), their slots summed, as a recomputation from scans, claims, members and
     /// the ledger finds them; and each stored repeat-claim day as `repeat_claims_between`
     /// computes it again. Zero counts and missing rows are the same thing.
+    ///
+    /// Each raw table is read by a MATERIALIZED part of its own, counted by day (and by batch
+    /// and place for the scans), and the parts are added up here: Citus plans each part alone,
+    /// not a query mixing tables kept on different keys.
     func dashboardRollups() async throws -> Finding {
         let sql = """
             WITH z AS (SELECT rollup_time_zone AS tz FROM programme_settings),
-            found AS (
-                SELECT (s.scanned_at AT TIME ZONE z.tz)::date AS day, s.kid IS NOT NULL AS genuine, s.result, s.latitude,
-                       s.longitude, b.id AS batch_id, b.product_id, b.region
-                FROM scans s LEFT JOIN batches b ON b.kid = s.kid AND b.serials @> s.serial, z),
+            found AS MATERIALIZED (
+                SELECT (s.scanned_at AT TIME ZONE z.tz)::date AS day, s.result = 'claimed' AS claimed, s.latitude, s.longitude,
+                       b.id AS batch_id, b.product_id, b.region, count(*) AS scans, count(*) FILTER (WHERE s.kid IS NOT NULL) AS genuine,
+                       count(*) FILTER (WHERE s.result = 'forged') AS forged
+                FROM scans s LEFT JOIN batches b ON b.kid = s.kid AND b.serials @> s.serial, z GROUP BY 1, 2, 3, 4, 5, 6, 7),
+            joined AS MATERIALIZED (
+                SELECT (m.created_at AT TIME ZONE z.tz)::date AS day, count(*) AS members FROM members m, z GROUP BY 1),
+            booked AS MATERIALIZED (
+                SELECT (l.created_at AT TIME ZONE z.tz)::date AS day, count(*) FILTER (WHERE l.kind = 'claim') AS claims,
+                       coalesce(sum(l.points) FILTER (WHERE l.kind IN ('claim', 'campaign') OR (l.kind = 'adjustment' AND l.points > 0)), 0) AS issued,
+                       coalesce(-sum(l.points) FILTER (WHERE l.kind IN ('redemption', 'redemption_cancel')), 0) AS redeemed,
+                       coalesce(-sum(l.points) FILTER (WHERE l.kind = 'expiry'), 0) AS expired,
+                       coalesce(-sum(l.points) FILTER (WHERE l.kind = 'adjustment' AND l.points < 0), 0) AS adjusted_out, sum(l.points) AS net
+                FROM ledger_entries l, z GROUP BY 1),
             days_expected AS (
                 SELECT day, sum(scans) AS scans, sum(genuine) AS genuine, sum(forged) AS forged, sum(claims) AS claims,
                        sum(members) AS members, sum(issued) AS issued, sum(redeemed) AS redeemed, sum(expired) AS expired,
                        sum(adjusted_out) AS adjusted_out, sum(net) AS net
                 FROM (
-                    SELECT day, count(*) AS scans, count(*) FILTER (WHERE genuine) AS genuine,
-                           count(*) FILTER (WHERE result = 'forged') AS forged, 0 AS claims, 0 AS members, 0 AS issued,
+                    SELECT day, sum(scans) AS scans, sum(genuine) AS genuine, sum(forged) AS forged, 0 AS claims, 0 AS members, 0 AS issued,
                            0 AS redeemed, 0 AS expired, 0 AS adjusted_out, 0 AS net
-                    FROM found WHERE result <> 'claimed' GROUP BY 1
+                    FROM found WHERE NOT claimed GROUP BY 1
                     UNION ALL
-                    SELECT (m.created_at AT TIME ZONE z.tz)::date, 0, 0, 0, 0, count(*), 0, 0, 0, 0, 0 FROM members m, z GROUP BY 1
+                    SELECT day, 0, 0, 0, 0, members, 0, 0, 0, 0, 0 FROM joined
                     UNION ALL
-                    SELECT (l.created_at AT TIME ZONE z.tz)::date, 0, 0, 0, count(*) FILTER (WHERE l.kind = 'claim'), 0,
-                           coalesce(sum(l.points) FILTER (WHERE l.kind IN ('claim', 'campaign') OR (l.kind = 'adjustment' AND l.points > 0)), 0),
-                           coalesce(-sum(l.points) FILTER (WHERE l.kind IN ('redemption', 'redemption_cancel')), 0),
-                           coalesce(-sum(l.points) FILTER (WHERE l.kind = 'expiry'), 0),
-                           coalesce(-sum(l.points) FILTER (WHERE l.kind = 'adjustment' AND l.points < 0), 0), sum(l.points)
-                    FROM ledger_entries l, z GROUP BY 1) x
+                    SELECT day, 0, 0, 0, claims, 0, issued, redeemed, expired, adjusted_out, net FROM booked) x
                 GROUP BY day),
             days_stored AS (
                 SELECT day, sum(scans) AS scans, sum(genuine_scans) AS genuine, sum(forged_scans) AS forged, sum(claims) AS claims,
@@ -37,7 +45,7 @@ extension InvariantChecker {
                        sum(points_expired) AS expired, sum(points_adjusted_out) AS adjusted_out, sum(points_net) AS net
                 FROM rollup_rows('rollup_days', NULL, NULL) j, jsonb_populate_record(NULL::rollup_days, j) r
                 GROUP BY day),
-            claimed AS (
+            claimed AS MATERIALIZED (
                 SELECT (c.claimed_at AT TIME ZONE z.tz)::date AS day, b.product_id, coalesce(b.region, 'unknown') AS region, c.channel,
                        count(*) AS claims, sum(c.points) AS points
                 FROM claims c JOIN batches b ON b.id = c.batch_id, z GROUP BY 1, 2, 3, 4),
@@ -47,9 +55,8 @@ extension InvariantChecker {
                 FROM (
                     SELECT day, product_id, region, channel, 0 AS scans, 0 AS genuine, 0 AS forged, claims, points FROM claimed
                     UNION ALL
-                    SELECT day, coalesce(product_id, 0), coalesce(region, 'unknown'), '', count(*), count(*) FILTER (WHERE genuine),
-                           count(*) FILTER (WHERE result = 'forged'), 0, 0
-                    FROM found WHERE result <> 'claimed' GROUP BY 1, 2, 3) x
+                    SELECT day, coalesce(product_id, 0), coalesce(region, 'unknown'), '', sum(scans), sum(genuine), sum(forged), 0, 0
+                    FROM found WHERE NOT claimed GROUP BY 1, 2, 3) x
                 GROUP BY 1, 2, 3, 4),
             activity_stored AS (
                 SELECT day, product_id, region, channel, sum(scans) AS scans, sum(genuine_scans) AS genuine,
@@ -68,8 +75,8 @@ extension InvariantChecker {
                 GROUP BY 1, 2),
             places_expected AS (
                 SELECT f.day, coalesce(f.batch_id, 0) AS batch_id, province_at(f.latitude, f.longitude) AS province,
-                       count(*) FILTER (WHERE f.result <> 'claimed') AS scans,
-                       count(*) FILTER (WHERE f.result = 'claimed') AS claims,
+                       coalesce(sum(f.scans) FILTER (WHERE NOT f.claimed), 0) AS scans,
+                       coalesce(sum(f.scans) FILTER (WHERE f.claimed), 0) AS claims,
                        max(km_between(p.latitude, p.longitude, f.latitude, f.longitude)) AS max_km
                 FROM found f LEFT JOIN provinces p ON p.code = province_of_region(f.region)
                 WHERE f.latitude IS NOT NULL AND f.longitude IS NOT NULL GROUP BY 1, 2, 3),

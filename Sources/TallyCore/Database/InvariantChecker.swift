@@ -26,19 +26,24 @@ public struct InvariantChecker: Sendable {
     public func check() async throws -> [Finding] {
         var findings: [Finding] = []
 
-        let claimsWithoutEntry = try await count(
+        // Claims are kept by code and ledger entries by member: each side's columns are read
+        // once (MATERIALIZED: Citus reads each alone) and compared here. An entry's key is
+        // (member_id, id), so "not exactly one matching entry" is "no matching entry".
+        var claims = 0
+        var claimsWithoutEntry = 0
+        var entriesWithoutClaim = 0
+        let claimRows = try await database.query(
             """
-            SELECT count(*) FROM claims c WHERE (
-                SELECT count(*) FROM ledger_entries l
-                WHERE l.member_id = c.member_id AND l.id = c.ledger_entry_id AND l.kind = 'claim'
-                  AND l.kid = c.kid AND l.serial = c.serial AND l.points = c.points) <> 1
-            """)
-        let entriesWithoutClaim = try await count(
-            """
-            SELECT count(*) FROM ledger_entries l WHERE l.kind = 'claim' AND NOT EXISTS (
-                SELECT 1 FROM claims c WHERE c.kid = l.kid AND c.serial = l.serial AND c.ledger_entry_id = l.id)
-            """)
-        let claims = try await count("SELECT count(*) FROM claims")
+            WITH claimed AS MATERIALIZED (SELECT kid, serial, member_id, ledger_entry_id, points FROM claims),
+            entries AS MATERIALIZED (SELECT member_id, id, kid, serial, points FROM ledger_entries WHERE kind = 'claim')
+            SELECT (SELECT count(*) FROM claimed),
+                   (SELECT count(*) FROM claimed c WHERE NOT EXISTS (
+                        SELECT 1 FROM entries l WHERE l.member_id = c.member_id AND l.id = c.ledger_entry_id
+                          AND l.kid = c.kid AND l.serial = c.serial AND l.points = c.points)),
+                   (SELECT count(*) FROM entries l WHERE NOT EXISTS (
+                        SELECT 1 FROM claimed c WHERE c.kid = l.kid AND c.serial = l.serial AND c.ledger_entry_id = l.id))
+            """, logger: logger)
+        for try await row in claimRows.decode((Int, Int, Int).self) { (claims, claimsWithoutEntry, entriesWithoutClaim) = row }
         findings.append(
             Finding(
                 invariant: "I1 each code is claimed at most once; each claim has exactly one ledger entry",
@@ -76,15 +81,18 @@ public struct InvariantChecker: Sendable {
             ))
 
         // Issued, redeemed and expired as the ledger says, and as each member's counters say.
+        // Two sums side by side, not subqueries in the SELECT list (which Citus cannot plan).
         let rows = try await database.query(
             """
-            SELECT coalesce(sum(points) FILTER (WHERE kind IN ('claim', 'campaign', 'adjustment')), 0)::int8,
-                   coalesce(-sum(points) FILTER (WHERE kind IN ('redemption', 'redemption_cancel')), 0)::int8,
-                   coalesce(-sum(points) FILTER (WHERE kind = 'expiry'), 0)::int8,
-                   coalesce(sum(points) FILTER (WHERE kind IN ('merge_in', 'merge_out')), 0)::int8,
-                   (SELECT coalesce(sum(balance), 0) FROM members)::int8,
-                   (SELECT count(*) FROM members WHERE lifetime_earned - lifetime_redeemed - lifetime_expired <> balance)::int8
-            FROM ledger_entries
+            SELECT l.issued, l.redeemed, l.expired, l.merged, m.balances, m.wrong
+            FROM (SELECT coalesce(sum(points) FILTER (WHERE kind IN ('claim', 'campaign', 'adjustment')), 0)::int8 AS issued,
+                         coalesce(-sum(points) FILTER (WHERE kind IN ('redemption', 'redemption_cancel')), 0)::int8 AS redeemed,
+                         coalesce(-sum(points) FILTER (WHERE kind = 'expiry'), 0)::int8 AS expired,
+                         coalesce(sum(points) FILTER (WHERE kind IN ('merge_in', 'merge_out')), 0)::int8 AS merged
+                  FROM ledger_entries) l,
+                 (SELECT coalesce(sum(balance), 0)::int8 AS balances,
+                         count(*) FILTER (WHERE lifetime_earned - lifetime_redeemed - lifetime_expired <> balance)::int8 AS wrong
+                  FROM members) m
             """, logger: logger)
         for try await (issued, redeemed, expired, merged, balances, wrongCounters) in rows.decode(
             (Int64, Int64, Int64, Int64, Int64, Int64).self)
@@ -98,14 +106,17 @@ public struct InvariantChecker: Sendable {
                 ))
         }
 
+        // The live redemptions by reward read once (MATERIALIZED: Citus keeps them by member).
         let wrongStock = try await count(
             """
+            WITH redeemed AS MATERIALIZED (
+                SELECT reward_id, sum(quantity) AS quantity FROM redemptions WHERE status = 'issued' GROUP BY reward_id)
             SELECT count(*) FROM rewards r
             LEFT JOIN LATERAL (SELECT count(*) AS slices, sum(s.units) AS units, bool_or(s.units < 0) AS negative
                                FROM reward_stock s WHERE s.reward_id = r.id) k ON true
+            LEFT JOIN redeemed x ON x.reward_id = r.id
             WHERE (r.initial_stock IS NULL) <> (k.slices = 0)
-               OR (r.initial_stock IS NOT NULL AND (k.negative OR r.initial_stock - k.units <>
-                   coalesce((SELECT sum(x.quantity) FROM redemptions x WHERE x.reward_id = r.id AND x.status = 'issued'), 0)))
+               OR (r.initial_stock IS NOT NULL AND (k.negative OR r.initial_stock - k.units <> coalesce(x.quantity, 0)))
             """)
         let rewards = try await count("SELECT count(*) FROM rewards")
         findings.append(
@@ -139,26 +150,38 @@ public struct InvariantChecker: Sendable {
         // code and points; each such entry is an award's; each award's code was claimed; a
         // voucher is a redemption that cost nothing; a draw's ticket and prize are what the
         // campaign's secret gives its code (the published recipe).
-        let wrongAwards = try await count(
+        // The ledger's campaign entries, and the claims and vouchers the awards name, read once
+        // each (MATERIALIZED: Citus keeps them by member or code, the awards on the coordinator)
+        // and joined here; n counts the entries alike in every compared column.
+        var wrongAwards = 0
+        var entriesWithoutAward = 0
+        let awardRows = try await database.query(
             """
-            SELECT count(*) FROM campaign_awards a
-            WHERE NOT EXISTS (SELECT 1 FROM campaign_versions v WHERE v.campaign_id = a.campaign_id AND v.version = a.version)
-               OR (a.points > 0 AND (SELECT count(*) FROM ledger_entries l
-                                     WHERE l.id = a.ledger_entry_id AND l.kind = 'campaign' AND l.campaign_id = a.campaign_id
-                                       AND l.campaign_version = a.version AND l.kid = a.kid AND l.serial = a.serial
-                                       AND l.points = a.points) <> 1)
-               OR NOT EXISTS (SELECT 1 FROM claims c WHERE c.kid = a.kid AND c.serial = a.serial)
-               OR (a.redemption_id IS NOT NULL AND NOT EXISTS (
-                       SELECT 1 FROM redemptions r WHERE r.id = a.redemption_id AND r.points = 0 AND r.reward_id = a.reward_id))
-               OR (a.ticket IS NOT NULL AND (
-                       a.ticket <> (SELECT campaign_ticket(k.secret, a.kid, a.serial) FROM campaigns k WHERE k.id = a.campaign_id)
-                       OR a.prize IS DISTINCT FROM (SELECT p.key FROM campaign_prize(a.campaign_id, a.version, a.ticket) p)))
-            """)
-        let entriesWithoutAward = try await count(
-            """
-            SELECT count(*) FROM ledger_entries l WHERE l.kind = 'campaign' AND NOT EXISTS (
-                SELECT 1 FROM campaign_awards a WHERE a.campaign_id = l.campaign_id AND a.ledger_entry_id = l.id)
-            """)
+            WITH entries AS MATERIALIZED (
+                SELECT id, campaign_id, campaign_version, kid, serial, points, count(*) AS n FROM ledger_entries
+                WHERE kind = 'campaign' GROUP BY id, campaign_id, campaign_version, kid, serial, points),
+            codes AS MATERIALIZED (SELECT kid, serial FROM campaign_awards),
+            claimed AS MATERIALIZED (SELECT kid, serial FROM claims WHERE (kid, serial) IN (SELECT kid, serial FROM codes)),
+            vouchers AS MATERIALIZED (
+                SELECT DISTINCT id, reward_id FROM redemptions
+                WHERE points = 0 AND id IN (SELECT redemption_id FROM campaign_awards WHERE redemption_id IS NOT NULL))
+            SELECT
+                (SELECT count(*) FROM campaign_awards a
+                 LEFT JOIN entries l ON l.id = a.ledger_entry_id AND l.campaign_id = a.campaign_id AND l.campaign_version = a.version
+                                    AND l.kid = a.kid AND l.serial = a.serial AND l.points = a.points
+                 LEFT JOIN claimed c ON c.kid = a.kid AND c.serial = a.serial
+                 LEFT JOIN vouchers r ON r.id = a.redemption_id AND r.reward_id = a.reward_id
+                 WHERE NOT EXISTS (SELECT 1 FROM campaign_versions v WHERE v.campaign_id = a.campaign_id AND v.version = a.version)
+                    OR (a.points > 0 AND coalesce(l.n, 0) <> 1)
+                    OR c.kid IS NULL
+                    OR (a.redemption_id IS NOT NULL AND r.id IS NULL)
+                    OR (a.ticket IS NOT NULL AND (
+                            a.ticket <> (SELECT campaign_ticket(k.secret, a.kid, a.serial) FROM campaigns k WHERE k.id = a.campaign_id)
+                            OR a.prize IS DISTINCT FROM (SELECT p.key FROM campaign_prize(a.campaign_id, a.version, a.ticket) p)))),
+                (SELECT coalesce(sum(l.n), 0)::int8 FROM entries l WHERE NOT EXISTS (
+                     SELECT 1 FROM campaign_awards a WHERE a.campaign_id = l.campaign_id AND a.ledger_entry_id = l.id))
+            """, logger: logger)
+        for try await row in awardRows.decode((Int, Int).self) { (wrongAwards, entriesWithoutAward) = row }
         return [
             Finding(
                 invariant: "I8 for each campaign budget: total − what is left (its slices) = what its awards used; nothing left < 0",
@@ -178,14 +201,20 @@ public struct InvariantChecker: Sendable {
     /// claims, scans and points lots finds them. Claims and scans count for the member they name,
     /// or for the survivor it was merged into (merged_into names the last one).
     private func rollups() async throws -> Finding {
+        // Each raw table's counts read once by member (MATERIALIZED: Citus keeps claims by code,
+        // scans by id), then credited to the survivor here.
         let rows = try await database.query(
             """
-            WITH owned AS (
-                SELECT coalesce(o.merged_into, o.id) AS member_id, c.channel, coalesce(b.region, 'unknown') AS region,
-                       b.product_id::text AS product
-                FROM claims c JOIN members o ON o.id = c.member_id JOIN batches b ON b.id = c.batch_id),
+            WITH owners AS MATERIALIZED (SELECT id, coalesce(merged_into, id) AS member_id FROM members),
+            claims_by_member AS MATERIALIZED (
+                SELECT member_id, channel, batch_id, count(*) AS n FROM claims GROUP BY member_id, channel, batch_id),
+            scans_by_member AS MATERIALIZED (
+                SELECT member_id, min(scanned_at) AS first, max(scanned_at) AS last FROM scans GROUP BY member_id),
+            owned AS (
+                SELECT o.member_id, c.channel, coalesce(b.region, 'unknown') AS region, b.product_id::text AS product, c.n
+                FROM claims_by_member c JOIN owners o ON o.id = c.member_id JOIN batches b ON b.id = c.batch_id),
             counted AS (
-                SELECT member_id, channel, region, product, count(*) AS n FROM owned
+                SELECT member_id, channel, region, product, sum(n)::int8 AS n FROM owned
                 GROUP BY GROUPING SETS ((member_id, channel), (member_id, region), (member_id, product))),
             claimed AS (
                 SELECT member_id, jsonb_object_agg(channel, n) FILTER (WHERE channel IS NOT NULL) AS by_channel,
@@ -193,19 +222,21 @@ public struct InvariantChecker: Sendable {
                        jsonb_object_agg(product, n) FILTER (WHERE product IS NOT NULL) AS by_product
                 FROM counted GROUP BY member_id),
             scanned AS (
-                SELECT coalesce(o.merged_into, o.id) AS member_id, min(s.scanned_at) AS first, max(s.scanned_at) AS last
-                FROM scans s JOIN members o ON o.id = s.member_id GROUP BY 1),
-            expiring AS (
-                SELECT member_id, expires_on, sum(remaining) AS points FROM point_lots
-                WHERE remaining > 0 AND expires_on IS NOT NULL GROUP BY member_id, expires_on)
-            SELECT count(*) FILTER (WHERE m.claims_by_channel <> coalesce(c.by_channel, '{}')),
-                   count(*) FILTER (WHERE m.claims_by_region <> coalesce(c.by_region, '{}')),
-                   count(*) FILTER (WHERE m.claims_by_product <> coalesce(c.by_product, '{}')),
-                   count(*) FILTER (WHERE m.first_scan_at IS DISTINCT FROM s.first OR m.last_scan_at IS DISTINCT FROM s.last),
-                   (SELECT count(DISTINCT coalesce(e.member_id, l.member_id)) FROM member_points_expiring e
-                    FULL JOIN expiring l ON l.member_id = e.member_id AND l.expires_on = e.expires_on
-                    WHERE e.points IS DISTINCT FROM l.points)
-            FROM members m LEFT JOIN claimed c ON c.member_id = m.id LEFT JOIN scanned s ON s.member_id = m.id
+                SELECT o.member_id, min(s.first) AS first, max(s.last) AS last
+                FROM scans_by_member s JOIN owners o ON o.id = s.member_id GROUP BY 1),
+            members_wrong AS MATERIALIZED (
+                SELECT count(*) FILTER (WHERE m.claims_by_channel <> coalesce(c.by_channel, '{}')) AS channel,
+                       count(*) FILTER (WHERE m.claims_by_region <> coalesce(c.by_region, '{}')) AS region,
+                       count(*) FILTER (WHERE m.claims_by_product <> coalesce(c.by_product, '{}')) AS product,
+                       count(*) FILTER (WHERE m.first_scan_at IS DISTINCT FROM s.first OR m.last_scan_at IS DISTINCT FROM s.last) AS scans
+                FROM members m LEFT JOIN claimed c ON c.member_id = m.id LEFT JOIN scanned s ON s.member_id = m.id),
+            expiring_wrong AS MATERIALIZED (
+                SELECT count(DISTINCT coalesce(e.member_id, l.member_id)) AS members FROM member_points_expiring e
+                FULL JOIN (SELECT member_id, expires_on, sum(remaining) AS points FROM point_lots
+                           WHERE remaining > 0 AND expires_on IS NOT NULL GROUP BY member_id, expires_on) l
+                  ON l.member_id = e.member_id AND l.expires_on = e.expires_on
+                WHERE e.points IS DISTINCT FROM l.points)
+            SELECT m.channel, m.region, m.product, m.scans, e.members FROM members_wrong m, expiring_wrong e
             """, logger: logger)
         var wrong: (channel: Int, region: Int, product: Int, scans: Int, expiring: Int) = (0, 0, 0, 0, 0)
         for try await row in rows.decode((Int, Int, Int, Int, Int).self) { wrong = row }

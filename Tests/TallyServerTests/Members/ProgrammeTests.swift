@@ -176,10 +176,10 @@ struct ProgrammeTests {
             try await app.claimAsMember(batch, 1, externalID: "u1")
             try await app.claimAsMember(batch, 2, externalID: "u2")
             // One claim's entry two months ago; an expiry last month.
-            try await app.sql("ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only")
+            try await app.setTrigger("ledger_entries_append_only", of: "ledger_entries", enabled: false)
             try await app.sql(
                 "UPDATE ledger_entries SET created_at = now() - interval '62 days' WHERE id = (SELECT min(id) FROM ledger_entries)")
-            try await app.sql("ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_append_only")
+            try await app.setTrigger("ledger_entries_append_only", of: "ledger_entries", enabled: true)
             try await app.sql("UPDATE point_lots SET expires_at = now() - interval '1 hour' WHERE id = (SELECT min(id) FROM point_lots)")
             _ = try await Self.jobs(app)
             #expect(

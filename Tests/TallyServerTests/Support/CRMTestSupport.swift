@@ -38,6 +38,15 @@ extension TestApp {
         }
     }
 
+    /// Turns `trigger` of `table` off or on, e.g. to backdate append-only rows. Citus alters a
+    /// distributed table's trigger only with citus.enable_unsafe_triggers (a mere placeholder
+    /// setting on plain PostgreSQL), set here for this statement alone.
+    func setTrigger(_ trigger: String, of table: String, enabled: Bool) async throws {
+        try await sql(
+            "DO $$ BEGIN SET LOCAL citus.enable_unsafe_triggers = on; "
+                + "ALTER TABLE \(table) \(enabled ? "ENABLE" : "DISABLE") TRIGGER \(trigger); END $$")
+    }
+
     func int64(_ statement: String) async throws -> Int64 {
         let rows = try await database.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.logger)
         for try await n in rows.decode(Int64?.self) { return n ?? 0 }
@@ -123,7 +132,12 @@ extension TestApp {
         guard let start = migration.range(of: "-- Backfill from what is stored") else {
             throw SQLFailure(statement: "0015", error: "no backfill")
         }
-        try await sql("TRUNCATE rollup_days, rollup_activity, rollup_products, rollup_channels, rollup_scan_places")
+        let rollups = "rollup_days, rollup_activity, rollup_products, rollup_channels, rollup_scan_places"
+        try await sql("TRUNCATE \(rollups)")
+        // On Citus every worker keeps its own counts too (db/citus/distribution.sql): emptied as well.
+        try await sql(
+            "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN "
+                + "PERFORM run_command_on_workers('TRUNCATE \(rollups)'); END IF; END $$")
         for statement in migration[start.lowerBound...].components(separatedBy: ";\n") {
             let lines = statement.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
             guard !lines.isEmpty else { continue }

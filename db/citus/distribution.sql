@@ -88,6 +88,9 @@ ALTER TABLE ledger_entries DROP CONSTRAINT IF EXISTS ledger_entries_member_id_fk
 ALTER TABLE point_lots DROP CONSTRAINT IF EXISTS point_lots_member_id_fkey;
 ALTER TABLE redemptions DROP CONSTRAINT IF EXISTS redemptions_member_id_fkey;
 ALTER TABLE member_merges DROP CONSTRAINT IF EXISTS member_merges_absorbed_id_fkey;
+ALTER TABLE webhook_deliveries DROP CONSTRAINT IF EXISTS webhook_deliveries_event_fkey;
+-- (And a key to a reference table: Citus would make the table holding it a local one.)
+ALTER TABLE webhook_deliveries DROP CONSTRAINT IF EXISTS webhook_deliveries_subscription_id_fkey;
 
 -- The dashboard rollups: kept by statement triggers on claims, scans, members and the ledger
 -- (db/functions/rollup_*.sql), which run on the node that stores the rows. Each node keeps
@@ -124,6 +127,9 @@ SELECT pg_temp.distributed_table('lot_debits', 'member_id', 'members');
 SELECT pg_temp.distributed_table('member_points_expiring', 'member_id', 'members');
 SELECT pg_temp.distributed_table('redemptions', 'member_id', 'members');
 SELECT pg_temp.distributed_table('member_merges', 'absorbed_id', 'members');
+-- Webhook events and their deliveries, written by the triggers on a member's rows (on the shard).
+SELECT pg_temp.distributed_table('outbox_events', 'member_id', 'members');
+SELECT pg_temp.distributed_table('webhook_deliveries', 'member_id', 'members');
 
 -- A claim by its code (the serial; the primary key is the code), and the scans with them.
 SELECT pg_temp.distributed_table('claims', 'serial', 'none');
@@ -136,9 +142,10 @@ SELECT pg_temp.foreign_key('ledger_entries', 'ledger_entries_member_id_fkey', 'F
 SELECT pg_temp.foreign_key('point_lots', 'point_lots_member_id_fkey', 'FOREIGN KEY (member_id) REFERENCES members (id)');
 SELECT pg_temp.foreign_key('redemptions', 'redemptions_member_id_fkey', 'FOREIGN KEY (member_id) REFERENCES members (id)');
 SELECT pg_temp.foreign_key('member_merges', 'member_merges_absorbed_id_fkey', 'FOREIGN KEY (absorbed_id) REFERENCES members (id)');
+SELECT pg_temp.foreign_key('webhook_deliveries', 'webhook_deliveries_event_fkey', 'FOREIGN KEY (member_id, event_id) REFERENCES outbox_events (member_id, id)');
+SELECT pg_temp.foreign_key('webhook_deliveries', 'webhook_deliveries_subscription_id_fkey', 'FOREIGN KEY (subscription_id) REFERENCES webhook_subscriptions (id)');
 
--- Everything else stays on the coordinator: written by staff, the jobs and the webhook
--- dispatcher, or per campaign (idempotency_keys, export_audit, otp_challenges, outbox_events,
--- webhook_deliveries, reward_stock, campaign_budgets, campaign_budget_slices,
+-- Everything else stays on the coordinator: written by staff or the jobs, or per campaign
+-- (idempotency_keys, export_audit, otp_challenges, reward_stock, campaign_budgets, campaign_budget_slices,
 -- campaign_awards, campaign_limit_counts, campaign_changes, staff_sessions, staff_audit,
 -- rollup_repeat_claims).

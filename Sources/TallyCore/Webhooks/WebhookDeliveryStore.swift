@@ -44,7 +44,7 @@ public struct WebhookDeliveryStore: Sendable {
         _ = try await subscriptions.get(id: subscription) // 404 for an unknown or deleted one
         let rows = try await database.query(
             """
-            SELECT \(unescaped: Self.columns) FROM webhook_deliveries d JOIN outbox_events e ON e.id = d.event_id
+            SELECT \(unescaped: Self.columns) FROM webhook_deliveries d JOIN outbox_events e ON e.member_id = d.member_id AND e.id = d.event_id
             WHERE d.subscription_id = \(subscription)
               AND (\(status?.rawValue)::text IS NULL OR d.status = \(status?.rawValue))
               AND (\(before)::bigint IS NULL OR d.id < \(before))
@@ -63,7 +63,7 @@ public struct WebhookDeliveryStore: Sendable {
         let rows = try await database.query(
             """
             SELECT s.id, s.url, \(unescaped: Self.columns) FROM webhook_deliveries d
-            JOIN outbox_events e ON e.id = d.event_id
+            JOIN outbox_events e ON e.member_id = d.member_id AND e.id = d.event_id
             JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.deleted_at IS NULL
             WHERE (\(subscription)::uuid IS NULL OR d.subscription_id = \(subscription))
               AND (\(status?.rawValue)::text IS NULL OR d.status = \(status?.rawValue))
@@ -85,33 +85,33 @@ public struct WebhookDeliveryStore: Sendable {
     /// attempts from 0. One still pending is refused; it is on its way.
     public func replay(subscription: UUID, delivery: Int64) async throws -> WebhookDelivery {
         let logger = self.logger
-        let replayed = try await database.transaction(logger: logger) { tx in
-            let rows = try await tx.query(
+        // One statement, no row lock taken first: Citus locks rows only in a query on one shard,
+        // and the delivery's shard (its member) is not known here.
+        try CommitGate.willCommit() // a write outside a transaction
+        let replayed = try await database.query(
+            """
+            UPDATE webhook_deliveries d SET status = 'pending', attempts = 0, next_attempt_at = now(), delivered_at = NULL
+            FROM outbox_events e, webhook_subscriptions s
+            WHERE d.id = \(delivery) AND d.subscription_id = \(subscription) AND d.status <> 'pending'
+              AND e.member_id = d.member_id AND e.id = d.event_id AND s.id = d.subscription_id AND s.deleted_at IS NULL
+            RETURNING \(unescaped: Self.columns)
+            """, logger: logger)
+        var found: WebhookDelivery?
+        for try await row in replayed { found = try Self.decode(row) }
+        guard let found else {
+            let rows = try await database.query(
                 """
                 SELECT d.status FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
                 WHERE d.id = \(delivery) AND d.subscription_id = \(subscription) AND s.deleted_at IS NULL
-                FOR UPDATE OF d
                 """, logger: logger)
-            var status: String?
-            for try await value in rows.decode(String.self) { status = value }
-            guard let status else {
-                throw StoreError(.notFound, .deliveryNotFound, "webhook \(subscription.uuidString) has no delivery \(delivery)")
-            }
-            guard status != WebhookDelivery.Status.pending.rawValue else {
+            for try await status in rows.decode(String.self) where status == WebhookDelivery.Status.pending.rawValue {
                 throw StoreError(
                     .conflict, .deliveryPending, "delivery \(delivery) is still pending: it will be tried again without a replay")
             }
-            let replayed = try await tx.query(
-                """
-                UPDATE webhook_deliveries d SET status = 'pending', attempts = 0, next_attempt_at = now(), delivered_at = NULL
-                FROM outbox_events e WHERE d.id = \(delivery) AND e.id = d.event_id
-                RETURNING \(unescaped: Self.columns)
-                """, logger: logger)
-            for try await row in replayed { return try Self.decode(row) }
-            throw StoreError(.notFound, .deliveryNotFound, "no delivery \(delivery)")
+            throw StoreError(.notFound, .deliveryNotFound, "webhook \(subscription.uuidString) has no delivery \(delivery)")
         }
         try await WebhookQueue.wake(database, logger: logger)
-        return replayed
+        return found
     }
 
     /// Sends every dead letter of the subscription again; returns how many.

@@ -5,6 +5,8 @@ import PostgresNIO
 /// One try of one delivery, leased to the delivery service that claimed it.
 public struct WebhookAttempt: Sendable {
     public let deliveryID: Int64
+    /// The member the event is about: with the id, the delivery's key.
+    public let memberID: UUID
     /// Which try this is (1-based); it also fences the lease: only this try's outcome is recorded.
     public let attempt: Int
     public let eventType: String
@@ -16,8 +18,9 @@ public struct WebhookAttempt: Sendable {
 
 /// The deliveries' work queue, in PostgreSQL, safe with several servers at once.
 ///
-/// Claiming a delivery takes it with `FOR UPDATE SKIP LOCKED`, counts the try and leases it:
-/// its `next_attempt_at` moves past the lease, and the claim commits before anything is sent.
+/// Claiming a delivery counts the try and leases it, in one statement: its `next_attempt_at`
+/// moves past the lease, and the claim commits before anything is sent. Of two servers that
+/// pick the same due delivery, the second finds it leased (no longer due) and leaves it.
 /// So no connection is held during a POST, and a server that dies between POST and
 /// recording leaves the delivery to come due again when the lease runs out: it is sent again
 /// (at least once; receivers drop duplicates by event id).
@@ -38,23 +41,29 @@ public struct WebhookQueue: Sendable {
         let leaseMilliseconds = Self.milliseconds(lease)
         let rows = try await database.query(
             """
-            WITH due AS (
-                SELECT d.id FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+            WITH due AS MATERIALIZED (
+                SELECT d.member_id, d.id FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
                 WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND s.active AND s.deleted_at IS NULL
                 ORDER BY d.next_attempt_at LIMIT \(limit)
-                FOR UPDATE OF d SKIP LOCKED
             )
             UPDATE webhook_deliveries d
             SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => \(leaseMilliseconds) / 1000.0)
             FROM due, webhook_subscriptions s, outbox_events e
-            WHERE d.id = due.id AND s.id = d.subscription_id AND e.id = d.event_id
-            RETURNING d.id, d.attempts, e.type, s.url, s.secret, e.payload::text
+            WHERE d.member_id = due.member_id AND d.id = due.id
+              -- Still due once its row is ours: not leased meanwhile by another server. (No FOR
+              -- UPDATE SKIP LOCKED: Citus locks rows only in a query on one shard.)
+              AND d.status = 'pending' AND d.next_attempt_at <= now()
+              AND s.id = d.subscription_id AND e.member_id = d.member_id AND e.id = d.event_id
+            RETURNING d.id, d.member_id, d.attempts, e.type, s.url, s.secret, e.payload::text
             """, logger: logger)
         var attempts: [WebhookAttempt] = []
-        for try await (id, attempt, type, url, secret, payload) in rows.decode((Int64, Int, String, String, ByteBuffer, String).self) {
+        for try await (id, member, attempt, type, url, secret, payload) in rows.decode(
+            (Int64, UUID, Int, String, String, ByteBuffer, String).self)
+        {
             attempts.append(
                 WebhookAttempt(
-                    deliveryID: id, attempt: attempt, eventType: type, url: url, secret: Array(buffer: secret), payload: payload
+                    deliveryID: id, memberID: member, attempt: attempt, eventType: type, url: url, secret: Array(buffer: secret),
+                    payload: payload
                 ))
         }
         return attempts
@@ -66,7 +75,7 @@ public struct WebhookQueue: Sendable {
             """
             UPDATE webhook_deliveries
             SET status = 'delivered', delivered_at = now(), last_status = \(status), last_error = NULL
-            WHERE id = \(attempt.deliveryID) AND status = 'pending' AND attempts = \(attempt.attempt)
+            WHERE member_id = \(attempt.memberID) AND id = \(attempt.deliveryID) AND status = 'pending' AND attempts = \(attempt.attempt)
             """, logger: logger)
     }
 
@@ -80,7 +89,7 @@ public struct WebhookQueue: Sendable {
             SET last_status = \(status), last_error = \(error),
                 status = CASE WHEN \(retryMilliseconds)::bigint IS NULL THEN 'dead' ELSE 'pending' END,
                 next_attempt_at = coalesce(now() + make_interval(secs => \(retryMilliseconds) / 1000.0), next_attempt_at)
-            WHERE id = \(attempt.deliveryID) AND status = 'pending' AND attempts = \(attempt.attempt)
+            WHERE member_id = \(attempt.memberID) AND id = \(attempt.deliveryID) AND status = 'pending' AND attempts = \(attempt.attempt)
             """, logger: logger)
     }
 

@@ -103,6 +103,18 @@ SELECT pg_temp.distributed_table('lot_debits', 'member_id', 'members');
 SELECT pg_temp.distributed_table('member_points_expiring', 'member_id', 'members');
 SELECT pg_temp.distributed_table('redemptions', 'member_id', 'members');
 SELECT pg_temp.distributed_table('member_merges', 'absorbed_id', 'members');
+-- Campaign awards with their member: a claim counts the member's awards (per-member budgets)
+-- on its shard, and a merge moves them. Their primary key takes the member, as Citus needs.
+ALTER TABLE campaign_awards DROP CONSTRAINT IF EXISTS campaign_awards_pkey;
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint c
+                   WHERE c.conrelid = 'campaign_awards'::regclass AND c.conname = 'campaign_awards_member_pkey') THEN
+        ALTER TABLE campaign_awards ADD CONSTRAINT campaign_awards_member_pkey PRIMARY KEY (campaign_id, id, member_id);
+    END IF;
+END;
+$$;
+SELECT pg_temp.distributed_table('campaign_awards', 'member_id', 'members');
 
 -- A claim by its code (the serial; the primary key is the code), and the scans with them.
 SELECT pg_temp.distributed_table('claims', 'serial', 'none');
@@ -129,5 +141,4 @@ SELECT pg_temp.node_local_table('rollup_scan_places');
 -- Everything else stays on the coordinator: written by staff, the jobs and the webhook
 -- dispatcher, or per campaign (idempotency_keys, export_audit, otp_challenges, outbox_events,
 -- webhook_deliveries, reward_stock, campaign_budgets, campaign_budget_slices,
--- campaign_awards, campaign_limit_counts, campaign_changes, staff_sessions, staff_audit,
--- rollup_repeat_claims).
+-- campaign_limit_counts, campaign_changes, staff_sessions, staff_audit, rollup_repeat_claims).

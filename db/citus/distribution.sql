@@ -130,6 +130,18 @@ SELECT pg_temp.distributed_table('member_merges', 'absorbed_id', 'members');
 -- Webhook events and their deliveries, written by the triggers on a member's rows (on the shard).
 SELECT pg_temp.distributed_table('outbox_events', 'member_id', 'members');
 SELECT pg_temp.distributed_table('webhook_deliveries', 'member_id', 'members');
+-- Campaign awards with their member: a claim counts the member's awards (per-member budgets)
+-- on its shard, and a merge moves them. Their primary key takes the member, as Citus needs.
+ALTER TABLE campaign_awards DROP CONSTRAINT IF EXISTS campaign_awards_pkey;
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint c
+                   WHERE c.conrelid = 'campaign_awards'::regclass AND c.conname = 'campaign_awards_member_pkey') THEN
+        ALTER TABLE campaign_awards ADD CONSTRAINT campaign_awards_member_pkey PRIMARY KEY (campaign_id, id, member_id);
+    END IF;
+END;
+$$;
+SELECT pg_temp.distributed_table('campaign_awards', 'member_id', 'members');
 
 -- A claim by its code (the serial; the primary key is the code), and the scans with them.
 SELECT pg_temp.distributed_table('claims', 'serial', 'none');
@@ -146,6 +158,6 @@ SELECT pg_temp.foreign_key('webhook_deliveries', 'webhook_deliveries_event_fkey'
 SELECT pg_temp.foreign_key('webhook_deliveries', 'webhook_deliveries_subscription_id_fkey', 'FOREIGN KEY (subscription_id) REFERENCES webhook_subscriptions (id)');
 
 -- Everything else stays on the coordinator: written by staff or the jobs, or per campaign
--- (idempotency_keys, export_audit, otp_challenges, reward_stock, campaign_budgets, campaign_budget_slices,
--- campaign_awards, campaign_limit_counts, campaign_changes, staff_sessions, staff_audit,
+-- (idempotency_keys, export_audit, otp_challenges, reward_stock, campaign_budgets,
+-- campaign_budget_slices, campaign_limit_counts, campaign_changes, staff_sessions, staff_audit,
 -- rollup_repeat_claims).

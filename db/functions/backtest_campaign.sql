@@ -113,30 +113,42 @@ BEGIN
     d_refused := d_claims;
     d_won := array_fill(0::bigint, ARRAY[greatest(v_days * cardinality(v_keys), 1)]);
 
+    -- Each MATERIALIZED part reads one table that Citus keeps on its own key (claims by serial,
+    -- members by id, identities by their key, scans by id): the replay joins their results.
     FOR r IN
-        WITH reached AS (
-            SELECT DISTINCT coalesce(m.merged_into, m.id) AS member
-            FROM claims c JOIN members m ON m.id = c.member_id
-            WHERE c.claimed_at >= v_from AND c.claimed_at < v_to),
-        history AS (
+        WITH claimants AS MATERIALIZED (
+            SELECT DISTINCT c.member_id FROM claims c WHERE c.claimed_at >= v_from AND c.claimed_at < v_to),
+        reached AS MATERIALIZED (
+            SELECT DISTINCT coalesce(m.merged_into, m.id) AS member FROM members m
+            WHERE m.id IN (SELECT k.member_id FROM claimants k)),
+        tiers AS MATERIALIZED (
+            SELECT t.id AS member, t.tier FROM members t WHERE t.id IN (SELECT x.member FROM reached x)),
+        owners AS MATERIALIZED (
+            SELECT m.id, coalesce(m.merged_into, m.id) AS member
+            FROM members m WHERE coalesce(m.merged_into, m.id) IN (SELECT x.member FROM reached x)),
+        claimed AS MATERIALIZED (
             SELECT c.kid, c.serial, c.claimed_at, c.channel, c.points AS base, c.batch_id, b.product_id,
-                   coalesce(b.region, 'unknown') AS region, x.member,
-                   count(*) OVER (PARTITION BY x.member ORDER BY c.claimed_at, c.kid, c.serial) AS ordinal,
-                   count(*) OVER (PARTITION BY x.member, b.product_id ORDER BY c.claimed_at, c.kid, c.serial) AS product_ordinal,
-                   lag(c.claimed_at) OVER (PARTITION BY x.member ORDER BY c.claimed_at, c.kid, c.serial) AS previous
-            FROM claims c
-            JOIN members m ON m.id = c.member_id
-            JOIN reached x ON x.member = coalesce(m.merged_into, m.id)
-            JOIN batches b ON b.id = c.batch_id)
-        SELECT h.*, t.tier,
-               EXISTS (SELECT 1 FROM member_identities i WHERE i.member_id = h.member AND i.channel = 'phone') AS has_phone,
+                   coalesce(b.region, 'unknown') AS region, o.member
+            FROM claims c JOIN owners o ON o.id = c.member_id JOIN batches b ON b.id = c.batch_id),
+        phones AS MATERIALIZED (
+            SELECT DISTINCT i.member_id FROM member_identities i
+            WHERE i.channel = 'phone' AND i.member_id IN (SELECT x.member FROM reached x)),
+        addresses AS MATERIALIZED (
+            SELECT s.kid, s.serial, s.id, s.ip FROM scans s
+            WHERE s.result = 'claimed' AND s.ip IS NOT NULL
+              AND (s.kid, s.serial) IN (SELECT h.kid, h.serial FROM claimed h WHERE h.claimed_at >= v_from AND h.claimed_at < v_to)),
+        history AS (
+            SELECT h.*,
+                   count(*) OVER (PARTITION BY h.member ORDER BY h.claimed_at, h.kid, h.serial) AS ordinal,
+                   count(*) OVER (PARTITION BY h.member, h.product_id ORDER BY h.claimed_at, h.kid, h.serial) AS product_ordinal,
+                   lag(h.claimed_at) OVER (PARTITION BY h.member ORDER BY h.claimed_at, h.kid, h.serial) AS previous
+            FROM claimed h)
+        SELECT h.*, x.tier, EXISTS (SELECT 1 FROM phones p WHERE p.member_id = h.member) AS has_phone,
                s.ip, dense_rank() OVER (ORDER BY h.member) AS slot, dense_rank() OVER (ORDER BY s.ip) AS ip_slot
         FROM history h
-        JOIN members t ON t.id = h.member
+        JOIN tiers x ON x.member = h.member
         LEFT JOIN LATERAL (
-            SELECT s.ip FROM scans s
-            WHERE s.kid = h.kid AND s.serial = h.serial AND s.result = 'claimed' AND s.ip IS NOT NULL
-            ORDER BY s.id LIMIT 1) s ON true
+            SELECT s.ip FROM addresses s WHERE s.kid = h.kid AND s.serial = h.serial ORDER BY s.id LIMIT 1) s ON true
         WHERE h.claimed_at >= v_from AND h.claimed_at < v_to
         ORDER BY h.claimed_at, h.kid, h.serial
     LOOP

@@ -6,8 +6,11 @@
 -- awards (lapsed, nth within the campaign, awards per member) are apply_campaigns' own, and
 -- the backtest's (backtest_campaign). The window is not a condition: the caller decides.
 -- One SQL expression, so PostgreSQL inlines it into the query that picks a claim's campaigns.
+-- v is a campaign_versions row, typed anyelement: on Citus the coordinator's copy of that
+-- reference table (where the rows are read) has a row type of its own, which a function taking
+-- campaign_versions would refuse (and a function made before the table was distributed takes).
 CREATE OR REPLACE FUNCTION campaign_conditions_hold(
-    v campaign_versions, p_at timestamptz, p_product bigint, p_batch bigint, p_region text, p_channel text,
+    v anyelement, p_at timestamptz, p_product bigint, p_batch bigint, p_region text, p_channel text,
     p_tier text, p_claims bigint, p_product_claims bigint
 ) RETURNS boolean LANGUAGE sql STABLE AS $$
     SELECT (v.product_ids IS NULL OR p_product = ANY (v.product_ids))

@@ -77,8 +77,15 @@ BEGIN
                g.ledger_entry_id, g.created_at, g.cancelled_at, g.cancel_entry_id
         FROM gone g;
     PERFORM set_config('tally.moving_redemptions', 'off', true);
-    -- Campaign awards too, so the survivor's per-member budgets and limits count them.
-    UPDATE campaign_awards SET member_id = p_survivor WHERE member_id = p_absorbed;
+    -- Campaign awards too, so the survivor's per-member budgets and limits count them: moved
+    -- (deleted and written again), as Citus keeps them in their member's shard by member id.
+    WITH gone AS (DELETE FROM campaign_awards a WHERE a.member_id = p_absorbed RETURNING a.*)
+    INSERT INTO campaign_awards (campaign_id, id, version, member_id, kid, serial, outcome, points, ledger_entry_id,
+                                 prize, reward_id, redemption_id, ticket, awarded_at)
+        OVERRIDING SYSTEM VALUE
+        SELECT g.campaign_id, g.id, g.version, p_survivor, g.kid, g.serial, g.outcome, g.points, g.ledger_entry_id,
+               g.prize, g.reward_id, g.redemption_id, g.ticket, g.awarded_at
+        FROM gone g;
     INSERT INTO member_merges (survivor_id, absorbed_id, points_moved, identities_moved, reason, actor)
         VALUES (p_survivor, p_absorbed, points_moved, identities_moved, p_reason, p_actor);
     PERFORM refresh_tier(p_survivor);

@@ -96,9 +96,11 @@ public struct APIKeyStore: Sendable {
     /// Revokes a key by its prefix; revoking twice is fine.
     public func revoke(prefix: String) async throws -> APIKey {
         try CommitGate.willCommit() // a write outside a transaction
+        // The clock read outside the coalesce: Citus refuses now() in one in an UPDATE of its tables.
         let rows = try await database.query(
             """
-            UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE prefix = \(prefix)
+            UPDATE api_keys SET revoked_at = coalesce(revoked_at, clock.now) FROM (SELECT now()) AS clock (now)
+            WHERE prefix = \(prefix)
             RETURNING \(unescaped: Self.columns)
             """, logger: logger)
         for try await row in rows { return try Self.decode(row) }

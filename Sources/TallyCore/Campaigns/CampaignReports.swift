@@ -55,17 +55,21 @@ public struct CampaignReports: Sendable {
                     refused: refused, pointsBudgetLeft: nil, awardsBudgetLeft: nil, prizesLeft: []))
         }
 
-        // The budgets: their totals and what the awards before the first day used.
+        // The budgets: their totals and what the awards before the first day used (the totals
+        // apart: Citus sums the awards, kept by member, on their nodes and cannot add a subquery).
         let budgets = try await database.query(
             """
+            WITH used AS MATERIALIZED (
+                SELECT coalesce(sum(a.points) FILTER (WHERE a.awarded_at < (\(range.from)::date)::timestamp AT TIME ZONE \(zone)), 0)::int8 AS points,
+                       count(*) FILTER (WHERE a.awarded_at < (\(range.from)::date)::timestamp AT TIME ZONE \(zone))::int8 AS awards,
+                       count(DISTINCT a.member_id) FILTER (
+                           WHERE a.awarded_at >= (\(range.from)::date)::timestamp AT TIME ZONE \(zone)
+                             AND a.awarded_at < (\(range.to)::date + 1)::timestamp AT TIME ZONE \(zone))::int8 AS members
+                FROM campaign_awards a WHERE a.campaign_id = \(id) AND a.outcome = 'awarded')
             SELECT (SELECT b.total FROM campaign_budgets b WHERE b.campaign_id = \(id) AND b.budget = 'points'),
                    (SELECT b.total FROM campaign_budgets b WHERE b.campaign_id = \(id) AND b.budget = 'awards'),
-                   coalesce(sum(a.points) FILTER (WHERE a.awarded_at < (\(range.from)::date)::timestamp AT TIME ZONE \(zone)), 0)::int8,
-                   count(*) FILTER (WHERE a.awarded_at < (\(range.from)::date)::timestamp AT TIME ZONE \(zone))::int8,
-                   count(DISTINCT a.member_id) FILTER (
-                       WHERE a.awarded_at >= (\(range.from)::date)::timestamp AT TIME ZONE \(zone)
-                         AND a.awarded_at < (\(range.to)::date + 1)::timestamp AT TIME ZONE \(zone))::int8
-            FROM campaign_awards a WHERE a.campaign_id = \(id) AND a.outcome = 'awarded'
+                   u.points, u.awards, u.members
+            FROM used u
             """, logger: logger)
         var membersReached: Int64 = 0
         for try await (pointsTotal, awardsTotal, pointsBefore, awardsBefore, members) in budgets.decode(

@@ -129,10 +129,12 @@ public struct CampaignStore: Sendable {
                     "campaign \(id) ended at \(RFC3339.string(from: before.endsAt)) by its window: move ends_at before scheduling it")
             }
         }
+        // The clock read outside the CASE: Citus refuses now() in one in an UPDATE of its tables.
         try await tx.query(
             """
-            UPDATE campaigns SET state = \(step.state), updated_at = now(),
-                ended_at = CASE WHEN \(step.state) = 'ended' THEN now() ELSE ended_at END
+            UPDATE campaigns SET state = \(step.state), updated_at = clock.now,
+                ended_at = CASE WHEN \(step.state) = 'ended' THEN clock.now ELSE ended_at END
+            FROM (SELECT now()) AS clock (now)
             WHERE id = \(id)
             """, logger: logger)
         let after = try await Self.load(id, on: tx, logger: logger)

@@ -134,54 +134,60 @@ public struct InvariantChecker: Sendable {
     /// I8 and I9: the campaigns' budgets and awards (db/migrations/0013_campaigns.sql).
     private func campaigns() async throws -> [Finding] {
         let budgets = try await count("SELECT count(*) FROM campaign_budgets")
+        // On Citus the awards are kept by member, the ledger and redemptions by member, claims by
+        // code, the budgets on the coordinator: each MATERIALIZED part reads one of them, and the
+        // checks join the parts.
         let wrongBudgets = try await count(
             """
+            WITH used AS MATERIALIZED (
+                SELECT a.campaign_id, a.prize, sum(a.points) AS points, count(*) AS awards
+                FROM campaign_awards a WHERE a.outcome = 'awarded' GROUP BY a.campaign_id, a.prize)
             SELECT count(*) FROM campaign_budgets b
             WHERE b.total - (SELECT coalesce(sum(s.units), 0) FROM campaign_budget_slices s
                              WHERE s.campaign_id = b.campaign_id AND s.budget = b.budget)
-                  <> (SELECT CASE WHEN b.budget = 'points' THEN coalesce(sum(a.points), 0) ELSE count(*) END
-                      FROM campaign_awards a
-                      WHERE a.campaign_id = b.campaign_id AND a.outcome = 'awarded'
-                        AND (b.budget IN ('points', 'awards') OR 'prize:' || a.prize = b.budget))
+                  <> (SELECT coalesce(sum(CASE WHEN b.budget = 'points' THEN u.points ELSE u.awards END), 0) FROM used u
+                      WHERE u.campaign_id = b.campaign_id AND (b.budget IN ('points', 'awards') OR 'prize:' || u.prize = b.budget))
             """)
         let awards = try await count("SELECT count(*) FROM campaign_awards WHERE outcome = 'awarded'")
         // Each award names a version of its campaign (awards have no foreign keys: see 0013);
         // each award of points is one ledger entry of kind 'campaign' for its campaign, version,
-        // code and points; each such entry is an award's; each award's code was claimed; a
-        // voucher is a redemption that cost nothing; a draw's ticket and prize are what the
-        // campaign's secret gives its code (the published recipe).
-        // The ledger's campaign entries, and the claims and vouchers the awards name, read once
-        // each (MATERIALIZED: Citus keeps them by member or code, the awards on the coordinator)
-        // and joined here; n counts the entries alike in every compared column.
-        var wrongAwards = 0
-        var entriesWithoutAward = 0
-        let awardRows = try await database.query(
+        // code and points (ledger ids are unique); each such entry is an award's; each award's
+        // code was claimed; a voucher is a redemption that cost nothing; a draw's ticket and prize
+        // are what the campaign's secret gives its code (the published recipe).
+        let wrongAwards = try await count(
             """
-            WITH entries AS MATERIALIZED (
-                SELECT id, campaign_id, campaign_version, kid, serial, points, count(*) AS n FROM ledger_entries
-                WHERE kind = 'campaign' GROUP BY id, campaign_id, campaign_version, kid, serial, points),
-            codes AS MATERIALIZED (SELECT kid, serial FROM campaign_awards),
-            claimed AS MATERIALIZED (SELECT kid, serial FROM claims WHERE (kid, serial) IN (SELECT kid, serial FROM codes)),
+            WITH awards AS MATERIALIZED (
+                SELECT a.campaign_id, a.version, a.kid, a.serial, a.points, a.ledger_entry_id, a.redemption_id, a.reward_id,
+                       a.ticket, a.prize
+                FROM campaign_awards a),
+            entries AS MATERIALIZED (
+                SELECT l.id, l.campaign_id, l.campaign_version, l.kid, l.serial, l.points FROM ledger_entries l
+                WHERE l.kind = 'campaign' AND l.id IN (SELECT a.ledger_entry_id FROM awards a)),
+            claimed AS MATERIALIZED (
+                SELECT c.kid, c.serial FROM claims c WHERE (c.kid, c.serial) IN (SELECT a.kid, a.serial FROM awards a)),
             vouchers AS MATERIALIZED (
-                SELECT DISTINCT id, reward_id FROM redemptions
-                WHERE points = 0 AND id IN (SELECT redemption_id FROM campaign_awards WHERE redemption_id IS NOT NULL))
-            SELECT
-                (SELECT count(*) FROM campaign_awards a
-                 LEFT JOIN entries l ON l.id = a.ledger_entry_id AND l.campaign_id = a.campaign_id AND l.campaign_version = a.version
-                                    AND l.kid = a.kid AND l.serial = a.serial AND l.points = a.points
-                 LEFT JOIN claimed c ON c.kid = a.kid AND c.serial = a.serial
-                 LEFT JOIN vouchers r ON r.id = a.redemption_id AND r.reward_id = a.reward_id
-                 WHERE NOT EXISTS (SELECT 1 FROM campaign_versions v WHERE v.campaign_id = a.campaign_id AND v.version = a.version)
-                    OR (a.points > 0 AND coalesce(l.n, 0) <> 1)
-                    OR c.kid IS NULL
-                    OR (a.redemption_id IS NOT NULL AND r.id IS NULL)
-                    OR (a.ticket IS NOT NULL AND (
-                            a.ticket <> (SELECT campaign_ticket(k.secret, a.kid, a.serial) FROM campaigns k WHERE k.id = a.campaign_id)
-                            OR a.prize IS DISTINCT FROM (SELECT p.key FROM campaign_prize(a.campaign_id, a.version, a.ticket) p)))),
-                (SELECT coalesce(sum(l.n), 0)::int8 FROM entries l WHERE NOT EXISTS (
-                     SELECT 1 FROM campaign_awards a WHERE a.campaign_id = l.campaign_id AND a.ledger_entry_id = l.id))
-            """, logger: logger)
-        for try await row in awardRows.decode((Int, Int).self) { (wrongAwards, entriesWithoutAward) = row }
+                SELECT r.id, r.points, r.reward_id FROM redemptions r WHERE r.id IN (SELECT a.redemption_id FROM awards a))
+            SELECT count(*) FROM awards a
+            LEFT JOIN entries l ON l.id = a.ledger_entry_id AND l.campaign_id = a.campaign_id AND l.campaign_version = a.version
+                                AND l.kid = a.kid AND l.serial = a.serial AND l.points = a.points
+            LEFT JOIN claimed c ON c.kid = a.kid AND c.serial = a.serial
+            LEFT JOIN vouchers r ON r.id = a.redemption_id AND r.points = 0 AND r.reward_id = a.reward_id
+            WHERE NOT EXISTS (SELECT 1 FROM campaign_versions v WHERE v.campaign_id = a.campaign_id AND v.version = a.version)
+               OR (a.points > 0 AND l.id IS NULL)
+               OR c.serial IS NULL
+               OR (a.redemption_id IS NOT NULL AND r.id IS NULL)
+               OR (a.ticket IS NOT NULL AND (
+                       a.ticket <> (SELECT campaign_ticket(k.secret, a.kid, a.serial) FROM campaigns k WHERE k.id = a.campaign_id)
+                       OR a.prize IS DISTINCT FROM (SELECT p.key FROM campaign_prize(a.campaign_id, a.version, a.ticket) p)))
+            """)
+        let entriesWithoutAward = try await count(
+            """
+            WITH entries AS MATERIALIZED (SELECT l.id, l.campaign_id FROM ledger_entries l WHERE l.kind = 'campaign'),
+            awarded AS MATERIALIZED (
+                SELECT a.campaign_id, a.ledger_entry_id FROM campaign_awards a WHERE a.ledger_entry_id IS NOT NULL)
+            SELECT count(*) FROM entries l
+            WHERE NOT EXISTS (SELECT 1 FROM awarded a WHERE a.campaign_id = l.campaign_id AND a.ledger_entry_id = l.id)
+            """)
         return [
             Finding(
                 invariant: "I8 for each campaign budget: total − what is left (its slices) = what its awards used; nothing left < 0",

@@ -67,9 +67,11 @@ public struct StaffStore: Sendable {
     public func setDisabled(_ disabled: Bool, name: String, by actor: StaffAudit.Actor) async throws -> StaffMember {
         try await database.transaction(logger: logger) { connection in
             let before = try await Self.lock(name, on: connection, logger: logger)
+            // The clock read outside the CASE: Citus refuses now() in one in an UPDATE of its tables.
             let rows = try await connection.query(
                 """
-                UPDATE staff SET disabled_at = CASE WHEN \(disabled) THEN coalesce(disabled_at, now()) END, updated_at = now()
+                UPDATE staff SET disabled_at = CASE WHEN \(disabled) THEN coalesce(disabled_at, clock.now) END, updated_at = clock.now
+                FROM (SELECT now()) AS clock (now)
                 WHERE id = \(before.id) RETURNING \(unescaped: Self.columns)
                 """, logger: logger)
             guard let after = try await Self.members(rows).first else { throw Self.notFound(name) }

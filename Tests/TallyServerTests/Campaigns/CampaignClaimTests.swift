@@ -331,7 +331,7 @@ struct CampaignClaimTests {
             for sequence in 0..<3 { _ = try await app.campaignClaim(batch, Int64(sequence)) }
             #expect(try await app.awardOutcomes(campaign) == ["awarded", "awarded", "budget_exhausted"])
             // Yesterday's awards no longer count for the day, but still for the campaign (60).
-            try await app.sql("UPDATE campaign_awards SET awarded_at = awarded_at - interval '1 day'")
+            try await app.sql("UPDATE campaign_awards SET awarded_at = \(TestApp.dayEarlier("awarded_at"))")
             for sequence in 3..<5 { _ = try await app.campaignClaim(batch, Int64(sequence)) }
             #expect(try await app.awardOutcomes(campaign).suffix(2) == ["awarded", "budget_exhausted"])
             try await app.expectInvariants()

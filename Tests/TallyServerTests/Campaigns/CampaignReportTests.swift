@@ -26,7 +26,8 @@ struct CampaignReportTests {
         try await TestApp.run { app in
             let (campaign, first, _) = try await Self.bonusCampaign(app)
             // The first member's awards were yesterday (Shanghai).
-            try await app.sql("UPDATE campaign_awards SET awarded_at = awarded_at - interval '1 day' WHERE member_id = '\(first)'")
+            try await app.sql(
+                "UPDATE campaign_awards SET awarded_at = \(TestApp.dayEarlier("awarded_at")) WHERE member_id = '\(first)'")
             let today = try await app.shanghaiDay()
             let yesterday = try await app.shanghaiDay(ago: "1 day")
             let response = try await app.request(.get, "/api/v1/campaigns/\(campaign)/report", as: .campaigns)

@@ -29,11 +29,12 @@ struct ProgrammeTests {
                 try await app.write(.post, "/api/v1/members/\(member)/adjustments", json: #"{"points": -15, "reason": "x"}"#).status
                     == .created)
             // Then lots 1 and 2 pass their expiry; lot 3 expires next week, lot 4 in a year.
+            // (now() outside the CASE, which Citus refuses in an UPDATE of its tables.)
             try await app.sql(
                 """
-                UPDATE point_lots SET expires_at = CASE id - (SELECT min(id) FROM point_lots)
-                    WHEN 0 THEN now() - interval '2 days' WHEN 1 THEN now() - interval '1 day'
-                    WHEN 2 THEN now() + interval '7 days' ELSE expires_at END
+                UPDATE point_lots l SET expires_at = now() + CASE WHEN l.id = oldest.id THEN interval '-2 days'
+                    WHEN l.id = oldest.id + 1 THEN interval '-1 day' ELSE interval '7 days' END
+                FROM (SELECT min(id) AS id FROM point_lots) oldest WHERE l.id < oldest.id + 3
                 """)
             let report = try await Self.jobs(app)
             #expect(report.membersExpired == 1 && report.pointsExpired == 5)

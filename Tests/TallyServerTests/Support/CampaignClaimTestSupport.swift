@@ -26,6 +26,12 @@ extension TestApp {
         return id
     }
 
+    /// SQL for the timestamptz `column` one day (24 hours) earlier, in immutable steps: Citus
+    /// refuses `column - interval '1 day'` (a stable operator on a column) in an UPDATE of its tables.
+    static func dayEarlier(_ column: String) -> String {
+        "(\(column) AT TIME ZONE 'UTC' - interval '1 day') AT TIME ZONE 'UTC'"
+    }
+
     /// `json` with `starts_at` an hour ago and `ends_at` a day ahead, unless it has its own,
     /// and the time zone Asia/Shanghai.
     static func withWindow(_ json: String) -> String {

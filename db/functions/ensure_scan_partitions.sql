@@ -40,10 +40,12 @@ BEGIN
         v_to := to_char(v_month + interval '1 month', 'YYYY-MM-DD') || ' 00:00:00+00';
         LOCK TABLE scans_default IN ACCESS EXCLUSIVE MODE;
         EXECUTE format('CREATE TABLE %I (LIKE scans INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', partition_name);
-        EXECUTE format(
-            'WITH moved AS (DELETE FROM scans_default WHERE scanned_at >= %L AND scanned_at < %L RETURNING *) INSERT INTO %I SELECT * FROM moved',
-            v_from, v_to, partition_name);
+        -- Two plain statements, not a DELETE … RETURNING in a CTE (which Citus does not take on
+        -- distributed tables): nothing else writes scans_default while it is locked.
+        EXECUTE format('INSERT INTO %I SELECT * FROM scans_default WHERE scanned_at >= %L AND scanned_at < %L',
+                       partition_name, v_from, v_to);
         GET DIAGNOSTICS rows_moved = ROW_COUNT;
+        EXECUTE format('DELETE FROM scans_default WHERE scanned_at >= %L AND scanned_at < %L', v_from, v_to);
         EXECUTE format('ALTER TABLE scans ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', partition_name, v_from, v_to);
         RETURN NEXT;
     END LOOP;

@@ -176,7 +176,9 @@ public struct InvariantChecker: Sendable {
 
     /// I7: each member's rollups (db/migrations/0011_member_rollups.sql) as a recomputation from
     /// claims, scans and points lots finds them. Claims and scans count for the member they name,
-    /// or for the survivor it was merged into (merged_into names the last one).
+    /// or for the survivor it was merged into (merged_into names the last one). Scans before
+    /// `programme_settings.scans_dropped_before` may be gone (the retention): a first scan
+    /// before it is trusted, and a last scan before it holds when no scan of the member is left.
     private func rollups() async throws -> Finding {
         let rows = try await database.query(
             """
@@ -201,11 +203,15 @@ public struct InvariantChecker: Sendable {
             SELECT count(*) FILTER (WHERE m.claims_by_channel <> coalesce(c.by_channel, '{}')),
                    count(*) FILTER (WHERE m.claims_by_region <> coalesce(c.by_region, '{}')),
                    count(*) FILTER (WHERE m.claims_by_product <> coalesce(c.by_product, '{}')),
-                   count(*) FILTER (WHERE m.first_scan_at IS DISTINCT FROM s.first OR m.last_scan_at IS DISTINCT FROM s.last),
+                   count(*) FILTER (
+                       WHERE NOT (coalesce(m.first_scan_at < h.dropped_before, false) OR m.first_scan_at IS NOT DISTINCT FROM s.first)
+                          OR NOT (m.last_scan_at IS NOT DISTINCT FROM s.last
+                                  OR (coalesce(m.last_scan_at < h.dropped_before, false) AND s.last IS NULL))),
                    (SELECT count(DISTINCT coalesce(e.member_id, l.member_id)) FROM member_points_expiring e
                     FULL JOIN expiring l ON l.member_id = e.member_id AND l.expires_on = e.expires_on
                     WHERE e.points IS DISTINCT FROM l.points)
-            FROM members m LEFT JOIN claimed c ON c.member_id = m.id LEFT JOIN scanned s ON s.member_id = m.id
+            FROM members m LEFT JOIN claimed c ON c.member_id = m.id LEFT JOIN scanned s ON s.member_id = m.id,
+                 (SELECT coalesce(scans_dropped_before, '-infinity') AS dropped_before FROM programme_settings) h
             """, logger: logger)
         var wrong: (channel: Int, region: Int, product: Int, scans: Int, expiring: Int) = (0, 0, 0, 0, 0)
         for try await row in rows.decode((Int, Int, Int, Int, Int).self) { wrong = row }

@@ -79,7 +79,6 @@ ALTER TABLE member_merges DROP CONSTRAINT IF EXISTS member_merges_survivor_id_fk
 ALTER TABLE member_merges DROP CONSTRAINT IF EXISTS member_merges_pkey;
 ALTER TABLE redemptions DROP CONSTRAINT IF EXISTS redemptions_id_key;
 ALTER TABLE redemptions DROP CONSTRAINT IF EXISTS redemptions_voucher_key;
-ALTER TABLE scans DROP CONSTRAINT IF EXISTS scans_pkey;
 
 -- Foreign keys between a member's tables: dropped while the tables are distributed one by one
 -- (Citus refuses a key between a distributed table and one not distributed yet), and added
@@ -143,7 +142,9 @@ END;
 $$;
 SELECT pg_temp.distributed_table('campaign_awards', 'member_id', 'members');
 
--- A claim by its code (the serial; the primary key is the code), and the scans with them.
+-- A claim by its code (the serial; the primary key is the code), and the scans with them (by
+-- id: the primary key is (id, scanned_at), the table partitioned by month; Citus distributes
+-- each partition, and those the jobs attach later, the same way).
 SELECT pg_temp.distributed_table('claims', 'serial', 'none');
 SELECT pg_temp.distributed_table('scans', 'id', 'claims');
 

@@ -205,7 +205,9 @@ public struct InvariantChecker: Sendable {
 
     /// I7: each member's rollups (db/migrations/0011_member_rollups.sql) as a recomputation from
     /// claims, scans and points lots finds them. Claims and scans count for the member they name,
-    /// or for the survivor it was merged into (merged_into names the last one).
+    /// or for the survivor it was merged into (merged_into names the last one). Scans before
+    /// `programme_settings.scans_dropped_before` may be gone (the retention): a first scan
+    /// before it is trusted, and a last scan before it holds when no scan of the member is left.
     private func rollups() async throws -> Finding {
         // Each raw table's counts read once by member (MATERIALIZED: Citus keeps claims by code,
         // scans by id), then credited to the survivor here.
@@ -230,12 +232,17 @@ public struct InvariantChecker: Sendable {
             scanned AS (
                 SELECT o.member_id, min(s.first) AS first, max(s.last) AS last
                 FROM scans_by_member s JOIN owners o ON o.id = s.member_id GROUP BY 1),
+            retention AS MATERIALIZED (
+                SELECT coalesce(scans_dropped_before, '-infinity') AS dropped_before FROM programme_settings),
             members_wrong AS MATERIALIZED (
                 SELECT count(*) FILTER (WHERE m.claims_by_channel <> coalesce(c.by_channel, '{}')) AS channel,
                        count(*) FILTER (WHERE m.claims_by_region <> coalesce(c.by_region, '{}')) AS region,
                        count(*) FILTER (WHERE m.claims_by_product <> coalesce(c.by_product, '{}')) AS product,
-                       count(*) FILTER (WHERE m.first_scan_at IS DISTINCT FROM s.first OR m.last_scan_at IS DISTINCT FROM s.last) AS scans
-                FROM members m LEFT JOIN claimed c ON c.member_id = m.id LEFT JOIN scanned s ON s.member_id = m.id),
+                       count(*) FILTER (
+                           WHERE NOT (coalesce(m.first_scan_at < h.dropped_before, false) OR m.first_scan_at IS NOT DISTINCT FROM s.first)
+                              OR NOT (m.last_scan_at IS NOT DISTINCT FROM s.last
+                                      OR (coalesce(m.last_scan_at < h.dropped_before, false) AND s.last IS NULL))) AS scans
+                FROM members m LEFT JOIN claimed c ON c.member_id = m.id LEFT JOIN scanned s ON s.member_id = m.id, retention h),
             expiring_wrong AS MATERIALIZED (
                 SELECT count(DISTINCT coalesce(e.member_id, l.member_id)) AS members FROM member_points_expiring e
                 FULL JOIN (SELECT member_id, expires_on, sum(remaining) AS points FROM point_lots

@@ -209,6 +209,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case invalidTierWindowMonths = "invalid_tier_window_months"
     /// `redemption_cancel_hours` is not 0 to 8760 (422).
     case invalidRedemptionCancelHours = "invalid_redemption_cancel_hours"
+    /// `scan_retention_months` is not 0 to 120 (422).
+    case invalidScanRetentionMonths = "invalid_scan_retention_months"
     /// The tiers break a rule: too many, a bad name or threshold, or repeats (422).
     case invalidTiers = "invalid_tiers"
 

@@ -2,7 +2,8 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// The programme's rules: how long points last, the tiers, how long a redemption may be undone.
+/// The programme's rules: how long points last, the tiers, how long a redemption may be undone,
+/// how long raw scans are kept.
 public struct Programme: Sendable, Codable, Equatable {
     public struct Tier: Sendable, Codable, Equatable {
         public var name: String
@@ -38,15 +39,25 @@ public struct Programme: Sendable, Codable, Equatable {
     public var redemptionCancelHours: Int
     /// Lowest first. Empty: no tiers.
     public var tiers: [Tier]
+    /// Whole calendar months (UTC) of raw scans kept before the current month (0: forever);
+    /// older monthly partitions are dropped by the programme jobs. Always set when read; nil
+    /// in a replacement keeps the value in force (clients written before it existed send none).
+    public var scanRetentionMonths: Int?
 
-    public init(pointsValidMonths: Int = 12, tierWindowMonths: Int = 12, redemptionCancelHours: Int = 72, tiers: [Tier] = []) {
+    public init(
+        pointsValidMonths: Int = 12, tierWindowMonths: Int = 12, redemptionCancelHours: Int = 72, tiers: [Tier] = [],
+        scanRetentionMonths: Int? = 24
+    ) {
         self.pointsValidMonths = pointsValidMonths
         self.tierWindowMonths = tierWindowMonths
         self.redemptionCancelHours = redemptionCancelHours
         self.tiers = tiers
+        self.scanRetentionMonths = scanRetentionMonths
     }
 
     public static let maxTiers = 20
+    /// The longest scan retention: ten years.
+    public static let maxScanRetentionMonths = 120
 
     func validate() throws {
         guard (0...120).contains(pointsValidMonths) else {
@@ -57,6 +68,9 @@ public struct Programme: Sendable, Codable, Equatable {
         }
         guard (0...8760).contains(redemptionCancelHours) else {
             throw StoreError(.invalid, .invalidRedemptionCancelHours, "redemption_cancel_hours is 0 to 8760 (a year)")
+        }
+        if let scanRetentionMonths, !(0...Self.maxScanRetentionMonths).contains(scanRetentionMonths) {
+            throw StoreError(.invalid, .invalidScanRetentionMonths, "scan_retention_months is 0 (keep forever) to 120")
         }
         guard tiers.count <= Self.maxTiers else {
             throw StoreError(.invalid, .invalidTiers, "at most \(Self.maxTiers) tiers")
@@ -91,10 +105,11 @@ public struct ProgrammeStore: Sendable {
         var programme = Programme()
         let settings = try await database.query(
             """
-            SELECT points_valid_months, tier_window_months, redemption_cancel_hours FROM programme_settings
+            SELECT points_valid_months, tier_window_months, redemption_cancel_hours, scan_retention_months FROM programme_settings
             """, logger: logger)
-        for try await (valid, window, cancel) in settings.decode((Int, Int, Int).self) {
-            programme = Programme(pointsValidMonths: valid, tierWindowMonths: window, redemptionCancelHours: cancel)
+        for try await (valid, window, cancel, retention) in settings.decode((Int, Int, Int, Int).self) {
+            programme = Programme(
+                pointsValidMonths: valid, tierWindowMonths: window, redemptionCancelHours: cancel, scanRetentionMonths: retention)
         }
         let tiers = try await database.query("SELECT name, min_earned FROM tiers ORDER BY min_earned", logger: logger)
         for try await (name, minEarned) in tiers.decode((String, Int64).self) {
@@ -124,7 +139,8 @@ public struct ProgrammeStore: Sendable {
                 """
                 UPDATE programme_settings SET points_valid_months = \(programme.pointsValidMonths),
                     tier_window_months = \(programme.tierWindowMonths),
-                    redemption_cancel_hours = \(programme.redemptionCancelHours), updated_at = now()
+                    redemption_cancel_hours = \(programme.redemptionCancelHours),
+                    scan_retention_months = coalesce(\(programme.scanRetentionMonths), scan_retention_months), updated_at = now()
                 """, logger: logger)
             guard tiersChanged else { return }
             try await tx.query("DELETE FROM tiers", logger: logger)

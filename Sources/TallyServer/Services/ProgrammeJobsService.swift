@@ -30,6 +30,9 @@ struct ProgrammeJobsService: Service {
                             "members_expired": "\(report.membersExpired)", "points_expired": "\(report.pointsExpired)",
                             "tiers_reviewed": "\(report.tiersReviewed)", "campaigns_ended": "\(report.campaignsEnded)",
                             "repeat_claim_days": "\(report.repeatClaimDays)",
+                            "scan_partitions_created": "\(report.scanPartitionsCreated.joined(separator: " "))",
+                            "scans_moved_from_default": "\(report.scansMovedFromDefault)",
+                            "scan_partitions_dropped": "\(report.scanPartitionsDropped.joined(separator: " "))",
                         ])
                 }
             } catch {

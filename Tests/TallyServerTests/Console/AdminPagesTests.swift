@@ -42,7 +42,8 @@ struct AdminPagesTests {
                 "/console/programme", from: "/console/programme",
                 form: [
                     "points_valid_months": "24", "tier_window_months": "6", "redemption_cancel_hours": "48",
-                    "tier_name_0": "silver", "tier_min_0": "500", "tier_name_1": "gold", "tier_min_1": "2000",
+                    "scan_retention_months": "36", "tier_name_0": "silver", "tier_min_0": "500", "tier_name_1": "gold",
+                    "tier_min_1": "2000",
                 ])
             #expect(edited.status == .seeOther && edited.headers[.location] == "/console/programme")
             let api = try decode(Programme.self, try await app.request(.get, "/api/v1/programme", as: .crmRead))
@@ -50,7 +51,7 @@ struct AdminPagesTests {
                 api
                     == Programme(
                         pointsValidMonths: 24, tierWindowMonths: 6, redemptionCancelHours: 48,
-                        tiers: [.init(name: "silver", minEarned: 500), .init(name: "gold", minEarned: 2000)]))
+                        tiers: [.init(name: "silver", minEarned: 500), .init(name: "gold", minEarned: 2000)], scanRetentionMonths: 36))
             let shown = Browser.text(try await browser.get("/console/programme"))
             #expect(shown.contains("The programme&#39;s rules were saved.") && shown.contains("gold"))
             let csv = Browser.text(try await browser.get("/console/programme?format=csv"))
@@ -73,6 +74,8 @@ struct AdminPagesTests {
                 (["tier_name_0": "silver"], "needs both a name and its points"),
                 (["tier_name_0": "silver", "tier_min_0": "lots"], "must be a whole number"),
                 (["points_valid_months": "500"], "points_valid_months is 0 (never expire) to 120"),
+                (["scan_retention_months": "121"], "scan_retention_months is 0 (keep forever) to 120"),
+                (["scan_retention_months": "two years"], "must be a whole number"),
             ]
             for (fields, message) in cases {
                 var form = ["points_valid_months": "12", "tier_window_months": "12", "redemption_cancel_hours": "72"]

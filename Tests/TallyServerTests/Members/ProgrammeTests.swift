@@ -156,6 +156,8 @@ struct ProgrammeTests {
                 (#"{\#(valid), "tiers": [{"name": "Gold", "min_earned": 10}]}"#, "invalid_tiers"),
                 (#"{\#(valid), "tiers": [{"name": "a", "min_earned": 10}, {"name": "b", "min_earned": 10}]}"#, "invalid_tiers"),
                 (#"{\#(valid), "tiers": [{"name": "a", "min_earned": -1}]}"#, "invalid_tiers"),
+                (#"{\#(valid), "scan_retention_months": 121, "tiers": []}"#, "invalid_scan_retention_months"),
+                (#"{\#(valid), "scan_retention_months": -1, "tiers": []}"#, "invalid_scan_retention_months"),
             ] {
                 let response = try await app.request(.put, "/api/v1/programme", as: .admin, json: json)
                 #expect(response.status == .unprocessableContent, "\(json): \(String(buffer: response.body))")
@@ -165,7 +167,23 @@ struct ProgrammeTests {
             #expect(missing.status == .badRequest)
             #expect(try await app.request(.put, "/api/v1/programme", as: .crmWrite, json: #"{}"#).status == .forbidden)
             let now = try decode(Programme.self, try await app.request(.get, "/api/v1/programme", as: .crmRead))
-            #expect(now == Programme())
+            #expect(now == Programme() && now.scanRetentionMonths == 24)
+        }
+    }
+
+    @Test("the scan retention: set by PUT, kept by a PUT without it, shown by GET")
+    func scanRetention() async throws {
+        try await TestApp.run { app in
+            let valid = #""points_valid_months": 12, "tier_window_months": 12, "redemption_cancel_hours": 72, "tiers": []"#
+            let set = try await app.request(.put, "/api/v1/programme", as: .admin, json: #"{\#(valid), "scan_retention_months": 6}"#)
+            #expect(set.status == .ok)
+            #expect(try decode(Programme.self, set).scanRetentionMonths == 6)
+            let kept = try await app.request(.put, "/api/v1/programme", as: .admin, json: #"{\#(valid)}"#)
+            #expect(kept.status == .ok)
+            #expect(try decode(Programme.self, kept).scanRetentionMonths == 6)
+            #expect(try await app.int64("SELECT scan_retention_months::int8 FROM programme_settings") == 6)
+            let forever = try await app.request(.put, "/api/v1/programme", as: .admin, json: #"{\#(valid), "scan_retention_months": 0}"#)
+            #expect(try decode(Programme.self, forever).scanRetentionMonths == 0)
         }
     }
 

@@ -106,6 +106,7 @@ struct ContractBoundaryTests {
             programme("points_valid_months", ["-1", "0", "120", "121"]),
             programme("tier_window_months", ["0", "1", "60", "61"]),
             programme("redemption_cancel_hours", ["-1", "0", "8760", "8761"]),
+            programme("scan_retention_months", ["-1", "0", "120", "121", "null"]),
             programme(
                 "tiers",
                 [

@@ -14,6 +14,7 @@ struct ProgrammeForm {
             "points_valid_months": String(programme.pointsValidMonths), "tier_window_months": String(programme.tierWindowMonths),
             "redemption_cancel_hours": String(programme.redemptionCancelHours),
         ]
+        values["scan_retention_months"] = programme.scanRetentionMonths.map(String.init)
         for (index, tier) in programme.tiers.enumerated() {
             values["tier_name_\(index)"] = tier.name
             values["tier_min_\(index)"] = String(tier.minEarned)
@@ -22,7 +23,9 @@ struct ProgrammeForm {
 
     init(_ form: ConsoleFormBody) {
         values = [:]
-        for name in ["points_valid_months", "tier_window_months", "redemption_cancel_hours"] { values[name] = form[name] }
+        for name in ["points_valid_months", "tier_window_months", "redemption_cancel_hours", "scan_retention_months"] {
+            values[name] = form[name]
+        }
         for index in 0..<Self.maxRows {
             values["tier_name_\(index)"] = form["tier_name_\(index)"]
             values["tier_min_\(index)"] = form["tier_min_\(index)"]
@@ -31,6 +34,7 @@ struct ProgrammeForm {
 
     /// The rules typed; a field that is not a whole number, or a tier with a name and no points
     /// (or points and no name), is refused here, everything else by `ProgrammeStore.replace`.
+    /// A form without the scan retention (posted before it existed) keeps the one in force.
     func programme(_ lang: ConsoleLanguage) throws -> Programme {
         func number(_ name: String, _ label: String, _ code: ErrorCode) throws -> Int {
             guard let text = values[name], let value = Int(text) else {
@@ -59,7 +63,11 @@ struct ProgrammeForm {
             tierWindowMonths: try number("tier_window_months", lang("等级计算周期", "Tier window"), .invalidTierWindowMonths),
             redemptionCancelHours: try number(
                 "redemption_cancel_hours", lang("兑换可撤销时长", "Redemption cancel window"), .invalidRedemptionCancelHours),
-            tiers: tiers)
+            tiers: tiers,
+            scanRetentionMonths: values["scan_retention_months"] == nil
+                ? nil
+                : try number(
+                    "scan_retention_months", lang("扫码记录保留时长", "Scans kept for"), .invalidScanRetentionMonths))
     }
 
     /// The form, posting to /console/programme.
@@ -84,6 +92,7 @@ struct ProgrammeForm {
             \(ConsoleForm.field(lang("积分有效期（月，0 为永不过期）", "Points valid for (months, 0: never expire)"), name: "points_valid_months", value: values["points_valid_months"], type: "number", required: true, extra: "min=\"0\" max=\"120\""))
             \(ConsoleForm.field(lang("等级计算周期（月）", "Tier window (months)"), name: "tier_window_months", value: values["tier_window_months"], type: "number", required: true, extra: "min=\"1\" max=\"60\""))
             \(ConsoleForm.field(lang("兑换可撤销时长（小时）", "Redemptions may be cancelled for (hours)"), name: "redemption_cancel_hours", value: values["redemption_cancel_hours"], type: "number", required: true, extra: "min=\"0\" max=\"8760\""))
+            \(ConsoleForm.field(lang("扫码记录保留（整月，0 为永久保留）", "Raw scans kept for (whole months, 0: forever)"), name: "scan_retention_months", value: values["scan_retention_months"], type: "number", required: true, extra: "min=\"0\" max=\"\(Programme.maxScanRetentionMonths)\""))
             </div>
             <div class="table"><table><caption>\(lang("等级（名称：小写字母、数字或 _；门槛：周期内获得的积分；留空的行不计）",
                 "Tiers (name: lower-case letters, digits or _; points: earned within the window; empty rows are left out)"))</caption>

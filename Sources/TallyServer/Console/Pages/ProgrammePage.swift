@@ -3,7 +3,8 @@ import HTTPTypes
 import Hummingbird
 import TallyCore
 
-/// `/console/programme`: points expiry, tiers and the redemption cancel window, for everyone who
+/// `/console/programme`: points expiry, tiers, the redemption cancel window and the scans'
+/// retention, for everyone who
 /// reads the reports; admins (`editProgramme`) change them through `ProgrammeStore.replace`, the
 /// API's PUT, so the same rules refuse the same mistakes. A refused change shows the form again
 /// with what was typed and the message; nothing is written.
@@ -42,14 +43,22 @@ struct ProgrammePage {
             current.pointsValidMonths == 0
             ? lang("永不过期", "never expire")
             : lang("\(current.pointsValidMonths) 个月", "\(current.pointsValidMonths) months")
+        let months = current.scanRetentionMonths ?? 0
+        let retention =
+            months == 0
+            ? lang("永久", "ever")
+            : lang(
+                "当月及之前 \(months) 个整月（更早的按月删除，看板仍计入）",
+                "this month and the \(months) whole months before it (older months are dropped; the dashboard still counts them)")
         var body: HTML = RefusalNotice.html(refusal, lang)
         body += """
-            <section class="card" aria-labelledby="rules"><h2 id="rules">\(lang("过期与撤销", "Expiry and cancelling"))</h2>
+            <section class="card" aria-labelledby="rules"><h2 id="rules">\(lang("过期、撤销与保留", "Expiry, cancelling and retention"))</h2>
             <dl class="facts">
             <dt>\(lang("积分有效期", "Points stay spendable for"))</dt><dd>\(validity)\
             \(lang("（批次可单独设置）", " (a batch may set its own)"))</dd>
             <dt>\(lang("等级计算周期", "Tiers go by points earned within"))</dt><dd>\(lang("最近 \(current.tierWindowMonths) 个月", "the last \(current.tierWindowMonths) months"))</dd>
             <dt>\(lang("兑换可撤销时长", "A redemption may be cancelled for"))</dt><dd>\(lang("\(current.redemptionCancelHours) 小时", "\(current.redemptionCancelHours) hours"))</dd>
+            <dt>\(lang("扫码记录保留", "Raw scans are kept for"))</dt><dd>\(retention)</dd>
             </dl></section>
             """
         body += tiers.html(csvURL: console.csvURL, lang: lang)

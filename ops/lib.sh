@@ -281,20 +281,24 @@ await_server() {
 
 # Where the CPU goes during a phase: cpu_mark SERVER_PID before and after, then cpu_report or
 # cpu_per_request. A mark is the machine's busy and total ticks (all CPUs), the server's ticks,
-# our cluster's (the postmaster, its live children and those it has reaped) and this script's
-# reaped children (wrk, pgbench).
+# our cluster's (the postmaster, its live children and those it has reaped; POSTMASTER PIDs if
+# given, all of them: the nodes of a Citus cluster) and this script's reaped children (wrk, pgbench).
+# cpu_mark SERVER_PID [POSTMASTER_PID ...]
 cpu_mark() {
-    local pm ticks=0 p
-    pm="$(ops/db status | sed -nE 's/^running \(pid ([0-9]+),.*/\1/p')"
-    if [[ -n "$pm" ]]; then
-        ticks="$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pm/stat")"
+    local pm ticks=0 p pms=("${@:2}")
+    ((${#pms[@]} > 0)) || pms=("$(ops/db status | sed -nE 's/^running \(pid ([0-9]+),.*/\1/p')")
+    for pm in "${pms[@]}"; do
+        [[ -n "$pm" ]] || continue
+        ticks=$((ticks + $(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pm/stat")))
         for p in $(pgrep -P "$pm"); do
             ticks=$((ticks + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
         done
-    fi
+    done
     echo "$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)" \
         "$(awk '{ print $14 + $15 }' "/proc/$1/stat")" "$ticks" "$(awk '{ print $16 + $17 }' "/proc/$$/stat")"
 }
+# citus_postmasters: the PIDs of the ops/citus cluster's running nodes (coordinator, workers).
+citus_postmasters() { "$TALLY_ROOT/ops/citus" status 2>/dev/null | sed -nE 's/^[a-z0-9]+: running \(pid ([0-9]+),.*/\1/p'; }
 # cpu_report MARK0 MARK1 RATE: cores used by each, and CPU milliseconds per request at RATE/s.
 cpu_report() {
     echo "$1 $2" | awk -v n="$(nproc)" -v rate="$3" '{

@@ -162,7 +162,9 @@ public struct Migrator: Sendable {
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
         } catch {
-            throw Refused(description: "db/citus/distribution.sql failed (the migrations are applied; migrate again to finish): \(error.databaseDescription)")
+            throw Refused(
+                description:
+                    "db/citus/distribution.sql failed (the migrations are applied; migrate again to finish): \(error.databaseDescription)")
         }
     }
 

@@ -1425,7 +1425,7 @@ def summarise(phase):
     if CITUS:
         live = " ".join(f"{k}:{v}" for k, v in sorted(phase.live.items()))
         phase.notes.insert(1, f"live clients (data wholly on the live worker): {sum(phase.live.values())} answers ({live or '-'})")
-    if phase.unavailable:
+    if CITUS and phase.unavailable:
         phase.notes.insert(1, "503 answers by code: " + " ".join(f"{k}:{v}" for k, v in sorted(phase.unavailable.items())))
 
 

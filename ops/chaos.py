@@ -876,6 +876,7 @@ class LiveConsumer(Consumer):
                 client.close()
                 return True
         client.close()
+        self.cookies = {}  # not to claim as a member on the other worker
         BREACHES.add(phase, "setup failed", f"live consumer {self.index}: not signed in as a member on the live worker")
         return False
 

@@ -986,7 +986,7 @@ def prepared_transactions():
     return counts
 
 
-def check_2pc_recovered(phase, limit=25.0):
+def check_2pc_recovered(phase, limit=10.0):
     """Citus: once the load stopped, the maintenance daemon finishes every prepared transaction by
     itself (citus.recover_2pc_interval): none left anywhere within `limit` seconds."""
     t0 = now()

@@ -72,14 +72,16 @@ extension DatabaseError {
         // (shutdown, recovery, statement timeout); 53: insufficient resources (too many connections).
         if sqlState.hasPrefix("08") || sqlState.hasPrefix("57") || sqlState.hasPrefix("53") { return true }
         // Citus reports a worker connection lost during a statement or a commit as internal_error
-        // (XX000): libpq's words, which carry no SQLSTATE, or its own for the failed transaction.
+        // (XX000): libpq's words, which carry no SQLSTATE, or its own for the failed transaction
+        // or for a worker's commit that failed after the coordinator's (the outcome is unknown).
         return sqlState == "XX000" && citusLostWorker.contains { message.hasPrefix($0) }
     }
 
-    /// How a lost worker connection's XX000 message begins (Citus's remote_commands.c and
-    /// remote_transaction.c, libpq's fe-misc.c and fe-secure*.c).
+    /// How a lost worker connection's XX000 message begins (Citus's remote_commands.c,
+    /// remote_transaction.c and placement_connection.c, libpq's fe-misc.c and fe-secure*.c).
     static let citusLostWorker = [
         "failure on connection marked as essential",
+        "could not commit transaction for shard",
         "server closed the connection unexpectedly",
         "SSL SYSCALL error",
         "could not receive data from server",

@@ -31,6 +31,7 @@ struct DatabaseUnavailabilityTests {
                 ("XX000", "SSL SYSCALL error: EOF detected\ninvalid socket"),
                 ("XX000", "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally"),
                 ("XX000", "failure on connection marked as essential: 127.0.0.1:24382"),
+                ("XX000", "could not commit transaction for shard 102114 on at least one active node"),
                 ("XX000", "could not receive data from server: Connection reset by peer"),
                 ("57P03", "the database system is starting up"),
             ] {

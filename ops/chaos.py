@@ -6,7 +6,10 @@ standard library only. It starts the server itself, so that it can kill and rest
 tiny SMS gateway that receives the sign-in codes (TALLY_CODE_DELIVERY=webhook).
 
 Three phases, one fault each: `kill -9` of the server then a restart; `pg_ctl -m immediate stop`
-then a start ~3 s later; `pg_terminate_backend` of every connection of the server. In each, API
+then a start ~3 s later; `pg_terminate_backend` of every connection of the server. On a Citus
+cluster (ops/chaos --citus), one: `worker-stop` stops worker 2 (`pg_ctl -m immediate`) for
+OUTAGE seconds, then starts it again; "live" clients, whose members and codes are wholly on the
+other worker, must get real answers throughout, the rest 503s until it is back. In each, API
 workers claim (POST /api/v1/claims), redeem, cancel, adjust, merge and read, and consumers sign
 in on the landing page and claim through its form. A request that gets no answer or a 5xx is sent
 again (keyed writes with the SAME Idempotency-Key) until it gets a real answer. After each phase:
@@ -43,6 +46,20 @@ API_WORKERS = int(ENV.get("CHAOS_API_WORKERS", "12"))
 CONSUMERS = int(ENV.get("CHAOS_CONSUMERS", "3"))
 WARMUP, AFTER, DRAIN = 5.0, 4.0, 15.0  # load before the fault, after recovery; most time to settle
 RESERVE = 20.0  # seconds kept at the end of the run for the last checks and the report
+# Citus (ops/chaos --citus): the stopped worker's data directory, log and port.
+CITUS_WORKER_DATA = ENV.get("CHAOS_CITUS_WORKER_DATA")
+CITUS = CITUS_WORKER_DATA is not None
+CITUS_WORKER_LOG = ENV.get("CHAOS_CITUS_WORKER_LOG", "")
+STOPPED_PORT = int(ENV.get("CHAOS_CITUS_WORKER_PORT", "0"))
+LIVE_PORT = int(ENV.get("CHAOS_CITUS_LIVE_PORT", "0"))  # the worker that stays up
+OUTAGE = 8.0  # seconds the worker stays stopped
+LIVE_WORKERS = int(ENV.get("CHAOS_LIVE_WORKERS", "3")) if CITUS else 0
+LIVE_CONSUMERS = 1 if CITUS else 0
+# Operations the load leaves out (TALLY_CHAOS_LEAVE_OUT): merge, profile (GET /api/v1/members/{id}).
+LEFT_OUT = {op for op in ENV.get("CHAOS_LEAVE_OUT", "").split(",") if op}
+# The real API call that must answer 200 again after a fault (on Citus, for a member on the
+# stopped worker): the profile, or the member's redemptions while profiles are left out.
+PROBE_PATH = "/api/v1/members/{}/redemptions" if "profile" in LEFT_OUT else "/api/v1/members/{}"
 SMS_SECRET = "chaos-sms-secret-0123456789"
 SESSION_KEY = os.urandom(32).hex()
 
@@ -87,13 +104,20 @@ class Phase:
         self.longest = (0.0, "")
         self.recovered_after = None  # seconds from the fault's end to /readyz and an API call answering
         self.replays = 0
+        self.live = collections.Counter()  # answers to the live clients (Citus), by status
+        self.unavailable = collections.Counter()  # 503 answers by error code (or "page")
+        self.stopped_at = self.started_at = None  # when the worker was stopped and started (worker-stop)
         self.notes = []
         self.lock = threading.Lock()
 
-    def count(self, answer, what):
+    def count(self, answer, what, live=False):
         with self.lock:
             self.requests += 1
             self.statuses[answer.label()] += 1
+            if live:
+                self.live[answer.label()] += 1
+            if answer.status == 503:
+                self.unavailable[error_code(answer) or "page"] += 1
             if answer.wait > self.longest[0]:
                 self.longest = (answer.wait, what)
 
@@ -156,10 +180,11 @@ class Answer:
 
 
 class Client:
-    """One keep-alive connection to the server, like one client of a load balancer."""
+    """One keep-alive connection to the server, like one client of a load balancer. A live client
+    (Citus) asks only for data wholly on the worker that stays up: every answer must be real."""
 
-    def __init__(self, phase, page=False):
-        self.phase = phase
+    def __init__(self, phase, page=False, live=False):
+        self.phase, self.live = phase, live
         self.deadline = PAGE_DEADLINE if page else API_DEADLINE
         self.conn = None
 
@@ -193,7 +218,10 @@ class Client:
             self.close()
         what = f"{method} {path.split('?')[0]}"
         if count:
-            self.phase.count(answer, what)
+            self.phase.count(answer, what, self.live)
+        if self.live and not answer.real():
+            BREACHES.add(self.phase, "request for data wholly on the live worker got no real answer",
+                         f"{what}: {answer.short(200)}")
         if answer.wait > self.deadline + 1.0:
             BREACHES.add(self.phase, f"waited longer than the deadline + 1 s ({self.deadline + 1:.0f} s)",
                          f"{what}: {answer.short(160)}")
@@ -360,6 +388,8 @@ def next_number():
 class APIWorker:
     """A CRM / channel backend: its own members, one operation at a time."""
 
+    live = False
+
     def __init__(self, index, codes):
         self.index, self.codes = index, codes
         self.members = []
@@ -520,8 +550,27 @@ class APIWorker:
         elif answer.real():
             BREACHES.add(phase, "unexpected answer", f"GET {path}: {answer.short()}")
 
+    def read_redemptions(self, client, phase, member):
+        """The member's redemptions (GET /api/v1/members/{id}/redemptions): one shard's rows on Citus."""
+        path = f"/api/v1/members/{member.id}/redemptions"
+        while True:
+            answer = client.send("GET", path, headers={"Authorization": f"Bearer {API_KEY}"})
+            check_api_5xx(phase, f"GET {path}", answer)
+            if answer.real() or phase.out_of_time():
+                break
+            pause(answer, phase)
+        if answer.real() and answer.status != 200:
+            BREACHES.add(phase, "unexpected answer", f"GET {path}: {answer.short()}")
+
+    def look(self, client, phase, member):
+        """A read of the member: its profile, or its redemptions while profiles are left out."""
+        if "profile" in LEFT_OUT:
+            self.read_redemptions(client, phase, member)
+        else:
+            self.read(client, phase, member)
+
     def setup(self, phase, members=3):
-        client = Client(phase)
+        client = Client(phase, live=self.live)
         for _ in range(members):
             member = self.new_member()
             if self.claim(client, phase, member):
@@ -547,14 +596,61 @@ class APIWorker:
                 self.redeem(client, phase, member)
             elif roll < 0.78 and self.live:
                 self.cancel(client, phase)
-            elif roll < 0.83:
+            elif roll < 0.83 and "merge" not in LEFT_OUT:
                 self.merge(client, phase, member)
             elif roll < 0.88:
                 extra = self.new_member()
                 if self.claim(client, phase, extra):
                     self.members.append(extra)
             else:
-                self.read(client, phase, member)
+                self.look(client, phase, member)
+        client.close()
+
+
+class LiveWorker(APIWorker):
+    """On Citus: a backend whose members (their row, channel identity and phone) and codes are all
+    on the worker that stays up. It claims, adjusts, redeems and reads, never makes members or
+    merges them, so that each of its requests needs that worker only: every answer must be real."""
+
+    live = True
+
+    def setup(self, phase, members=3):
+        """Members made by a first claim until `members` of them live wholly on the live worker."""
+        client = Client(phase, live=True)
+        for _ in range(6):
+            if len(self.members) >= members or time_left() < 25:
+                break
+            numbers = [next_number() for _ in range(24)]
+            candidates = [(f"+86138{n:08d}", f"live{self.index}-m{n}") for n in numbers]
+            where = nodes_of("member_identities", [x for pair in candidates for x in pair], "text")
+            for phone, ident in candidates:
+                if len(self.members) >= members:
+                    break
+                if where.get(phone) != LIVE_PORT or where.get(ident) != LIVE_PORT:
+                    continue
+                member = Member(phone, ident)
+                with LEDGER.lock:
+                    LEDGER.members.append(member)
+                if self.claim(client, phase, member) and nodes_of("members", [lid(member.id)], "uuid").get(lid(member.id)) == LIVE_PORT:
+                    self.members.append(member)
+        client.close()
+
+    def run(self, phase):
+        if not self.members:
+            BREACHES.add(phase, "setup failed", f"live client {self.index}: no member wholly on the live worker")
+            return
+        client = Client(phase, live=True)
+        while not phase.stop.is_set():
+            member = self.rng.choice(self.members)
+            roll = self.rng.random()
+            if roll < 0.45:
+                self.claim(client, phase, member)
+            elif roll < 0.65:
+                self.adjust(client, phase, member)
+            elif roll < 0.85:
+                self.redeem(client, phase, member)
+            else:
+                self.look(client, phase, member)
         client.close()
 
 
@@ -611,6 +707,8 @@ class SMSGateway:
 class Consumer:
     """A person with a phone: signs in on the landing page, then claims code after code."""
 
+    live = False
+
     def __init__(self, index, codes, gateway):
         self.index, self.codes, self.gateway = index, codes, gateway
         self.lang = "en" if index % 2 == 0 else "zh"
@@ -655,7 +753,7 @@ class Consumer:
         for _ in range(12):
             if phase.out_of_time():
                 return False
-            n = next_number()
+            n = self.new_number()
             self.cookies, self.phone = {}, f"137{n:08d}"
             self.forwarded = f"127.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255 or 1}"
             landing = f"/Q/{code}"
@@ -727,9 +825,12 @@ class Consumer:
             posted = True
             pause(answer, phase)
 
+    def new_number(self):
+        return next_number()
+
     def run(self, phase):
-        client = Client(phase, page=True)
-        signed_in = False
+        client = Client(phase, page=True, live=self.live)
+        signed_in = self.live
         claims = 0
         while not phase.stop.is_set():
             code = self.codes.take()
@@ -744,6 +845,44 @@ class Consumer:
                 if answer.real() and answer.status != 200:
                     BREACHES.add(phase, "unexpected answer", f"GET /me: {answer.short()}")
         client.close()
+
+
+class LiveConsumer(Consumer):
+    """On Citus: a person whose phone identity and member are on the worker that stays up, signed
+    in before the faults, who claims codes whose claims are there too: every answer must be real."""
+
+    live = True
+
+    def new_number(self):
+        """A phone whose identity is on the live worker."""
+        while True:
+            numbers = [next_number() for _ in range(8)]
+            where = nodes_of("member_identities", [f"+86137{n:08d}" for n in numbers], "text")
+            for n in numbers:
+                if where.get(f"+86137{n:08d}") == LIVE_PORT:
+                    return n
+
+    def setup(self, phase):
+        """Signs in (a new member for each phone) until the member is on the live worker too."""
+        client = Client(phase, page=True, live=True)
+        for _ in range(8):
+            if time_left() < 25:
+                break
+            code = self.codes.take()
+            if not self.sign_in(client, phase, code):
+                continue
+            found = rows(f"SELECT member_id FROM member_identities WHERE channel = 'phone' AND external_id = '+86{self.phone}'")
+            if found and nodes_of("members", [found[0][0]], "uuid").get(found[0][0]) == LIVE_PORT:
+                client.close()
+                return True
+        client.close()
+        self.cookies = {}  # not to claim as a member on the other worker
+        BREACHES.add(phase, "setup failed", f"live consumer {self.index}: not signed in as a member on the live worker")
+        return False
+
+    def run(self, phase):
+        if "tally_session" in self.cookies:
+            super().run(phase)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -795,8 +934,8 @@ def run_command(args, timeout=60):
     return subprocess.run(args, cwd="/", stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
 
 
-def pg_ctl(*args):
-    command = [os.path.join(PG_BIN, "pg_ctl"), "-D", PG_DATA, *args]
+def pg_ctl(*args, data=PG_DATA):
+    command = [os.path.join(PG_BIN, "pg_ctl"), "-D", data, *args]
     if PG_USER:
         command = ["runuser", "-u", PG_USER, "--", *command]
     result = run_command(command)
@@ -804,16 +943,70 @@ def pg_ctl(*args):
         raise RuntimeError(f"pg_ctl {' '.join(args)} failed: {result.stdout.strip()}")
 
 
-def psql(sql, db=None):
+def psql(sql, db=None, port=None):
     result = run_command([os.path.join(PG_BIN, "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", HOST,
-                          "-p", PG_PORT, "-U", "tally", "-d", db or DB_NAME, "-c", sql])
+                          "-p", str(port or PG_PORT), "-U", "tally", "-d", db or DB_NAME, "-c", sql])
     if result.returncode != 0:
         raise RuntimeError(f"psql failed: {result.stdout.strip()}")
     return result.stdout
 
 
-def rows(query):
-    return list(csv.reader(io.StringIO(psql(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)"))))
+def rows(query, port=None):
+    return list(csv.reader(io.StringIO(psql(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", port=port))))
+
+
+def nodes_of(table, values, sql_type):
+    """Citus: the port of the worker holding each value's shard of `table` ({value as text: port})."""
+    if not values:
+        return {}
+    array = "{" + ",".join('"' + str(v).replace('"', '') + '"' for v in values) + "}"
+    found = rows(f"SELECT v::text, n.nodeport FROM unnest('{array}'::{sql_type}[]) v "
+                 f"JOIN pg_dist_placement p ON p.shardid = get_shard_id_for_distribution_column('{table}', v) "
+                 "JOIN pg_dist_node n ON n.groupid = p.groupid")
+    return {v: int(port) for v, port in found}
+
+
+def split_live_codes(pool, count):
+    """Citus: moves up to `count` codes whose claims shard is on the live worker out of `pool`, into
+    a pool of their own; the others go back."""
+    with pool.lock:
+        taken, pool.codes = pool.codes[-count * 2:], pool.codes[:-count * 2]
+    where = nodes_of("claims", [code_id(c)[1] for c in taken], "bigint")
+    live = [c for c in taken if where.get(str(code_id(c)[1])) == LIVE_PORT][:count]
+    with pool.lock:
+        pool.codes[:0] = [c for c in taken if c not in set(live)]
+    return Pool(live)
+
+
+def prepared_transactions():
+    """Citus: 2PC records on the coordinator (pg_dist_transaction) and prepared transactions on each worker."""
+    counts = [int(psql("SELECT count(*) FROM pg_dist_transaction").strip() or 0)]
+    for port in (LIVE_PORT, STOPPED_PORT):
+        counts.append(int(psql("SELECT count(*) FROM pg_prepared_xacts", port=port).strip() or 0))
+    return counts
+
+
+def check_2pc_recovered(phase, limit=10.0):
+    """Citus: once the load stopped, the maintenance daemon finishes every prepared transaction by
+    itself (citus.recover_2pc_interval): none left anywhere within `limit` seconds."""
+    t0 = now()
+    while True:
+        counts = prepared_transactions()
+        if not any(counts):
+            phase.notes.append(f"2PC recovered by Citus: pg_dist_transaction and the workers' prepared transactions empty after {now() - t0:.1f} s")
+            return
+        if now() - t0 > limit or time_left() < 3:
+            # What holds them: Citus keeps a record while the transaction that wrote it still runs.
+            left = rows("SELECT groupid, gid FROM pg_dist_transaction ORDER BY 1, 2 LIMIT 5")
+            busy = rows("SELECT pid, state, coalesce(wait_event_type || ':' || wait_event, ''), now() - xact_start, "
+                        "left(regexp_replace(query, '\\s+', ' ', 'g'), 120) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND backend_type = 'client backend' "
+                        "AND xact_start IS NOT NULL AND pid <> pg_backend_pid() ORDER BY xact_start LIMIT 5")
+            BREACHES.add(phase, "prepared transactions left after the worker came back",
+                         f"{limit:.0f} s after the load: pg_dist_transaction {counts[0]} {left}, prepared on the live worker "
+                         f"{counts[1]}, on the restarted one {counts[2]}; transactions open on the coordinator: {busy}")
+            return
+        time.sleep(0.5)
 
 
 def terminate_backends():
@@ -831,7 +1024,7 @@ def wait_until_serving(phase, since, probe_member):
         answer = client.send("GET", "/readyz", count=False) if not ready else None
         ready = ready or answer.status == 200
         if ready:
-            answer = client.send("GET", f"/api/v1/members/{probe_member}", headers={"Authorization": f"Bearer {API_KEY}"},
+            answer = client.send("GET", PROBE_PATH.format(probe_member), headers={"Authorization": f"Bearer {API_KEY}"},
                                  count=False)
             if answer.status == 200:
                 client.close()
@@ -1140,6 +1333,12 @@ def run_phase(phase, workers, consumers, server, probe_member):
             time.sleep(3.0)
             pg_ctl("-l", PG_LOG, "-w", "-t", "60", "start")
             back = now()
+        elif phase.fault == "worker-stop":
+            phase.stopped_at = now()
+            pg_ctl("-m", "immediate", "-w", "stop", data=CITUS_WORKER_DATA)
+            time.sleep(OUTAGE)
+            pg_ctl("-l", CITUS_WORKER_LOG, "-w", "-t", "60", "start", data=CITUS_WORKER_DATA)
+            back = phase.started_at = now()
         elif phase.fault == "none":
             back = now()
         else:
@@ -1168,6 +1367,8 @@ def run_phase(phase, workers, consumers, server, probe_member):
     if stuck:
         phase.notes.append(f"{stuck} client threads still busy after the drain")
     check_idle(phase, before)
+    if CITUS:
+        check_2pc_recovered(phase)
     summarise(phase)
     replay(phase)
     try:
@@ -1228,6 +1429,11 @@ def summarise(phase):
     parts.append(f"cancel {sum(c[2] == 'acknowledged' for c in cancels)}/{len(cancels)}")
     parts.append(f"web claims {sum(c[3] == 'acknowledged' for c in web)}/{len(web)}")
     phase.notes.insert(0, "acknowledged/sent: " + ", ".join(parts))
+    if CITUS:
+        live = " ".join(f"{k}:{v}" for k, v in sorted(phase.live.items()))
+        phase.notes.insert(1, f"live clients (data wholly on the live worker): {sum(phase.live.values())} answers ({live or '-'})")
+    if CITUS and phase.unavailable:
+        phase.notes.insert(1, "503 answers by code: " + " ".join(f"{k}:{v}" for k, v in sorted(phase.unavailable.items())))
 
 
 def log(message):
@@ -1274,7 +1480,7 @@ def main():
     server = Server(gateway)
     setup = Phase("setup", None)
     names = {"kill": "kill -9 server", "pg-stop": "pg_ctl -m immediate stop", "terminate": "pg_terminate_backend",
-             "none": "no fault (control)"}
+             "worker-stop": f"Citus worker stopped {OUTAGE:.0f} s", "none": "no fault (control)"}
     faults = ENV.get("CHAOS_FAULTS", "kill,pg-stop,terminate").split(",")
     phases = [Phase(names[f], f) for f in faults]
     sigterm = 0.0
@@ -1288,16 +1494,40 @@ def main():
         client.close()
         workers = [APIWorker(i, api_codes) for i in range(API_WORKERS)]
         consumers = [Consumer(i, web_codes, gateway) for i in range(CONSUMERS)]
-        for w in workers:
-            w.setup(setup)
+        if not CITUS:
+            for w in workers:
+                w.setup(setup)
         probe_member = next((m.id for w in workers for m in w.members if m.id), None)
+        if CITUS:
+            # Every client's set-up at once: a Citus cluster's start leaves less of the budget.
+            live_codes, live_web_codes = split_live_codes(api_codes, 2000), split_live_codes(web_codes, 600)
+            live_workers = [LiveWorker(i, live_codes) for i in range(LIVE_WORKERS)]
+            live_consumers = [LiveConsumer(CONSUMERS + i, live_web_codes, gateway) for i in range(LIVE_CONSUMERS)]
+            setups = [threading.Thread(target=guarded, args=(c.setup, setup), daemon=True)
+                      for c in workers + live_workers + live_consumers]
+            for t in setups:
+                t.start()
+            for t in setups:
+                t.join()
+            probe_member = next((m.id for w in workers for m in w.members if m.id), None)
+            workers += live_workers
+            consumers += live_consumers
+            # The probe after the fault: a member on the stopped worker, so that its answer shows the way back.
+            ids = [lid(m.id) for w in workers if not w.live for m in w.members if m.id]
+            where = nodes_of("members", ids, "uuid")
+            probe_member = next((i for i in ids if where.get(i) == STOPPED_PORT), probe_member)
+            setup.notes.append(f"live clients: {sum(len(w.members) for w in live_workers)} API members and "
+                               f"{len(live_consumers)} signed-in consumers wholly on the worker on port {LIVE_PORT}, "
+                               f"{len(live_codes.codes)} + {len(live_web_codes.codes)} codes there; probe member on port {STOPPED_PORT}")
+        if LEFT_OUT:
+            setup.notes.append("left out of the load: " + ", ".join(sorted(LEFT_OUT)))
         if probe_member is None:
             log("setup failed: no member could be created (see the server log)")
             BREACHES.add(setup, "setup failed", "no API claim succeeded before the faults")
             phases = []
         for phase in phases:
             left = RUN_END - time.time()
-            if left < 60:
+            if left < (45 if CITUS else 60):  # a Citus phase has one fault: about 45 s with its checks
                 BREACHES.add(phase, "run out of time", f"{left:.0f} s left of the run's budget; phase skipped")
                 continue
             log(f"{phase.name}: load for {WARMUP:.0f} s, then the fault")
@@ -1306,7 +1536,7 @@ def main():
         sigterm = server.stop()
     if gateway.bad_signatures:
         BREACHES.add(phases[-1] if phases else setup, "SMS webhook signature did not verify", f"{gateway.bad_signatures} deliveries")
-    shown = ([setup] if BREACHES.of(setup) or setup.requests else []) + phases
+    shown = ([setup] if BREACHES.of(setup) or setup.requests or setup.notes else []) + phases
     report = table(shown, sigterm)
     print(report)
     with open(os.path.join(OUT, "report.txt"), "w") as f:

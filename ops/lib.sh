@@ -159,14 +159,15 @@ make_server_dirs() {
     fi
 }
 
-# init_server BIN DATA LOG_DIR: initdb (superuser $TALLY_DB_USER, trust auth) into DATA, its
-# output in LOG_DIR/initdb.log. Our settings go to DATA/tally.conf (rewritten on every start).
+# init_server BIN DATA LOG_DIR [INITDB_ARGS]: initdb (superuser $TALLY_DB_USER, trust auth) into
+# DATA, its output in LOG_DIR/initdb.log. Our settings go to DATA/tally.conf (rewritten on every start).
 init_server() {
     local bin="$1" data="$2" log_dir="$3" locale=C.UTF-8
+    shift 3
     locale -a 2>/dev/null | grep -qiE '^c\.utf-?8$' || locale=C
     log "initializing cluster in $data (locale $locale)"
     if ! as_server "$bin/initdb" -D "$data" --username="$TALLY_DB_USER" --auth=trust \
-        --encoding=UTF8 --locale="$locale" >"$log_dir/initdb.log" 2>&1; then
+        --encoding=UTF8 --locale="$locale" "$@" >"$log_dir/initdb.log" 2>&1; then
         cat "$log_dir/initdb.log" >&2
         die "initdb failed"
     fi

@@ -65,12 +65,38 @@ extension Error {
         case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed, .queryCancelled:
             return true
         case .server:
-            // Class 08: connection exception; 57: operator intervention (shutdown, recovery,
-            // statement timeout); 53: insufficient resources (too many connections).
-            let state = psql.serverInfo?[.sqlState] ?? ""
-            return state.hasPrefix("08") || state.hasPrefix("57") || state.hasPrefix("53")
+            return DatabaseError.meansUnavailable(
+                sqlState: psql.serverInfo?[.sqlState] ?? "", message: psql.serverInfo?[.message] ?? "")
         default:
             return false
         }
     }
+}
+
+extension DatabaseError {
+    /// Whether a server error (its SQLSTATE and message) says that the database, or on Citus one of
+    /// its workers, could not be reached or went away, rather than anything about the request.
+    public static func meansUnavailable(sqlState: String, message: String) -> Bool {
+        // Class 08: connection exception (on Citus too: a worker that refuses connections or does
+        // not answer within citus.node_connection_timeout, 08006); 57: operator intervention
+        // (shutdown, recovery, statement timeout); 53: insufficient resources (too many connections).
+        if sqlState.hasPrefix("08") || sqlState.hasPrefix("57") || sqlState.hasPrefix("53") { return true }
+        // Citus reports a worker connection lost during a statement or a commit as internal_error
+        // (XX000): libpq's words, which carry no SQLSTATE, or its own for the failed transaction
+        // or for a worker's commit that failed after the coordinator's (the outcome is unknown).
+        return sqlState == "XX000" && citusLostWorker.contains { message.hasPrefix($0) }
+    }
+
+    /// How a lost worker connection's XX000 message begins (Citus's remote_commands.c,
+    /// remote_transaction.c and placement_connection.c, libpq's fe-misc.c and fe-secure*.c).
+    static let citusLostWorker = [
+        "failure on connection marked as essential",
+        "could not commit transaction for shard",
+        "server closed the connection unexpectedly",
+        "SSL SYSCALL error",
+        "could not receive data from server",
+        "could not send data to server",
+        "no connection to the server",
+        "connection not open",
+    ]
 }

@@ -9,13 +9,19 @@ CREATE OR REPLACE FUNCTION merge_members(
 DECLARE
     v_survivor members%ROWTYPE;
     v_absorbed members%ROWTYPE;
+    v_lock uuid;
 BEGIN
     IF p_survivor = p_absorbed THEN outcome := 'same_member'; RETURN; END IF;
-    -- The pair, locked one at a time in id order (Citus locks rows of one shard a statement).
-    -- Members merged into the absorbed one earlier change only in a merge of the absorbed one,
-    -- which waits for its lock: the UPDATE below locks them.
-    PERFORM 1 FROM members m WHERE m.id = least(p_survivor, p_absorbed) FOR UPDATE;
-    PERFORM 1 FROM members m WHERE m.id = greatest(p_survivor, p_absorbed) FOR UPDATE;
+    -- The pair, and members merged into the absorbed one earlier (they will point at the
+    -- survivor), locked in id order, as claim batches lock theirs: one at a time, since Citus
+    -- locks the rows of one shard a statement.
+    FOREACH v_lock IN ARRAY ARRAY(
+        SELECT DISTINCT x.id FROM unnest(ARRAY[p_survivor, p_absorbed] || ARRAY(
+            SELECT k.id FROM members k WHERE k.merged_into = p_absorbed)) AS x(id)
+        ORDER BY x.id)
+    LOOP
+        PERFORM 1 FROM members m WHERE m.id = v_lock FOR UPDATE;
+    END LOOP;
     SELECT * INTO v_survivor FROM members m WHERE m.id = p_survivor;
     SELECT * INTO v_absorbed FROM members m WHERE m.id = p_absorbed;
     IF v_survivor.id IS NULL OR v_absorbed.id IS NULL THEN outcome := 'unknown_member'; RETURN; END IF;

@@ -9,8 +9,10 @@
 -- run_command_on_workers (a connection of its own, outside this transaction: a read, as of now);
 -- an unreachable worker is an error, not a smaller count. On plain PostgreSQL (no citus
 -- extension) the local rows only.
+-- STABLE: it reads the rollups in the snapshot of the statement that calls it, so a check that
+-- compares them with the raw tables in one statement sees both at one instant.
 CREATE OR REPLACE FUNCTION rollup_rows(p_table text, p_from date, p_to date) RETURNS SETOF jsonb
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql STABLE AS $$
 DECLARE
     v_query text;
     v_node record;

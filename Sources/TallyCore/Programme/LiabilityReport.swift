@@ -105,7 +105,8 @@ public struct LiabilityReports: Sendable {
 
     /// Per campaign: points issued in the months `from` to `to` (`YYYY-MM`), and outstanding now.
     /// A lot moves to the survivor of a merge while its ledger entry stays with the member who
-    /// earned it: the lot is found under either.
+    /// earned it, so a lot is matched to its entry by the entry's id alone. The open lots are read
+    /// first, on their own: on Citus the lots and the entries are on different members' shards.
     private func campaigns(from: String, to: String, timeZone: String) async throws -> [LiabilityReport.Campaign] {
         let rows = try await database.query(
             """
@@ -115,11 +116,12 @@ public struct LiabilityReports: Sendable {
                   AND l.created_at >= to_date(\(from), 'YYYY-MM')::timestamp AT TIME ZONE \(timeZone)
                   AND l.created_at < (to_date(\(to), 'YYYY-MM') + interval '1 month')::timestamp AT TIME ZONE \(timeZone)
                 GROUP BY 1),
+            open_lots AS MATERIALIZED (
+                SELECT p.ledger_entry_id, p.remaining FROM point_lots p
+                WHERE p.source = 'campaign' AND p.remaining > 0 AND (p.expires_at IS NULL OR p.expires_at > now())),
             outstanding AS (
-                SELECT l.campaign_id, sum(p.remaining) AS points FROM point_lots p
-                JOIN ledger_entries l ON l.id = p.ledger_entry_id AND l.kind = 'campaign'
-                     AND (l.member_id = p.member_id OR l.member_id IN (SELECT m.id FROM members m WHERE m.merged_into = p.member_id))
-                WHERE p.source = 'campaign' AND p.remaining > 0 AND (p.expires_at IS NULL OR p.expires_at > now())
+                SELECT l.campaign_id, sum(o.remaining) AS points FROM open_lots o
+                JOIN ledger_entries l ON l.id = o.ledger_entry_id AND l.kind = 'campaign'
                 GROUP BY 1)
             SELECT c.id, v.name_zh, v.name_en, coalesce(i.points, 0)::int8, coalesce(o.points, 0)::int8
             FROM campaigns c

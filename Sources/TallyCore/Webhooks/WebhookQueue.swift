@@ -82,13 +82,21 @@ public struct WebhookQueue: Sendable {
     /// Records a failed try: due again after `retryAfter`, or dead when `retryAfter` is nil.
     public func failed(_ attempt: WebhookAttempt, status: Int?, error: String, retryAfter: Duration?) async throws {
         let error = String(error.unicodeScalars.prefix(500).map(Character.init))
-        let retryMilliseconds = retryAfter.map(Self.milliseconds)
+        // Two statements rather than now() inside CASE or COALESCE, which Citus refuses in an
+        // update of a distributed table.
+        guard let retryAfter else {
+            try await database.query(
+                """
+                UPDATE webhook_deliveries SET last_status = \(status), last_error = \(error), status = 'dead'
+                WHERE member_id = \(attempt.memberID) AND id = \(attempt.deliveryID) AND status = 'pending' AND attempts = \(attempt.attempt)
+                """, logger: logger)
+            return
+        }
         try await database.query(
             """
             UPDATE webhook_deliveries
             SET last_status = \(status), last_error = \(error),
-                status = CASE WHEN \(retryMilliseconds)::bigint IS NULL THEN 'dead' ELSE 'pending' END,
-                next_attempt_at = coalesce(now() + make_interval(secs => \(retryMilliseconds) / 1000.0), next_attempt_at)
+                next_attempt_at = now() + make_interval(secs => \(Self.milliseconds(retryAfter)) / 1000.0)
             WHERE member_id = \(attempt.memberID) AND id = \(attempt.deliveryID) AND status = 'pending' AND attempts = \(attempt.attempt)
             """, logger: logger)
     }

@@ -42,11 +42,14 @@ struct CitusTestCluster: Sendable {
         return components.string!
     }
 
-    /// Runs one statement on every node's maintenance database, all at once.
+    /// Runs one statement on every node's maintenance database, all at once (each node's again
+    /// while a database it names is in use: see `TestDatabase.whileInUse`).
     func onEveryNode(_ sql: String) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for node in [coordinator] + workers {
-                group.addTask { try await TestDatabase.admin(sql, url: url(node, database: "postgres")) }
+                group.addTask {
+                    try await TestDatabase.whileInUse { try await TestDatabase.admin(sql, url: url(node, database: "postgres")) }
+                }
             }
             try await group.waitForAll()
         }

@@ -62,13 +62,26 @@ public enum TestDatabase {
         try await onEveryNode("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
     }
 
+    /// Runs `body` again while a database it copies or drops is in use ("being accessed by other
+    /// users", 55006), for up to 5 s: on Citus a node's maintenance daemon connects to each
+    /// database now and then, even just as FORCE has ended the other sessions.
+    static func whileInUse(_ body: () async throws -> Void) async throws {
+        for attempt in 1... {
+            do {
+                return try await body()
+            } catch where DatabaseError(error)?.sqlState == "55006" && attempt < 20 {
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        }
+    }
+
     /// Runs one statement on the maintenance database of the cluster's one node, or of every
     /// node of a Citus cluster (where each node has its own copy of each database).
     static func onEveryNode(_ sql: String) async throws {
         if let cluster = CitusTestCluster.fromEnvironment {
             try await cluster.onEveryNode(sql)
         } else {
-            try await admin(sql)
+            try await whileInUse { try await admin(sql) }
         }
     }
 
@@ -82,7 +95,7 @@ public enum TestDatabase {
         let template = try await TemplateDatabase.name()
         do {
             try await onEveryNode("CREATE DATABASE \(name) TEMPLATE \(template)")
-        } catch  where DatabaseError(error)?.sqlState == "3D000" {
+        } catch where DatabaseError(error)?.sqlState == "3D000" {
             // Dropped as stale by a test process of other migrations: build it again.
             try? await onEveryNode("DROP DATABASE IF EXISTS \(name)")
             try await TemplateDatabase.ensure()

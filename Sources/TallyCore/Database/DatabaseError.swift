@@ -18,7 +18,14 @@ public struct DatabaseError: Sendable {
         guard let psql = error as? PSQLError, let info = psql.serverInfo else { return nil }
         sqlState = info[.sqlState]
         message = info[.message]
-        constraint = info[.constraintName].map(Self.withoutShardSuffix)
+        constraint = (info[.constraintName] ?? message.flatMap(Self.constraintNamed)).map(Self.withoutShardSuffix)
+    }
+
+    /// The constraint a message names (`… violates unique constraint "products_gtin_key_102008"`).
+    /// Citus passes a worker's error on without its constraint field, only its message.
+    static func constraintNamed(in message: String) -> String? {
+        guard let match = message.firstMatch(of: /constraint "([^"]+)"/) else { return nil }
+        return String(match.1)
     }
 
     /// A constraint as the schema names it. On Citus the error comes from a shard, whose

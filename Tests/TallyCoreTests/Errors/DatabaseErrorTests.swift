@@ -15,4 +15,12 @@ struct DatabaseErrorTests {
         #expect(DatabaseError.withoutShardSuffix("x_１２３４５６") == "x_１２３４５６")
         #expect(DatabaseError.withoutShardSuffix("nounderscore") == "nounderscore")
     }
+
+    @Test("a worker's error passed on without its constraint field is named from its message")
+    func constraintFromMessage() {
+        #expect(
+            DatabaseError.constraintNamed(in: #"duplicate key value violates unique constraint "products_gtin_key_102008""#)
+                == "products_gtin_key_102008")
+        #expect(DatabaseError.constraintNamed(in: "division by zero") == nil)
+    }
 }

@@ -53,6 +53,7 @@ DECLARE
     v_counted text[];
     v_taken text[];
     v_budget text;
+    v_slice smallint;
     v_entry bigint;
     v_redemption uuid;
     v_voucher text;
@@ -209,12 +210,14 @@ BEGIN
         IF v_outcome <> 'awarded' THEN
             -- Give back what was taken for the award that is not made.
             FOREACH v_budget IN ARRAY v_taken LOOP
+                -- One slice, drawn once: random() in the WHERE would be drawn again for each row,
+                -- giving back to no slice or to several.
+                v_slice := floor(random() * 16)::smallint;
                 IF v_budget = 'reward' THEN
-                    UPDATE reward_stock s SET units = s.units + 1
-                        WHERE s.reward_id = v_reward_id AND s.slice = floor(random() * 16)::smallint;
+                    UPDATE reward_stock s SET units = s.units + 1 WHERE s.reward_id = v_reward_id AND s.slice = v_slice;
                 ELSE
                     UPDATE campaign_budget_slices s SET units = s.units + CASE WHEN v_budget = 'points' THEN v_points ELSE 1 END
-                        WHERE s.campaign_id = v_c.id AND s.budget = v_budget AND s.slice = floor(random() * 16)::smallint;
+                        WHERE s.campaign_id = v_c.id AND s.budget = v_budget AND s.slice = v_slice;
                 END IF;
             END LOOP;
             UPDATE campaign_limit_counts l SET awards = l.awards - 1

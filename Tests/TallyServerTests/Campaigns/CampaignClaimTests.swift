@@ -294,6 +294,23 @@ struct CampaignClaimTests {
         }
     }
 
+    @Test("an award refused when its points budget runs out gives back the award it took: the awards left are exact")
+    func budgetGivenBack() async throws {
+        try await TestApp.run { app in
+            let batch = try await app.activeBatch()
+            let campaign = try await app.liveCampaign(
+                #"{\#(Self.named("Thirty")), "effect": {"type": "bonus", "points": 10}, "budget": {"awards": 50, "points": 30}}"#)
+            for sequence in 0..<20 { _ = try await app.campaignClaim(batch, Int64(sequence)) }
+            let outcomes = try await app.awardOutcomes(campaign)
+            #expect(outcomes.filter { $0 == "awarded" }.count == 3 && outcomes.filter { $0 == "budget_exhausted" }.count == 17)
+            // Each of the 17 took one award and gave it back to one slice: 50 − 3 left, not more, not fewer.
+            #expect(
+                try await app.int64(
+                    "SELECT sum(units)::int8 FROM campaign_budget_slices WHERE campaign_id = \(campaign) AND budget = 'awards'") == 47)
+            try await app.expectInvariants()
+        }
+    }
+
     @Test("50 concurrent claims racing for the last unit of a prize: exactly one wins it")
     func lastPrizeRace() async throws {
         try await TestApp.run { app in

@@ -69,7 +69,7 @@ public enum TestDatabase {
         for attempt in 1... {
             do {
                 return try await body()
-            } catch where DatabaseError(error)?.sqlState == "55006" && attempt < 20 {
+            } catch  where DatabaseError(error)?.sqlState == "55006" && attempt < 20 {
                 try await Task.sleep(for: .milliseconds(250))
             }
         }
@@ -95,7 +95,7 @@ public enum TestDatabase {
         let template = try await TemplateDatabase.name()
         do {
             try await onEveryNode("CREATE DATABASE \(name) TEMPLATE \(template)")
-        } catch where DatabaseError(error)?.sqlState == "3D000" {
+        } catch  where DatabaseError(error)?.sqlState == "3D000" {
             // Dropped as stale by a test process of other migrations: build it again.
             try? await onEveryNode("DROP DATABASE IF EXISTS \(name)")
             try await TemplateDatabase.ensure()

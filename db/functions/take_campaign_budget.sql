@@ -37,6 +37,11 @@ BEGIN
         PERFORM set_config(v_held, v_slice::text, true);
         RETURN true;
     END IF;
+    -- Spent already, as committed: no need to queue for every slice to learn it. (What is left
+    -- only shrinks while claims take from it, so a committed sum too small stays too small.)
+    IF (SELECT sum(s.units) FROM campaign_budget_slices s WHERE s.campaign_id = p_campaign AND s.budget = p_budget) < p_units THEN
+        RETURN false;
+    END IF;
     PERFORM FROM campaign_budget_slices s WHERE s.campaign_id = p_campaign AND s.budget = p_budget ORDER BY s.slice FOR UPDATE;
     IF NOT FOUND THEN
         RETURN NOT EXISTS (SELECT 1 FROM campaign_budgets b WHERE b.campaign_id = p_campaign AND b.budget = p_budget);

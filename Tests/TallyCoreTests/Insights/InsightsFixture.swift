@@ -61,11 +61,43 @@ struct InsightsFixture {
         throw Unexpected.noRow
     }
 
+    /// SQL for a dashboard rollup table's rows as a reader sees them (rollup_rows): on Citus each
+    /// node keeps its own counts, so the coordinator's own table holds only some of them.
+    static func rows(of table: String) -> String {
+        "(SELECT (jsonb_populate_record(NULL::\(table), j)).* FROM rollup_rows('\(table)', NULL, NULL) j)"
+    }
+
+    /// Whether the database is a Citus coordinator.
+    func isCitus() async throws -> Bool {
+        try await scalar("SELECT count(*) FROM pg_extension WHERE extname = 'citus'") > 0
+    }
+
+    /// Runs a statement on a node-local table (the dashboard rollups) here and, on Citus, on every
+    /// worker: where the rows are.
+    func runOnEveryNode(_ sql: String) async throws {
+        try await run(sql)
+        guard try await isCitus() else { return }
+        let refused = try await scalar("SELECT count(*) FROM run_command_on_workers(\(Self.literal(sql))) w WHERE NOT w.success")
+        if refused > 0 { throw Unexpected.refusedByWorker(sql) }
+    }
+
+    /// How many rows a node-local table has on all nodes together.
+    func countOnEveryNode(_ table: String) async throws -> Int64 {
+        let here = try await scalar("SELECT count(*) FROM \(table)")
+        guard try await isCitus() else { return here }
+        return here + (try await scalar("SELECT sum(w.result::int8)::int8 FROM run_command_on_workers('SELECT count(*) FROM \(table)') w"))
+    }
+
+    private static func literal(_ sql: String) -> String { "'" + sql.replacingOccurrences(of: "'", with: "''") + "'" }
+
     /// The I10 finding of tally check.
     func rollupsHold() async throws -> InvariantChecker.Finding {
         let findings = try await InvariantChecker(database: client, logger: logger).check()
         return findings.first { $0.invariant.hasPrefix("I10") }!
     }
 
-    enum Unexpected: Error { case noRow }
+    enum Unexpected: Error {
+        case noRow
+        case refusedByWorker(String)
+    }
 }

@@ -277,7 +277,7 @@ struct CampaignClaimTests {
                 }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
-            #expect(statuses.filter { $0 == 201 }.count == 200)
+            #expect(statuses.filter { $0 == 201 }.count == 200, "\(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))")
             let outcomes = try await app.awardOutcomes(campaign)
             #expect(outcomes.filter { $0 == "awarded" }.count == 100)
             #expect(outcomes.filter { $0 == "budget_exhausted" }.count == 100)

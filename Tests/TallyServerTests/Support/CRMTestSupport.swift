@@ -127,7 +127,7 @@ extension TestApp {
     /// dashboard rollups from the moved rows, with the backfill of their migration: production
     /// never moves a claim, so the triggers, which count rows as they are inserted, do not follow.
     func backdateClaims(_ interval: String, where condition: String = "true") async throws {
-        try await sql("UPDATE claims SET claimed_at = claimed_at - interval '\(interval)' WHERE \(condition)")
+        try await sql("UPDATE claims SET claimed_at = \(TestApp.earlier("claimed_at", by: interval)) WHERE \(condition)")
         let migration = try String(contentsOfFile: TestDatabase.schemaDirectory + "/migrations/0015_rollups.sql", encoding: .utf8)
         guard let start = migration.range(of: "-- Backfill from what is stored") else {
             throw SQLFailure(statement: "0015", error: "no backfill")

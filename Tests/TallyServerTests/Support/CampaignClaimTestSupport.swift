@@ -26,10 +26,14 @@ extension TestApp {
         return id
     }
 
-    /// SQL for the timestamptz `column` one day (24 hours) earlier, in immutable steps: Citus
-    /// refuses `column - interval '1 day'` (a stable operator on a column) in an UPDATE of its tables.
-    static func dayEarlier(_ column: String) -> String {
-        "(\(column) AT TIME ZONE 'UTC' - interval '1 day') AT TIME ZONE 'UTC'"
+    /// SQL for the timestamptz `column` one day (24 hours) earlier: see `earlier(_:by:)`.
+    static func dayEarlier(_ column: String) -> String { earlier(column, by: "1 day") }
+
+    /// SQL for the timestamptz `column` `interval` earlier (`40 days`), in immutable steps, days
+    /// counted in UTC: Citus refuses `column - interval '40 days'` (a stable operator on a column)
+    /// in an UPDATE of its tables.
+    static func earlier(_ column: String, by interval: String) -> String {
+        "(\(column) AT TIME ZONE 'UTC' - interval '\(interval)') AT TIME ZONE 'UTC'"
     }
 
     /// `json` with `starts_at` an hour ago and `ends_at` a day ahead, unless it has its own,

@@ -38,7 +38,7 @@ BEGIN
     expiring_30 := (SELECT e.points FROM points_expiring(v_id, interval '30 days') e);
     expiring_60 := (SELECT e.points FROM points_expiring(v_id, interval '60 days') e);
     expiring_90 := (SELECT e.points FROM points_expiring(v_id, interval '90 days') e);
-    merged_from := ARRAY(SELECT x.id FROM members x WHERE x.merged_into = v_id);
+    merged_from := ARRAY(SELECT x.id FROM members x WHERE x.merged_into = v_id ORDER BY x.id);
     -- The claim counts as arrays of keys and counts: two aggregates over one scan take the rows
     -- in the same order.
     SELECT array_agg(c.key), array_agg(c.value::int8) INTO channel_keys, channel_claims

@@ -36,6 +36,12 @@ extension TestApp {
         "(\(column) AT TIME ZONE 'UTC' - interval '\(interval)') AT TIME ZONE 'UTC'"
     }
 
+    /// SQL for the timestamptz `value` later by the interval expression `interval`, in the same
+    /// immutable steps as `earlier(_:by:)`.
+    static func later(_ value: String, by interval: String) -> String {
+        "(\(value) AT TIME ZONE 'UTC' + \(interval)) AT TIME ZONE 'UTC'"
+    }
+
     /// `json` with `starts_at` an hour ago and `ends_at` a day ahead, unless it has its own,
     /// and the time zone Asia/Shanghai.
     static func withWindow(_ json: String) -> String {

@@ -27,7 +27,7 @@ extension TestApp {
                    (SELECT min(s.scanned_at) FROM scans s WHERE s.member_id IN (SELECT id FROM family)),
                    (SELECT max(s.scanned_at) FROM scans s WHERE s.member_id IN (SELECT id FROM family)),
                    (SELECT count(*) FROM claims c WHERE c.member_id IN (SELECT id FROM family)),
-                   array(SELECT id FROM family WHERE id <> m.id)
+                   array(SELECT id FROM family WHERE id <> m.id ORDER BY id)
             FROM members m WHERE m.id = \(id) AND m.merged_into IS NULL
             """, logger: TestDatabase.logger)
         for try await row in rows {

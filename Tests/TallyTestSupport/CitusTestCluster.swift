@@ -55,6 +55,43 @@ struct CitusTestCluster: Sendable {
         }
     }
 
+    /// Drops `name` on every node. A worker may still hold a two-phase commit of it prepared (a
+    /// write whose answer the test did not wait for); the coordinator's maintenance daemon would
+    /// finish it within seconds, but not once the coordinator's copy is dropped, and a database
+    /// with a prepared transaction cannot be dropped. The test is over and its data goes with
+    /// the database, so what is left prepared is rolled back first.
+    func drop(_ name: String) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for node in [coordinator] + workers {
+                group.addTask {
+                    try await TestDatabase.whileInUse {
+                        try await rollBackPrepared(in: name, on: node)
+                        try await TestDatabase.admin("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", url: url(node, database: "postgres"))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    private func rollBackPrepared(in name: String, on node: Node) async throws {
+        let admin = PostgresClient(configuration: try DatabaseURL.configuration(url(node, database: "postgres"), maximumConnections: 1))
+        let gids = try await admin.whileRunning { admin in
+            var gids: [String] = []
+            let rows = try await admin.query("SELECT gid FROM pg_prepared_xacts WHERE database = \(name)", logger: TestDatabase.logger)
+            for try await gid in rows.decode(String.self) { gids.append(gid) }
+            return gids
+        }
+        guard !gids.isEmpty else { return }
+        let database = PostgresClient(configuration: try DatabaseURL.configuration(url(node, database: name), maximumConnections: 1))
+        try await database.whileRunning { database in
+            for gid in gids {
+                let literal = "'" + gid.replacingOccurrences(of: "'", with: "''") + "'"
+                try await database.query(PostgresQuery(unsafeSQL: "ROLLBACK PREPARED \(literal)"), logger: TestDatabase.logger)
+            }
+        }
+    }
+
     /// `name` on every node, with the extension, and the nodes registered on the coordinator;
     /// not migrated.
     func create(_ name: String) async throws {

@@ -59,7 +59,11 @@ public enum TestDatabase {
     }
 
     private static func drop(_ name: String) async throws {
-        try await onEveryNode("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        if let cluster = CitusTestCluster.fromEnvironment {
+            try await cluster.drop(name)
+        } else {
+            try await onEveryNode("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        }
     }
 
     /// Runs `body` again while a database it copies or drops is in use ("being accessed by other

@@ -73,6 +73,22 @@ extension Error {
     }
 }
 
+extension Error {
+    /// The server answered the statement with an ERROR and kept the session, so the statement's
+    /// transaction was rolled back and nothing of it committed: on Citus, a worker it needed was
+    /// down (class 08 or a lost worker's XX000, from the coordinator that is still there). Not a
+    /// lost connection, a FATAL, or a cancel (class 57), after which a commit may have happened.
+    public var wasRolledBackByServer: Bool {
+        var error: any Error = self
+        if let transaction = error as? PostgresTransactionError {
+            guard let inner = transaction.closureError ?? transaction.commitError ?? transaction.beginError else { return false }
+            error = inner
+        }
+        guard let psql = error as? PSQLError, psql.code == .server, let info = psql.serverInfo else { return false }
+        return info[.severity] == "ERROR" && !(info[.sqlState] ?? "").hasPrefix("57")
+    }
+}
+
 extension DatabaseError {
     /// Whether a server error (its SQLSTATE and message) says that the database, or on Citus one of
     /// its workers, could not be reached or went away, rather than anything about the request.

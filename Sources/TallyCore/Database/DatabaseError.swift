@@ -100,6 +100,8 @@ extension DatabaseError {
         // Citus reports a worker connection lost during a statement or a commit as internal_error
         // (XX000): libpq's words, which carry no SQLSTATE, or its own for the failed transaction
         // or for a worker's commit that failed after the coordinator's (the outcome is unknown).
+        // A write sent to a worker by COPY (a multi-row insert) whose connection was lost: io_error.
+        if sqlState == "58030" && message.hasPrefix("failed to COPY to shard ") { return true }
         return sqlState == "XX000" && citusLostWorker.contains { message.hasPrefix($0) }
     }
 

@@ -65,6 +65,9 @@ extension Error {
         case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed, .queryCancelled:
             return true
         case .server:
+            // A FATAL ends the session, as a lost connection does, whatever its SQLSTATE (on Citus:
+            // a worker lost while a subtransaction is cleaned up, "unexpected state SUBBEGIN").
+            if let severity = psql.serverInfo?[.severity], severity == "FATAL" || severity == "PANIC" { return true }
             return DatabaseError.meansUnavailable(
                 sqlState: psql.serverInfo?[.sqlState] ?? "", message: psql.serverInfo?[.message] ?? "")
         default:

@@ -49,8 +49,8 @@ extension Error {
 }
 
 extension Error {
-    /// PostgreSQL could not be reached or went away: no connection could be made, one was lost,
-    /// the server is shutting down or starting up, a statement was cancelled by its timeout, or
+    /// PostgreSQL could not be reached or went away: no connection could be made, one was lost or
+    /// ended by a FATAL error, the server is shutting down or starting up, a statement was cancelled by its timeout, or
     /// the connection pool gave up. Such a failure is the database's, not the request's: the
     /// server answers 503 (`database_unavailable` or `outcome_unknown`), never 500.
     public var isDatabaseUnavailability: Bool {

@@ -537,22 +537,8 @@ class APIWorker:
         absorbed.balance = 0
         self.check_balance(phase, survivor, (answer.json() or {}).get("balance"), "merge")
 
-    def read(self, client, phase, member):
-        path = f"/api/v1/members/{member.id}"
-        while True:
-            answer = client.send("GET", path, headers={"Authorization": f"Bearer {API_KEY}"})
-            check_api_5xx(phase, f"GET {path}", answer)
-            if answer.real() or phase.out_of_time():
-                break
-            pause(answer, phase)
-        if answer.status == 200:
-            self.check_balance(phase, member, (answer.json() or {}).get("balance"), "profile read")
-        elif answer.real():
-            BREACHES.add(phase, "unexpected answer", f"GET {path}: {answer.short()}")
-
-    def read_redemptions(self, client, phase, member):
-        """The member's redemptions (GET /api/v1/members/{id}/redemptions): one shard's rows on Citus."""
-        path = f"/api/v1/members/{member.id}/redemptions"
+    def get_until_real(self, client, phase, path):
+        """GET `path` until it gets a real answer or its phase gives up; an answer other than 200 is a breach."""
         while True:
             answer = client.send("GET", path, headers={"Authorization": f"Bearer {API_KEY}"})
             check_api_5xx(phase, f"GET {path}", answer)
@@ -561,6 +547,17 @@ class APIWorker:
             pause(answer, phase)
         if answer.real() and answer.status != 200:
             BREACHES.add(phase, "unexpected answer", f"GET {path}: {answer.short()}")
+        return answer
+
+    def read(self, client, phase, member):
+        """The member's profile (GET /api/v1/members/{id}): its balance must be what the answers add up to."""
+        answer = self.get_until_real(client, phase, f"/api/v1/members/{member.id}")
+        if answer.status == 200:
+            self.check_balance(phase, member, (answer.json() or {}).get("balance"), "profile read")
+
+    def read_redemptions(self, client, phase, member):
+        """The member's redemptions (GET /api/v1/members/{id}/redemptions): one shard's rows on Citus."""
+        self.get_until_real(client, phase, f"/api/v1/members/{member.id}/redemptions")
 
     def look(self, client, phase, member):
         """A read of the member: its profile, or its redemptions while profiles are left out."""

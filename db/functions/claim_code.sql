@@ -97,8 +97,9 @@ BEGIN
     v_balance := credit_points(v_member, v_batch.points_per_code, 'claim', 'claim', v_batch.points_valid_months,
                                NULL, NULL, p_kid, p_serial, v_entry,
                                p_channel, coalesce(v_batch.region, 'unknown'), v_batch.product_id, now(), v_credits);
-    INSERT INTO scans (scanned_at, result, kid, serial, member_id, ip, user_agent, latitude, longitude, accuracy_m)
-        VALUES (now(), 'claimed', p_kid, p_serial, v_member, p_ip, left(p_user_agent, 500), p_latitude, p_longitude, p_accuracy);
+    -- The scan by its code (code_key): on Citus it is stored with the claim, on the same shard.
+    INSERT INTO scans (scanned_at, result, kid, serial, code_key, member_id, ip, user_agent, latitude, longitude, accuracy_m)
+        VALUES (now(), 'claimed', p_kid, p_serial, p_serial, v_member, p_ip, left(p_user_agent, 500), p_latitude, p_longitude, p_accuracy);
 
     RETURN QUERY SELECT 'claimed', v_batch.id, v_batch.points_per_code, v_balance, v_member, now(), v_awards;
 END;

@@ -26,7 +26,8 @@ import PostgresNIO
 /// Every claim still gets its own answer: in the batch, a refusal rolls back only that claim.
 /// A batch that fails as a whole (a deadlock is run again first; any other error but the
 /// database's going away) is run again one claim at a time, so an error belongs to the claim
-/// that caused it.
+/// that caused it. On Citus, a worker down that one of its claims needs is such an error: the
+/// coordinator answered and rolled the batch back, so the others are run again too.
 ///
 /// Nothing here outlives a database call that fails or never returns: each batch has a
 /// deadline (`batchDeadline`), after which its claims are answered `database_unavailable` or
@@ -198,8 +199,10 @@ actor ClaimBatcher {
             }
         } catch {
             // The database went away: the batch may have committed, so it is not run again here
-            // (a retry with the same Idempotency-Key learns what became of each claim).
-            if claims.count == 1 || error.isDatabaseUnavailability {
+            // (a retry with the same Idempotency-Key learns what became of each claim). Unless the
+            // server rolled it back (on Citus: a worker one of its claims needs is down): its
+            // claims are run again alone below, so that only those needing that worker fail.
+            if claims.count == 1 || (error.isDatabaseUnavailability && !error.wasRolledBackByServer) {
                 return Array(repeating: .failed(unavailable(error)), count: claims.count)
             }
             splitCounter.increment()
@@ -253,8 +256,11 @@ actor ClaimBatcher {
     }
 
     /// A failure of the database as the claim's answer (`database_unavailable` or, once the claim
-    /// may have been committed, `outcome_unknown`); any other error as it is.
+    /// may have been committed, `outcome_unknown`); any other error as it is. Rolled back by the
+    /// server, nothing of it committed, whatever was sent before (a batch, or claims alone before
+    /// it, behind the same gate): `database_unavailable`.
     private static func unavailable(_ error: any Error) -> any Error {
-        CommitGate.unavailability(for: error) ?? error
+        if error.isDatabaseUnavailability && error.wasRolledBackByServer { return StoreError.databaseUnavailable }
+        return CommitGate.unavailability(for: error) ?? error
     }
 }

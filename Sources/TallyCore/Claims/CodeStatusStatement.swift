@@ -2,23 +2,13 @@ import Foundation
 import PostgresNIO
 
 /// What the landing page shows about a genuine code: its batch, product, state and claim, as
-/// a prepared statement. Every scan asks it; planning its joins on every call cost PostgreSQL
-/// about four times what running it does.
+/// a prepared statement of one function (db/functions/code_status.sql), which looks the claim
+/// and then its member up by key. Every scan asks it; PL/pgSQL keeps the plans of its statements
+/// (planning joins on every call cost PostgreSQL about four times what running them does).
 struct CodeStatusStatement: PostgresPreparedStatement {
     // A fixed name: the default, String(reflecting:), is computed again on every call.
     static let name = "tally_code_status"
-    static let sql = """
-        SELECT b.id, p.name, p.image_url, b.lot, to_char(b.production_date, 'YYYY-MM-DD'), b.points_per_code,
-               coalesce((SELECT c.state FROM batch_state_changes c
-                         WHERE c.kid = b.kid AND c.serials @> $2::int8 ORDER BY c.id DESC LIMIT 1), 'created'),
-               b.expiry_date IS NOT NULL AND b.expiry_date < (now() AT TIME ZONE $4)::date,
-               coalesce(m.merged_into, cl.member_id), cl.claimed_at,
-               coalesce(coalesce(m.merged_into, cl.member_id) IN (SELECT coalesce(v.merged_into, v.id) FROM members v WHERE v.id = $3), false)
-        FROM batches b JOIN products p ON p.id = b.product_id
-        LEFT JOIN claims cl ON cl.kid = $1 AND cl.serial = $2
-        LEFT JOIN members m ON m.id = cl.member_id
-        WHERE b.kid = $1 AND b.serials @> $2::int8
-        """
+    static let sql = "SELECT * FROM code_status($1, $2, $3, $4)"
     // The types Swift sends, so that a first call without a viewer prepares the same statement.
     static let bindingDataTypes: [PostgresDataType] = [.int2, .int8, .uuid, .text]
     typealias Row = (Int64, String, String?, String?, String?, Int, String, Bool, UUID?, Date?, Bool)

@@ -22,16 +22,17 @@ public struct ScanStore: Sendable {
     }
 
     static func insertQuery(_ scans: [Scan]) -> PostgresQuery {
+        // code_key, the scan's shard on Citus (db/migrations/0021_scans_by_code.sql): its code's
+        // serial, or the column's default for a scan of no code.
         var sql =
-            "WITH recorded AS (INSERT INTO scans (scanned_at, result, kid, serial, input, member_id, ip, user_agent, latitude, longitude, accuracy_m) VALUES "
+            "WITH recorded AS (INSERT INTO scans (scanned_at, result, kid, serial, code_key, input, member_id, ip, user_agent, latitude, longitude, accuracy_m) VALUES "
         var bindings = PostgresBindings(capacity: scans.count * 11)
         for (row, scan) in scans.enumerated() {
             let base = row * 11
+            let values = (1...11).map { i in i == 7 ? "$\(base + i)::inet" : "$\(base + i)" }
             sql +=
-                (row == 0 ? "" : ", ") + "("
-                + (1...11).map { i in
-                    i == 7 ? "$\(base + i)::inet" : "$\(base + i)"
-                }.joined(separator: ", ") + ")"
+                (row == 0 ? "" : ", ") + "(" + values[0..<4].joined(separator: ", ")
+                + (scan.serial == nil ? ", DEFAULT, " : ", $\(base + 4), ") + values[4...].joined(separator: ", ") + ")"
             bindings.append(scan.at)
             bindings.append(scan.result)
             bindings.append(scan.kid)

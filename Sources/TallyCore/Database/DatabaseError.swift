@@ -56,8 +56,8 @@ extension Error {
 }
 
 extension Error {
-    /// PostgreSQL could not be reached or went away: no connection could be made, one was lost,
-    /// the server is shutting down or starting up, a statement was cancelled by its timeout, or
+    /// PostgreSQL could not be reached or went away: no connection could be made, one was lost or
+    /// ended by a FATAL error, the server is shutting down or starting up, a statement was cancelled by its timeout, or
     /// the connection pool gave up. Such a failure is the database's, not the request's: the
     /// server answers 503 (`database_unavailable` or `outcome_unknown`), never 500.
     public var isDatabaseUnavailability: Bool {
@@ -72,11 +72,30 @@ extension Error {
         case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed, .queryCancelled:
             return true
         case .server:
+            // A FATAL ends the session, as a lost connection does, whatever its SQLSTATE (on Citus:
+            // a worker lost while a subtransaction is cleaned up, "unexpected state SUBBEGIN").
+            if let severity = psql.serverInfo?[.severity], severity == "FATAL" || severity == "PANIC" { return true }
             return DatabaseError.meansUnavailable(
                 sqlState: psql.serverInfo?[.sqlState] ?? "", message: psql.serverInfo?[.message] ?? "")
         default:
             return false
         }
+    }
+}
+
+extension Error {
+    /// The server answered the statement with an ERROR and kept the session, so the statement's
+    /// transaction was rolled back and nothing of it committed: on Citus, a worker it needed was
+    /// down (class 08 or a lost worker's XX000, from the coordinator that is still there). Not a
+    /// lost connection, a FATAL, or a cancel (class 57), after which a commit may have happened.
+    public var wasRolledBackByServer: Bool {
+        var error: any Error = self
+        if let transaction = error as? PostgresTransactionError {
+            guard let inner = transaction.closureError ?? transaction.commitError ?? transaction.beginError else { return false }
+            error = inner
+        }
+        guard let psql = error as? PSQLError, psql.code == .server, let info = psql.serverInfo else { return false }
+        return info[.severity] == "ERROR" && !(info[.sqlState] ?? "").hasPrefix("57")
     }
 }
 
@@ -91,6 +110,8 @@ extension DatabaseError {
         // Citus reports a worker connection lost during a statement or a commit as internal_error
         // (XX000): libpq's words, which carry no SQLSTATE, or its own for the failed transaction
         // or for a worker's commit that failed after the coordinator's (the outcome is unknown).
+        // A write sent to a worker by COPY (a multi-row insert) whose connection was lost: io_error.
+        if sqlState == "58030" && message.hasPrefix("failed to COPY to shard ") { return true }
         return sqlState == "XX000" && citusLostWorker.contains { message.hasPrefix($0) }
     }
 

@@ -34,6 +34,7 @@ struct DatabaseUnavailabilityTests {
                 ("XX000", "failure on connection marked as essential: 127.0.0.1:24382"),
                 ("XX000", "could not commit transaction for shard 102114 on at least one active node"),
                 ("XX000", "could not receive data from server: Connection reset by peer"),
+                ("58030", "failed to COPY to shard 102182 on 127.0.0.1:24382"),
                 ("57P03", "the database system is starting up"),
             ] {
                 let error = try await Self.serverError(database, sqlState: state, message: message)
@@ -49,6 +50,7 @@ struct DatabaseUnavailabilityTests {
             for (state, message) in [
                 ("XX000", "could not run distributed query with FOR UPDATE/SHARE commands"),
                 ("XX000", "cache lookup failed for type 0"),
+                ("58030", "could not read block 0 in file \"base/16384/16385\": read only 0 of 8192 bytes"),
                 ("0A000", "complex joins are only supported when all distributed tables are co-located"),
                 ("40P01", "deadlock detected"),
                 ("23505", "duplicate key value violates unique constraint"),

@@ -91,19 +91,31 @@ struct ClaimBatchTests {
         }
     }
 
-    @Test("a batch that fails as a whole is run again one claim at a time: only the claim that caused the error gets it")
-    func failedBatchSplits() async throws {
+    /// The error a poisoned claim raises, and what its request is answered: any error (500), or
+    /// a worker it needs that is down, as Citus reports it (an ERROR of class 08: the batch was
+    /// rolled back, the coordinator is still there), 503 database_unavailable.
+    static let poisons: [(raise: String, status: Int, code: String?)] = [
+        ("RAISE EXCEPTION 'poisoned code'", 500, nil),
+        ("RAISE EXCEPTION 'connection to the remote node 127.0.0.1:1 failed' USING ERRCODE = '08006'", 503, "database_unavailable"),
+    ]
+
+    @Test(
+        "a batch that fails as a whole is run again one claim at a time: only the claim that caused the error gets it, also when it is a worker that is down",
+        arguments: poisons.indices)
+    func failedBatchSplits(poison: Int) async throws {
+        let (raise, status, code) = Self.poisons[poison]
         try await TestApp.run(configure: { $0.databaseConnections = 3 }) { app in
             try await app.createProduct()
             let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 40}"#)
             let poisoned = app.code(batch, 7)
             // An error that is no refusal, for one code only: it aborts whatever transaction holds it.
             try await app.database.query(
-                """
-                CREATE FUNCTION refuse_poisoned() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN RAISE EXCEPTION 'poisoned code'; END;
-                $$
-                """, logger: TestDatabase.logger)
+                PostgresQuery(
+                    unsafeSQL: """
+                        CREATE FUNCTION refuse_poisoned() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN \(raise); END;
+                        $$
+                        """), logger: TestDatabase.logger)
             try await app.database.query(
                 PostgresQuery(
                     unsafeSQL: """
@@ -126,7 +138,7 @@ struct ClaimBatchTests {
             }
             for (sequence, answer) in answers {
                 if sequence == 7 {
-                    #expect(answer.status == 500, "\(answer)")
+                    #expect(answer.status == status && (code == nil || answer.error == code), "\(answer)")
                 } else {
                     #expect(answer.status == 201, "\(sequence): \(answer)")
                 }

@@ -87,6 +87,34 @@ struct ConsumerPageTests {
         }
     }
 
+    @Test("after a merge, a code claimed by the absorbed member is the survivor's, whichever of the two is signed in")
+    func mergedHolder() async throws {
+        try await TestApp.run(configure: { $0.sessionKey = Self.sessionKey }) { app in
+            try await app.createProduct()
+            let batch = try await app.createActiveBatch(#"{"sku": "RICE-5KG", "quantity": 10}"#)
+            let absorbed = try await Self.member(app, phone: "13800138001")
+            let survivor = try await Self.member(app, phone: "13800138002")
+            let stranger = try await Self.member(app, phone: "13800138003")
+            let claims = ClaimStore(database: app.database, logger: TestDatabase.logger)
+            _ = try await claims.claim(app.code(batch, 1), for: absorbed, context: .init(channel: "web"))
+            try await app.database.query(
+                "SELECT merge_members(\(survivor), \(absorbed), 'test', 'test')", logger: TestDatabase.logger)
+            let status = try await claims.status(of: app.code(batch, 1), viewer: absorbed)
+            #expect(status?.claimedBy == survivor && status?.claimedByViewer == true)
+            #expect(try await claims.status(of: app.code(batch, 1), viewer: stranger)?.claimedByViewer == false)
+            #expect(try await claims.status(of: app.code(batch, 1))?.claimedByViewer == false)
+            let unclaimed = try await claims.status(of: app.code(batch, 2), viewer: survivor)
+            #expect(unclaimed?.claimedBy == nil && unclaimed?.claimedAt == nil && unclaimed?.claimedByViewer == false)
+            for (viewer, heading) in [
+                (survivor, "You have claimed this one"), (absorbed, "You have claimed this one"), (stranger, "Already claimed"),
+            ] {
+                var browser = Browser(app, language: "en")
+                browser.cookies["tally_session"] = Self.session(for: viewer)
+                #expect(Browser.heading(try await browser.get("/Q/\(app.code(batch, 1).text)")) == heading)
+            }
+        }
+    }
+
     @Test("other ways in: lower case, the GS1 form, the language switch, typed codes")
     func routes() async throws {
         try await TestApp.run { app in

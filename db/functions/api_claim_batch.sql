@@ -6,11 +6,10 @@
 --
 -- One subtransaction for the batch, not one a claim: on Citus every savepoint and its release
 -- is a round trip to each worker the transaction uses (8 a claim, a third of its round trips).
--- A refusal (api_claim raises before or after writing) rolls back the claims run so far in the
--- batch with it; those are run again without the refused claim, in the same order, so each sees
--- what it saw the first time. If one of them is now refused in its turn (a concurrent change),
--- the refusals recorded after it were decided on a batch that no longer holds: the call fails
--- as a whole and the server runs its claims one at a time.
+-- A refusal rolls the whole pass back; the batch then runs again as before, each claim in a
+-- subtransaction of its own, so a refused claim rolls back only itself. (Running the claims
+-- before it again without it, pass after pass, cost a batch of refusals of one code so many
+-- passes that on Citus it outlived the server's batch deadline.)
 --
 -- A procedure, so that it COMMITs before it answers, in one round trip. (A lone statement's
 -- implicit commit comes after its rows, which the driver hands over at once: a claim could be
@@ -46,8 +45,7 @@ DECLARE
     v_answer record;
     v_refusal text;
     v_detail text;
-    v_at integer;
-    v_last integer := 0;
+    v_each boolean := false;
 BEGIN
     -- The members the batch will credit, locked first and in id order: two batches running side
     -- by side then wait for each other instead of each holding a member the other needs (a
@@ -72,7 +70,6 @@ BEGIN
         END LOOP;
     END IF;
 
-    -- refusals[n] is set once claim n is refused; the other elements are written by each pass.
     outcomes := array_fill(''::text, ARRAY[cardinality(p_key)]);
     member_ids := array_fill('00000000-0000-0000-0000-000000000000'::uuid, ARRAY[cardinality(p_key)]);
     points := array_fill(0, ARRAY[cardinality(p_key)]);
@@ -83,17 +80,30 @@ BEGIN
     details := array_fill(''::text, ARRAY[cardinality(p_key)]);
     awards := array_fill('[]'::text, ARRAY[cardinality(p_key)]);
     LOOP
-        v_at := 0;
         BEGIN
             FOR n IN 1 .. cardinality(p_key) LOOP
-                CONTINUE WHEN refusals[n] <> '';
-                v_at := n;
-                SELECT * INTO v_answer FROM api_claim(
-                    p_api_key[n], p_actor[n], p_key[n], p_request_hash[n], p_invalid_input[n],
-                    nullif(p_channel[n], ''), nullif(p_external_id[n], ''), nullif(p_phone[n], ''),
-                    p_kid[n], p_serial[n], p_daily_cap, p_time_zone,
-                    nullif(p_ip[n], '')::inet, nullif(p_user_agent[n], ''),
-                    nullif(p_latitude[n], 'NaN'), nullif(p_longitude[n], 'NaN'));
+                IF v_each THEN
+                    BEGIN
+                        SELECT * INTO v_answer FROM api_claim(
+                            p_api_key[n], p_actor[n], p_key[n], p_request_hash[n], p_invalid_input[n],
+                            nullif(p_channel[n], ''), nullif(p_external_id[n], ''), nullif(p_phone[n], ''),
+                            p_kid[n], p_serial[n], p_daily_cap, p_time_zone,
+                            nullif(p_ip[n], '')::inet, nullif(p_user_agent[n], ''),
+                            nullif(p_latitude[n], 'NaN'), nullif(p_longitude[n], 'NaN'));
+                    EXCEPTION WHEN SQLSTATE 'TL001' THEN
+                        GET STACKED DIAGNOSTICS v_refusal = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL;
+                        refusals[n] := v_refusal;
+                        details[n] := coalesce(v_detail, '');
+                        CONTINUE;
+                    END;
+                ELSE
+                    SELECT * INTO v_answer FROM api_claim(
+                        p_api_key[n], p_actor[n], p_key[n], p_request_hash[n], p_invalid_input[n],
+                        nullif(p_channel[n], ''), nullif(p_external_id[n], ''), nullif(p_phone[n], ''),
+                        p_kid[n], p_serial[n], p_daily_cap, p_time_zone,
+                        nullif(p_ip[n], '')::inet, nullif(p_user_agent[n], ''),
+                        nullif(p_latitude[n], 'NaN'), nullif(p_longitude[n], 'NaN'));
+                END IF;
                 outcomes[n] := v_answer.outcome;
                 member_ids[n] := coalesce(v_answer.member_id, '00000000-0000-0000-0000-000000000000');
                 points[n] := coalesce(v_answer.points, 0);
@@ -104,18 +114,8 @@ BEGIN
             END LOOP;
             EXIT;
         EXCEPTION WHEN SQLSTATE 'TL001' THEN
-            GET STACKED DIAGNOSTICS v_refusal = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL;
-            -- A claim refused now, before one refused in an earlier pass: see above. (Never the
-            -- same one: a refused claim is skipped.)
-            IF v_at <= v_last THEN
-                RAISE EXCEPTION 'claim % of the batch was refused on a second pass (%), before claim % refused earlier',
-                    v_at, v_refusal, v_last;
-            END IF;
-            v_last := v_at;
-            outcomes[v_at] := ''; member_ids[v_at] := '00000000-0000-0000-0000-000000000000'; points[v_at] := 0;
-            balances[v_at] := 0; statuses[v_at] := 0; bodies[v_at] := ''; awards[v_at] := '[]';
-            refusals[v_at] := v_refusal;
-            details[v_at] := coalesce(v_detail, '');
+            -- A refusal rolled back the whole pass: run it again, each claim in its own subtransaction.
+            v_each := true;
         END;
     END LOOP;
     COMMIT;

@@ -23,8 +23,7 @@ import PostgresNIO
 /// lone statement's implicit commit comes after its rows, which PostgresNIO hands over before
 /// the commit, so a 201 could have left before the claim was durable.)
 ///
-/// Every claim still gets its own answer: in the batch, a refused claim changes nothing and the
-/// others are answered as if it had not been sent.
+/// Every claim still gets its own answer: in the batch, a refusal rolls back only that claim.
 /// A batch that fails as a whole (a deadlock is run again first; any other error but the
 /// database's going away) is run again one claim at a time, so an error belongs to the claim
 /// that caused it.
@@ -64,9 +63,9 @@ actor ClaimBatcher {
     /// The conflict keys (see `APIClaimStatement.conflictKeys`) of the claims in running batches.
     private var busy: [String: Int] = [:]
 
-    /// `batchSize` at most 8: the procedure runs a batch again, less the claim refused, after
-    /// each refusal (one subtransaction for the batch, not one a claim: see
-    /// api_claim_batch.sql), so a larger batch repeats more work; larger ones measured no better.
+    /// `batchSize` at most 8: a batch with a refusal runs again with each claim a subtransaction
+    /// (api_claim_batch.sql), and PostgreSQL keeps only 64 of a transaction's in each backend's
+    /// shared cache before every snapshot gets slower.
     /// `queueLimit`: claims that may wait; more are answered `overloaded` at once, so that a
     /// flood beyond what the database can take fails fast instead of every claim waiting longer.
     /// `batchDeadline`: the longest a batch may take, retries included.

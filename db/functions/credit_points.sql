@@ -22,6 +22,7 @@ DECLARE
     v_tiers boolean;
     v_tier text;
     v_award campaign_credit;
+    v_expires_on date;
 BEGIN
     SELECT coalesce(p_valid_months, s.points_valid_months), EXISTS (SELECT 1 FROM tiers)
         INTO v_months, v_tiers FROM programme_settings s;
@@ -46,18 +47,20 @@ BEGIN
     INSERT INTO ledger_entries (member_id, id, kind, points, balance_after, kid, serial, reason, actor)
         OVERRIDING SYSTEM VALUE
         VALUES (p_member, p_entry, p_kind, p_points, v_balance, p_kid, p_serial, p_reason, p_actor);
-    -- The lot, and its points in the member's points expiring that day, in one statement (the
-    -- claim's cheapest way: see point_lots_expiring.sql for the lots' updates). The awards'
-    -- lots expire the same day (made at the same instant, valid as long): their points go
-    -- into that day's row here too, and their lots are inserted below.
-    WITH lot AS (
-        INSERT INTO point_lots (member_id, ledger_entry_id, source, points, remaining, expires_at)
-            VALUES (p_member, p_entry, p_source, p_points, p_points,
-                    CASE WHEN v_months > 0 THEN now() + make_interval(months => v_months) END)
-            RETURNING member_id, expires_on, remaining)
-    INSERT INTO member_points_expiring AS e (member_id, expires_on, points)
-        SELECT lot.member_id, lot.expires_on, lot.remaining + v_total - p_points FROM lot WHERE lot.expires_on IS NOT NULL
-        ON CONFLICT (member_id, expires_on) DO UPDATE SET points = e.points + excluded.points;
+    -- The lot, then its points in the member's points expiring that day (its expires_on, the
+    -- lots' generated column; see point_lots_expiring.sql for the lots' updates). The awards'
+    -- lots expire the same day (made at the same instant, valid as long): their points go into
+    -- that day's row here too, and their lots are inserted below. Two statements, not one with
+    -- the lot's INSERT as a CTE: on Citus that CTE is pulled to the coordinator and sent back,
+    -- where each of these goes straight to the member's shard.
+    INSERT INTO point_lots (member_id, ledger_entry_id, source, points, remaining, expires_at)
+        VALUES (p_member, p_entry, p_source, p_points, p_points,
+                CASE WHEN v_months > 0 THEN now() + make_interval(months => v_months) END)
+        RETURNING expires_on INTO v_expires_on;
+    IF v_expires_on IS NOT NULL THEN
+        INSERT INTO member_points_expiring AS e (member_id, expires_on, points) VALUES (p_member, v_expires_on, v_total)
+            ON CONFLICT (member_id, expires_on) DO UPDATE SET points = e.points + excluded.points;
+    END IF;
     FOREACH v_award IN ARRAY p_awards LOOP
         v_balance := v_balance + v_award.points;
         INSERT INTO ledger_entries (member_id, id, kind, points, balance_after, kid, serial, campaign_id, campaign_version)

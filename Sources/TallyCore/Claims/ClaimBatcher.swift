@@ -64,8 +64,9 @@ actor ClaimBatcher {
     /// The conflict keys (see `APIClaimStatement.conflictKeys`) of the claims in running batches.
     private var busy: [String: Int] = [:]
 
-    /// `batchSize` at most 8: each claim is a subtransaction, and PostgreSQL keeps only 64 of a
-    /// transaction's in each backend's shared cache before every snapshot gets slower.
+    /// `batchSize` at most 8: a batch with a refusal runs again with each claim a subtransaction
+    /// (api_claim_batch.sql), and PostgreSQL keeps only 64 of a transaction's in each backend's
+    /// shared cache before every snapshot gets slower.
     /// `queueLimit`: claims that may wait; more are answered `overloaded` at once, so that a
     /// flood beyond what the database can take fails fast instead of every claim waiting longer.
     /// `batchDeadline`: the longest a batch may take, retries included.

@@ -33,6 +33,7 @@ struct SchemaCatalogue: Equatable {
         "triggers": """
         SELECT pg_get_triggerdef(t.oid) || ' enabled=' || t.tgenabled::text FROM pg_trigger t
         WHERE NOT t.tgisinternal AND t.tgfoid::regproc::text NOT LIKE 'citus%' -- Citus's own, on its tables
+          AND t.tgrelid::regclass::text !~ '_[0-9]{6,}$' -- a shard Citus keeps here for a coordinator table keyed to a reference table (staff_audit)
         """,
         "functions": """
         SELECT pg_get_functiondef(p.oid) FROM pg_proc p

@@ -268,17 +268,24 @@ struct CampaignClaimTests {
             let batch = try await app.activeBatch(quantity: 200)
             let campaign = try await app.liveCampaign(
                 #"{\#(Self.named("Hundred")), "effect": {"type": "bonus", "points": 5}, "budget": {"awards": 100, "points": 100000}}"#)
-            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            // Each claim as a channel's backend sends it: after a 503, again with the same key.
+            let answers = try await withThrowingTaskGroup(of: (status: Int, body: String, unavailable: Int).self) { group in
                 for sequence in 0..<200 {
                     group.addTask {
                         let body = ClaimAPITests.ClaimBody(
                             code: app.code(batch, Int64(sequence)).text, channel: "wechat_unionid", externalID: "racer-\(sequence % 40)")
-                        return Int(try await ClaimAPITests.claimOnOwnConnection(app, body).status.code)
+                        return try await app.requestUntilAnswered(
+                            .post, "/api/v1/claims", as: .claim, json: body.json, key: "race-\(sequence)")
                     }
                 }
-                return try await group.reduce(into: [Int]()) { $0.append($1) }
+                return try await group.reduce(into: []) { $0.append($1) }
             }
+            let statuses = answers.map(\.status)
             #expect(statuses.filter { $0 == 201 }.count == 200, "\(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))")
+            // One node answers every claim in time; Citus on this 2-core machine tells some to
+            // come back (docs/scale.md), and their second try gets the one real answer.
+            let unavailable = answers.map(\.unavailable).reduce(0, +)
+            #expect(TestDatabase.onCitus || unavailable == 0, "\(unavailable) answers of 503 on one node")
             let outcomes = try await app.awardOutcomes(campaign)
             #expect(outcomes.filter { $0 == "awarded" }.count == 100)
             #expect(outcomes.filter { $0 == "budget_exhausted" }.count == 100)

@@ -99,6 +99,23 @@ extension TestApp {
         return (Int(response.status.code), response.body.map { String(buffer: $0) } ?? "")
     }
 
+    /// `requestAlone` as a client of the API does it: while the answer is 503
+    /// (`database_unavailable` or `outcome_unknown`), the same request again, with the same
+    /// Idempotency-Key, after a short pause, for up to 60 s. The last answer, and how many 503s
+    /// came before it.
+    func requestUntilAnswered(
+        _ method: HTTPRequest.Method, _ uri: String, as scope: Scope, json: String? = nil, key: String? = nil
+    ) async throws -> (status: Int, body: String, unavailable: Int) {
+        let deadline = ContinuousClock.now + .seconds(60)
+        var unavailable = 0
+        while true {
+            let answer = try await requestAlone(method, uri, as: scope, json: json, key: key)
+            guard answer.status == 503, ContinuousClock.now < deadline else { return (answer.status, answer.body, unavailable) }
+            unavailable += 1
+            try await Task.sleep(for: .milliseconds(Int.random(in: 100...300)))
+        }
+    }
+
     func expectInvariants(sourceLocation: SourceLocation = #_sourceLocation) async throws {
         for finding in try await InvariantChecker(database: database, logger: TestDatabase.logger).check() {
             #expect(finding.holds, "\(finding)", sourceLocation: sourceLocation)

@@ -10,12 +10,7 @@ public struct DatabaseError: Sendable {
     public let constraint: String?
 
     public init?(_ error: any Error) {
-        var error = error
-        if let transaction = error as? PostgresTransactionError {
-            guard let inner = transaction.closureError ?? transaction.commitError ?? transaction.beginError else { return nil }
-            error = inner
-        }
-        guard let psql = error as? PSQLError, let info = psql.serverInfo else { return nil }
+        guard let psql = error.unwrappingTransaction as? PSQLError, let info = psql.serverInfo else { return nil }
         sqlState = info[.sqlState]
         message = info[.message]
         constraint = (info[.constraintName] ?? message.flatMap(Self.constraintNamed)).map(Self.withoutShardSuffix)
@@ -46,6 +41,13 @@ public struct DatabaseError: Sendable {
 }
 
 extension Error {
+    /// The error itself, or the one that PostgresNIO's `withTransaction` wrapped (the closure's,
+    /// the commit's or the begin's); nil for a transaction error that wraps none.
+    var unwrappingTransaction: (any Error)? {
+        guard let transaction = self as? PostgresTransactionError else { return self }
+        return transaction.closureError ?? transaction.commitError ?? transaction.beginError
+    }
+
     /// A readable one-line account of a database error, for operators.
     public var databaseDescription: String {
         if let info = DatabaseError(self) {
@@ -61,11 +63,7 @@ extension Error {
     /// the connection pool gave up. Such a failure is the database's, not the request's: the
     /// server answers 503 (`database_unavailable` or `outcome_unknown`), never 500.
     public var isDatabaseUnavailability: Bool {
-        var error: any Error = self
-        if let transaction = error as? PostgresTransactionError {
-            guard let inner = transaction.closureError ?? transaction.commitError ?? transaction.beginError else { return false }
-            error = inner
-        }
+        guard let error = unwrappingTransaction else { return false }
         if error is ConnectionPoolError { return true }
         guard let psql = error as? PSQLError else { return false }
         switch psql.code {
@@ -89,12 +87,7 @@ extension Error {
     /// down (class 08 or a lost worker's XX000, from the coordinator that is still there). Not a
     /// lost connection, a FATAL, or a cancel (class 57), after which a commit may have happened.
     public var wasRolledBackByServer: Bool {
-        var error: any Error = self
-        if let transaction = error as? PostgresTransactionError {
-            guard let inner = transaction.closureError ?? transaction.commitError ?? transaction.beginError else { return false }
-            error = inner
-        }
-        guard let psql = error as? PSQLError, psql.code == .server, let info = psql.serverInfo else { return false }
+        guard let psql = unwrappingTransaction as? PSQLError, psql.code == .server, let info = psql.serverInfo else { return false }
         return info[.severity] == "ERROR" && !(info[.sqlState] ?? "").hasPrefix("57")
     }
 }

@@ -24,9 +24,6 @@ public enum TestDatabase {
             .deletingLastPathComponent().appendingPathComponent("db").path
     }
 
-    /// Whether the tests run on a Citus cluster (`TALLY_TEST_CITUS_WORKERS`).
-    public static var onCitus: Bool { CitusTestCluster.fromEnvironment != nil }
-
     public static func url(database: String) -> String {
         var components = URLComponents(string: adminURL)!
         components.path = "/" + database

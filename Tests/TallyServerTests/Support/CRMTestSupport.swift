@@ -101,17 +101,14 @@ extension TestApp {
 
     /// `requestAlone` as a client of the API does it: while the answer is 503
     /// (`database_unavailable` or `outcome_unknown`), the same request again, with the same
-    /// Idempotency-Key, after a short pause, for up to 60 s. The last answer, and how many 503s
-    /// came before it.
+    /// Idempotency-Key, after a short pause, for up to 60 s. The last answer.
     func requestUntilAnswered(
         _ method: HTTPRequest.Method, _ uri: String, as scope: Scope, json: String? = nil, key: String? = nil
-    ) async throws -> (status: Int, body: String, unavailable: Int) {
+    ) async throws -> (status: Int, body: String) {
         let deadline = ContinuousClock.now + .seconds(60)
-        var unavailable = 0
         while true {
             let answer = try await requestAlone(method, uri, as: scope, json: json, key: key)
-            guard answer.status == 503, ContinuousClock.now < deadline else { return (answer.status, answer.body, unavailable) }
-            unavailable += 1
+            guard answer.status == 503, ContinuousClock.now < deadline else { return answer }
             try await Task.sleep(for: .milliseconds(Int.random(in: 100...300)))
         }
     }

@@ -515,11 +515,11 @@ struct CampaignClaimTests {
             // Time moves on: the window closed a second ago.
             try await app.sql("UPDATE campaign_versions SET ends_at = now() - interval '1 second' WHERE campaign_id = \(campaign)")
             #expect(try await app.campaignClaim(batch, 0).awards.isEmpty)
-            let report = try await ProgrammeJobs(database: app.database, logger: TestDatabase.logger).run()
+            let report = try await app.runProgrammeJobs()
             #expect(report.campaignsEnded == 1)
             #expect(try await app.int64("SELECT count(*) FROM campaigns WHERE state = 'ended' AND ended_at IS NOT NULL") == 1)
             #expect(try await app.int64("SELECT count(*) FROM campaign_changes WHERE action = 'ended' AND actor = 'system'") == 1)
-            #expect(try await ProgrammeJobs(database: app.database, logger: TestDatabase.logger).run().campaignsEnded == 0)
+            #expect(try await app.runProgrammeJobs().campaignsEnded == 0)
             let changes = try await app.request(.get, "/api/v1/campaigns/\(campaign)/changes", as: .campaigns)
             #expect(changes.status == .ok, "\(String(buffer: changes.body))")
         }

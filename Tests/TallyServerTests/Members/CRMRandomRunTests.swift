@@ -78,7 +78,7 @@ struct CRMRandomRunTests {
                 }
                 return try await group.reduce(into: [Acknowledged]()) { $0.append($1) }
             }
-            _ = try await ProgrammeJobs(database: app.database, logger: TestDatabase.logger).run()
+            try await app.runProgrammeJobs()
 
             // I5: each acknowledged write is in the database, once.
             for ack in acknowledged {
@@ -145,7 +145,7 @@ struct CRMRandomRunTests {
             #expect([200, 308, 409, 422].contains(answer.status), "\(answer)")
             return answer.status == 200 ? .merge(tag: tag) : .nothing
         case .expire:
-            _ = try await ProgrammeJobs(database: app.database, logger: TestDatabase.logger).run()
+            try await app.runProgrammeJobs()
             return .nothing
         }
     }
@@ -154,8 +154,13 @@ struct CRMRandomRunTests {
 extension TestApp {
     /// Any redemption, for a cancel to try.
     func randomRedemption() async throws -> UUID? {
-        let rows = try await database.query("SELECT id FROM redemptions ORDER BY random() LIMIT 1", logger: TestDatabase.logger)
-        for try await id in rows.decode(UUID.self) { return id }
-        return nil
+        let statement = "SELECT id FROM redemptions ORDER BY random() LIMIT 1"
+        do {
+            let rows = try await database.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.logger)
+            for try await id in rows.decode(UUID.self) { return id }
+            return nil
+        } catch {
+            throw SQLFailure(statement: statement, error: String(reflecting: error))
+        }
     }
 }

@@ -114,7 +114,7 @@ struct MemberRollupTests {
                     """))
                 """)
             try await app.sql("UPDATE point_lots SET expires_at = now() - interval '1 hour' WHERE id = (SELECT min(id) FROM point_lots)")
-            _ = try await ProgrammeJobs(database: app.database, logger: TestDatabase.logger).run()
+            try await app.runProgrammeJobs()
             try await app.sql("UPDATE point_lots SET expires_at = now() - interval '1 minute' WHERE id = (SELECT max(id) FROM point_lots)")
             try await app.expectProfilesRecomputed()
 

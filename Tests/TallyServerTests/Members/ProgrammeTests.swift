@@ -10,14 +10,6 @@ import Testing
 /// The programme's rules at work: points expiry, tiers, the liability report and segments.
 @Suite("Programme: expiry, tiers, reports and segments")
 struct ProgrammeTests {
-    static func jobs(_ app: TestApp) async throws -> ProgrammeJobs.Report {
-        do {
-            return try await ProgrammeJobs(database: app.database, logger: TestDatabase.logger).run()
-        } catch {
-            throw SQLFailure(statement: "programme jobs", error: String(reflecting: error))
-        }
-    }
-
     @Test("points expire lot by lot: what debits left of each expired lot is written off, and expired points are never spent")
     func expiryAcrossLots() async throws {
         try await TestApp.run { app in
@@ -36,13 +28,13 @@ struct ProgrammeTests {
                     WHEN l.id = oldest.id + 1 THEN interval '-1 day' ELSE interval '7 days' END
                 FROM (SELECT min(id) AS id FROM point_lots) oldest WHERE l.id < oldest.id + 3
                 """)
-            let report = try await Self.jobs(app)
+            let report = try await app.runProgrammeJobs()
             #expect(report.membersExpired == 1 && report.pointsExpired == 5)
             #expect(try await app.int64("SELECT balance FROM members") == 20)
             #expect(try await app.int64("SELECT lifetime_expired FROM members") == 5)
             #expect(try await app.int64("SELECT points FROM ledger_entries WHERE kind = 'expiry'") == -5)
             // Running again finds nothing due; the profile shows next week's 10 expiring.
-            #expect(try await Self.jobs(app).pointsExpired == 0)
+            #expect(try await app.runProgrammeJobs().pointsExpired == 0)
             let profile = try decode(MemberProfile.self, try await app.request(.get, "/api/v1/members/\(member)", as: .crmRead))
             #expect(profile.expiring.next30Days == 10 && profile.lifetimeExpired == 5 && profile.balance == 20)
 
@@ -125,12 +117,12 @@ struct ProgrammeTests {
                 "UPDATE point_lots SET earned_at = now() - interval '13 months' WHERE id IN (SELECT id FROM point_lots ORDER BY id LIMIT 3)"
             )
             try await app.sql("UPDATE members SET tier_review_at = now() - interval '1 second'")
-            #expect(try await Self.jobs(app).tiersReviewed == 1)
+            #expect(try await app.runProgrammeJobs().tiersReviewed == 1)
             #expect(try await Self.tier(app, member) == "silver") // 10 + 15 earned within the window
             // New rules apply to everybody through the job.
             let higher = rules.replacingOccurrences(of: #""min_earned": 20"#, with: #""min_earned": 30"#)
             #expect(try await app.request(.put, "/api/v1/programme", as: .admin, json: higher).status == .ok)
-            #expect(try await Self.jobs(app).tiersReviewed == 1)
+            #expect(try await app.runProgrammeJobs().tiersReviewed == 1)
             #expect(try await Self.tier(app, member) == nil)
             try await app.expectInvariants()
         }
@@ -200,7 +192,7 @@ struct ProgrammeTests {
                 "UPDATE ledger_entries SET created_at = now() - interval '62 days' WHERE id = (SELECT min(id) FROM ledger_entries)")
             try await app.setTrigger("ledger_entries_append_only", of: "ledger_entries", enabled: true)
             try await app.sql("UPDATE point_lots SET expires_at = now() - interval '1 hour' WHERE id = (SELECT min(id) FROM point_lots)")
-            _ = try await Self.jobs(app)
+            try await app.runProgrammeJobs()
             #expect(
                 try await app.write(.post, "/api/v1/members/\(member)/adjustments", json: #"{"points": -3, "reason": "x"}"#).status
                     == .created)

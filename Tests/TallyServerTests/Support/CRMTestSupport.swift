@@ -48,9 +48,24 @@ extension TestApp {
     }
 
     func int64(_ statement: String) async throws -> Int64 {
-        let rows = try await database.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.logger)
-        for try await n in rows.decode(Int64?.self) { return n ?? 0 }
-        return 0
+        do {
+            let rows = try await database.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.logger)
+            for try await n in rows.decode(Int64?.self) { return n ?? 0 }
+            return 0
+        } catch {
+            throw SQLFailure(statement: statement, error: String(reflecting: error))
+        }
+    }
+
+    /// The programme's periodic jobs, once; a database error names its SQLSTATE and message
+    /// (PostgresNIO's own description of a PSQLError hides them).
+    @discardableResult
+    func runProgrammeJobs() async throws -> ProgrammeJobs.Report {
+        do {
+            return try await ProgrammeJobs(database: database, logger: TestDatabase.logger).run()
+        } catch {
+            throw SQLFailure(statement: "programme jobs", error: String(reflecting: error))
+        }
     }
 
     /// The backends of this test's database waiting on a lock (only those running a statement

@@ -7,7 +7,8 @@
 -- programme_settings.scans_dropped_before, from which `tally check` compares the rollups with
 -- the raw scans.
 --
--- The advisory lock of ensure_scan_partitions: one run at a time. DROP TABLE of a partition
+-- The advisory lock of ensure_scan_partitions: one run at a time, and a run that finds it taken
+-- returns at once with nothing (the run holding it does the work). DROP TABLE of a partition
 -- takes ACCESS EXCLUSIVE on scans for a moment, and inserts queue behind it while it waits for
 -- the transactions reading scans to end: lock_timeout keeps that wait under a second (the run
 -- then fails, and the next one tries again).
@@ -22,7 +23,9 @@ BEGIN
         RETURN;
     END IF;
     v_keep_from := (date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => v_months)) AT TIME ZONE 'UTC';
-    PERFORM pg_advisory_xact_lock(32758215602691952); -- "tally_p" in ASCII: scan partitions
+    IF NOT pg_try_advisory_xact_lock(32758215602691952) THEN -- "tally_p": ensure_scan_partitions's
+        RETURN;
+    END IF;
     FOR partition_name, ends_at IN
         SELECT p.partition_name, p.ends_at FROM scan_partitions() p WHERE p.ends_at <= v_keep_from ORDER BY p.ends_at
     LOOP

@@ -4,8 +4,9 @@
 -- partition. Returns each partition created and the rows it moved; nothing when all exist.
 --
 -- Run by the programme jobs (ProgrammeJobs), from every server: one run at a time (an advisory
--- lock held to the end of the transaction), and a month already covered is left as it is, so
--- running it again, or at once elsewhere, does nothing more. Never blocks a claim: the new
+-- lock held to the end of the transaction; a run that finds it taken returns at once with
+-- nothing, since the run holding it does the work), and a month already covered is left as it
+-- is, so running it again, or at once elsewhere, does nothing more. Never blocks a claim: the new
 -- partition is made as a table of its own, filled, and attached (ATTACH takes SHARE UPDATE
 -- EXCLUSIVE on scans, which inserts do not wait for); only scans_default is locked exclusively,
 -- so that no row reaches it between the move and the attach. lock_timeout: a run that cannot
@@ -22,7 +23,11 @@ BEGIN
         RAISE EXCEPTION 'ensure_scan_partitions: months ahead is 0 to 12, not %', p_months_ahead
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    PERFORM pg_advisory_xact_lock(32758215602691952); -- "tally_p" in ASCII: scan partitions
+    -- "tally_p" in ASCII: scan partitions. Tried, not waited for: runs queued on it would each
+    -- wait out lock_timeout behind the one at work and fail.
+    IF NOT pg_try_advisory_xact_lock(32758215602691952) THEN
+        RETURN;
+    END IF;
     -- Read before the loop: scans_default must not be open in this session when it is altered.
     v_months := ARRAY(
         SELECT generate_series(date_trunc('month', now() AT TIME ZONE 'UTC'),

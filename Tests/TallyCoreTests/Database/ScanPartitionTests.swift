@@ -105,6 +105,27 @@ struct ScanPartitionTests {
         }
     }
 
+    @Test("while another run holds the partitions' lock, the jobs skip the partitions at once, without an error; the next run makes them")
+    func lockTakenElsewhere() async throws {
+        try await TestDatabase.withFresh { client, _ in
+            let f = try await InsightsFixture.make(client)
+            let jobs = ProgrammeJobs(database: client, logger: f.logger)
+            _ = try await jobs.run()
+            let ahead = try await Self.names(f, [-1, -2])
+            try await f.run("DROP TABLE \(ahead[0]), \(ahead[1])")
+            // Another server's run at work: it holds the advisory lock of both functions.
+            try await client.withConnection { other in
+                try await other.query("BEGIN", logger: f.logger)
+                try await other.query("SELECT pg_advisory_xact_lock(32758215602691952)", logger: f.logger)
+                // Not queued behind it until lock_timeout (a second) fails the run.
+                let report = try await jobs.run()
+                #expect(report.scanPartitionsCreated.isEmpty && report.scanPartitionsDropped.isEmpty)
+                try await other.query("COMMIT", logger: f.logger)
+            }
+            #expect(try await jobs.run().scanPartitionsCreated == ahead)
+        }
+    }
+
     @Test("scans older than the retention go by whole months; the rows left, the rollups and tally check after 24, 1 and 0")
     func retention() async throws {
         try await TestDatabase.withFresh { client, _ in

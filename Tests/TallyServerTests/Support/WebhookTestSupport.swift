@@ -62,11 +62,24 @@ extension TestApp {
     func waitForDelivery(_ webhook: UUID, toBe status: WebhookDelivery.Status, timeout: Duration = .seconds(15)) async throws
         -> WebhookDelivery
     {
+        try await waitForDeliveries(webhook, count: 1, toBe: status, timeout: timeout)[0]
+    }
+
+    /// Waits until the subscription's newest `count` deliveries are all in `status` (fails after
+    /// `timeout`); returns them. A receiver may have them all before the service, which sends
+    /// them at once, has recorded each answer.
+    @discardableResult
+    func waitForDeliveries(_ webhook: UUID, count: Int, toBe status: WebhookDelivery.Status, timeout: Duration = .seconds(15))
+        async throws -> [WebhookDelivery]
+    {
         let deadline = ContinuousClock.now + timeout
         while true {
-            if let newest = try await deliveries(webhook).first, newest.status == status { return newest }
+            let newest = try await deliveries(webhook).prefix(count)
+            if newest.count == count, newest.allSatisfy({ $0.status == status }) { return Array(newest) }
             guard ContinuousClock.now < deadline else {
-                Issue.record("delivery of \(webhook) not \(status.rawValue) within \(timeout): \(try await deliveries(webhook))")
+                Issue.record(
+                    "the newest \(count) deliveries of \(webhook) not all \(status.rawValue) within \(timeout): \(try await deliveries(webhook))"
+                )
                 throw CancellationError()
             }
             try await Task.sleep(for: .milliseconds(50))

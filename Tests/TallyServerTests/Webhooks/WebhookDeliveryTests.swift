@@ -48,7 +48,7 @@ struct WebhookDeliveryTests {
                 #expect(credited["kind"] as? String == "claim")
 
                 // Both are recorded as delivered at the first try.
-                try await app.waitForDelivery(webhook.id, toBe: .delivered)
+                try await app.waitForDeliveries(webhook.id, count: 2, toBe: .delivered)
                 let deliveries = try await app.deliveries(webhook.id, status: "delivered")
                 #expect(deliveries.count == 2)
                 #expect(
